@@ -1,0 +1,54 @@
+"""red-property: 红色物业, party-building-led management of residential communities."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from red_property.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: build config, bind extensions, register domains."""
+    instance = os.environ.get("RED_PROPERTY_INSTANCE") or str(Path.cwd() / "instance")
+    app = Flask(__name__, instance_path=instance, instance_relative_config=False)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+
+    from red_property.core import errors, i18n, security, sqlite
+    from red_property.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    sqlite.configure(app, db)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    limiter.init_app(app)
+    api.init_app(app)
+    security.init_app(app)
+
+    from red_property.accounts import edge
+    from red_property.accounts.api import blp as auth_api
+    from red_property.accounts.views import bp as accounts_views
+    from red_property.communities import jobs as _community_jobs  # noqa: F401  (registers jobs)
+    from red_property.communities.api import blp as communities_api
+    from red_property.communities.views import bp as communities_views
+    from red_property.core.health import bp as health_bp
+    from red_property.core.jobs_api import blp as jobs_api
+    from red_property.core.views import bp as core_views
+
+    edge.init_app(app)
+    for blueprint in (auth_api, communities_api, jobs_api):
+        csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
+        api.register_blueprint(blueprint)
+    for blueprint in (health_bp, accounts_views, core_views, communities_views):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    i18n.init_app(app)
+
+    from red_property.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,45 @@
+"""API authentication: exchange email and password for a bearer token, revoke it."""
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from red_property.accounts.services import authenticate, issue_token, revoke_token
+from red_property.extensions import db, limiter
+
+blp = Blueprint("Auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
+
+
+class Credentials(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenOut(Schema):
+    token = fields.String(required=True)
+    expires_in_days = fields.Integer()
+
+
+@blp.route("/token")
+class Token(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])]
+
+    @blp.arguments(Credentials)
+    @blp.response(201, TokenOut)
+    @blp.alt_response(401, description="Wrong email or password")
+    @blp.doc(security=[])
+    def post(self, creds):
+        """Exchange email and password for a bearer token.
+
+        The token is shown once; only its hash is stored.
+        """
+        user = authenticate(db.session, creds["email"], creds["password"])
+        if user is None:
+            abort(401, message="邮箱或密码错误 (wrong email or password)")
+        days = current_app.config["API_TOKEN_DAYS"]
+        return {"token": issue_token(db.session, user, days), "expires_in_days": days}
+
+    @blp.response(204)
+    def delete(self):
+        """Revoke the token this request was made with."""
+        revoke_token(db.session, g.api_token)

@@ -1,0 +1,64 @@
+"""Users and API tokens.  Both are tenant-owned; login reads them through
+``core.tenancy.identity_lookup`` before the tenant is known."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from sqlalchemy import Enum, ForeignKeyConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin
+from red_property.tenants.models import Tenant
+
+
+class Role(str, enum.Enum):
+    ADMIN = "admin"
+    STAFF = "staff"
+    READONLY = "readonly"
+
+
+class User(UserMixin, TenantScoped, TimestampMixin, Base):
+    __tablename__ = "user_account"
+    __identity__ = True
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="role", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16),
+        default=Role.STAFF,
+    )
+    password_hash: Mapped[str] = mapped_column(String(255), info={"secret": True})
+    active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(String(16))
+
+    tenant: Mapped[Tenant] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    @property
+    def can_write(self) -> bool:
+        return self.role in (Role.ADMIN, Role.STAFF)
+
+
+class ApiToken(TenantScoped, Base):
+    """A bearer token.  Only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_token"
+    __identity__ = True
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["user_account.tenant_id", "user_account.id"],
+                             ondelete="CASCADE"),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigId)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, info={"secret": True})
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,89 @@
+"""Authentication services shared by the web UI, the API and the CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from red_property.accounts.models import ApiToken, Role, User
+from red_property.accounts.passwords import hash_password, verify_password
+from red_property.core.audit import record_event
+from red_property.core.model import utcnow
+from red_property.core.tenancy import activate_tenant, identity_lookup
+
+TOKEN_PREFIX = "rp_"
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this email and password, in its tenant's scope; else None."""
+    with identity_lookup(session):
+        user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+    ok = verify_password(user.password_hash if user else None, password)
+    if not (ok and user and user.active):
+        return None
+    activate_tenant(session, user.tenant_id, user.id)
+    return user
+
+
+def load_session_user(session: Session, user_id: int) -> User | None:
+    """Flask-Login's user loader: the user, and its tenant put in scope."""
+    with identity_lookup(session):
+        user = session.get(User, user_id)
+    if user is None or not user.active:
+        return None
+    activate_tenant(session, user.tenant_id, user.id)
+    return user
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, days: int) -> str:
+    """Create a bearer token for ``user``; the plain token is returned once, never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(ApiToken(user_id=user.id, secret_hash=_digest(secret), created_at=now,
+                         expires_at=now + dt.timedelta(days=days)))
+    session.commit()
+    return secret
+
+
+def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | None:
+    """The user behind a valid (known, unexpired, unrevoked) token, in its tenant's scope."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    with identity_lookup(session):
+        token = session.scalars(select(ApiToken).where(ApiToken.secret_hash == _digest(secret))).first()
+    if token is None or token.revoked_at is not None or _aware(token.expires_at) <= utcnow():
+        return None
+    if not token.user.active:
+        return None
+    activate_tenant(session, token.tenant_id, token.user_id)
+    return token.user, token
+
+
+def revoke_token(session: Session, token: ApiToken) -> None:
+    token.revoked_at = utcnow()
+    session.commit()
+
+
+def create_user(session: Session, *, email: str, name: str, role: Role, password: str) -> User:
+    """Add a user to the session's tenant."""
+    user = User(email=email.strip().lower(), name=name, role=role, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def note_login(session: Session, user: User) -> None:
+    record_event(session, action="login", entity="user_account", entity_id=user.id)
+    session.commit()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

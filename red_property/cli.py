@@ -1,0 +1,148 @@
+"""The ``red-property`` console script: Flask's CLI plus our commands.
+
+    red-property demo                 build (once) and serve the demo city on :5000
+    red-property tenants apply DIR    provision tenants from declarative files
+    red-property worker               run an RQ worker (needs REDIS_URL)
+    red-property generate --scale city|province   fill a database for benchmarks
+    red-property db upgrade           Alembic migrations (Flask-Migrate)
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_TENANTS = REPO / "tenants"
+
+
+def _create_app():
+    from red_property import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def cli():
+    """red-property: 红色物业 management service."""
+
+
+def main() -> None:
+    cli(prog_name="red-property")
+
+
+@click.group("tenants")
+def tenants_group():
+    """Provision tenants from declarative files."""
+
+
+@tenants_group.command("apply")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path),
+                default=DEFAULT_TENANTS)
+@with_appcontext
+def tenants_apply(directory: Path):
+    """Apply every DIRECTORY/<slug>/tenant.toml (idempotent)."""
+    from red_property.extensions import db
+    from red_property.tenants.provisioning import SpecError, apply_specs, load_specs
+
+    try:
+        report = apply_specs(db.session, load_specs(directory))
+    except SpecError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created: {len(report.created)}  updated: {len(report.updated)}  "
+               f"unchanged: {len(report.unchanged)}")
+    for email, password in report.new_logins:
+        click.echo(f"  new admin {email}  one-time password: {password}")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--with-scheduler/--no-scheduler", default=True, help="Also run RQ's scheduler (retries).")
+@with_appcontext
+def worker(burst: bool, with_scheduler: bool):
+    """Run an RQ worker for this app's queue."""
+    from rq import Worker
+
+    from red_property.core.jobs import get_queue
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
+    queue = get_queue()
+    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=with_scheduler)
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Delete the demo database and build it again.")
+@click.option("--port", default=5000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Build the demo data and exit.")
+@with_appcontext
+def demo(reset: bool, port: int, no_serve: bool):
+    """Build the demo city (first run, or --reset) and serve it on http://127.0.0.1:PORT."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from red_property.demo.city import DEMO_PASSWORD, build_demo_city
+    from red_property.extensions import db
+    from red_property.tenants.models import Tenant
+
+    uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if reset:
+        if not uri.startswith("sqlite:///"):
+            raise click.ClickException("--reset only deletes the embedded SQLite database.")
+        db.engine.dispose()
+        Path(uri.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    upgrade()
+    if db.session.scalar(select(Tenant.id).where(Tenant.slug == "city-bureau")) is None:
+        click.echo("building the demo city ...")
+        summary = build_demo_city(db.session, DEFAULT_TENANTS)
+        click.echo(f"{summary.tenants} tenants, {summary.communities} communities, "
+                   f"{summary.households} households")
+    db.session.remove()
+    click.echo(f"\ndatabase: {uri}\ndemo logins (password: {DEMO_PASSWORD}):")
+    for email, role, tenant in _demo_logins():
+        click.echo(f"  {email:<24} {role:<9} {tenant}")
+    if no_serve:
+        return
+    click.echo(f"\nserving on http://127.0.0.1:{port}  (Ctrl+C to stop)")
+    current_app.run(host="127.0.0.1", port=port, debug=False, threaded=True, use_reloader=False)
+
+
+def _demo_logins():
+    from red_property.demo.city import _logins
+    from red_property.extensions import db
+    from red_property.tenants.models import Tenant
+    from sqlalchemy import select
+
+    tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
+    rows = _logins(db.session, tenants)
+    db.session.remove()
+    return [r for r in rows if r[0].endswith("@demo.test")]
+
+
+@click.command("generate")
+@click.option("--scale", type=click.Choice(["city", "province"]), default="city", show_default=True)
+@click.option("--households", default=40, show_default=True, help="Households per community.")
+@click.option("--seed", default=7, show_default=True)
+@with_appcontext
+def generate(scale: str, households: int, seed: int):
+    """Fill the database at city (249 companies, 513 communities) or province (x40) scale."""
+    from red_property.demo.scale import SCALES, generate_scale
+    from red_property.extensions import db
+
+    companies, communities = SCALES[scale]
+    result = generate_scale(db.session, companies=companies, communities=communities,
+                            households_per_community=households, seed=seed,
+                            progress=lambda msg: click.echo(msg, err=True))
+    click.echo(result)
+
+
+def register_commands(app) -> None:
+    for command in (tenants_group, worker, demo, generate):
+        app.cli.add_command(command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Communities belong to the bureau's register; which company manages one is a
+dated contract.  Buildings and households are the managing company's own
+records and stay with it when the company is replaced."""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Numeric, String,
+                        or_, select)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin
+
+
+class Community(TenantScoped, TimestampMixin, Base):
+    """小区.  Owned by the bureau; readable by the companies that manage or
+    managed it and by its owners' committee."""
+
+    __tablename__ = "community"
+
+    name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(50))       # 区
+    street: Mapped[str] = mapped_column(String(50))         # 街道
+    neighbourhood: Mapped[str] = mapped_column(String(50))  # 社区 (residents' committee area)
+    household_count: Mapped[int] = mapped_column(default=0)  # as registered with the bureau
+    floor_area: Mapped[decimal.Decimal] = mapped_column(Numeric(12, 2), default=0)
+    committee_tenant_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tenant.id"), unique=True)
+
+    contracts: Mapped[list["ManagementContract"]] = relationship(
+        back_populates="community", lazy="raise_on_sql", order_by="ManagementContract.starts_on",
+        primaryjoin="and_(ManagementContract.community_id == Community.id, "
+                    "ManagementContract.tenant_id == Community.tenant_id)",
+        viewonly=True,
+    )
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        managed = select(ManagementContract.community_id).where(
+            ManagementContract.company_tenant_id == tenant_id
+        )
+        return or_(cls.tenant_id == tenant_id, cls.committee_tenant_id == tenant_id, cls.id.in_(managed))
+
+
+class ManagementContract(TenantScoped, TimestampMixin, Base):
+    """物业服务合同备案: company X manages community Y from ``starts_on`` to
+    ``ends_on`` (open-ended when None).  Owned by the bureau, readable by the company."""
+
+    __tablename__ = "management_contract"
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "community_id"], ["community.tenant_id", "community.id"]),
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period"),
+    )
+
+    community_id: Mapped[int] = mapped_column(BigId, index=True)
+    company_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True)
+    contract_no: Mapped[str] = mapped_column(String(50))
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date | None]
+
+    community: Mapped[Community] = relationship(
+        back_populates="contracts", lazy="raise_on_sql",
+        primaryjoin="and_(ManagementContract.community_id == Community.id, "
+                    "ManagementContract.tenant_id == Community.tenant_id)",
+        foreign_keys="[ManagementContract.tenant_id, ManagementContract.community_id]",
+        viewonly=True,
+    )
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        return or_(cls.tenant_id == tenant_id, cls.company_tenant_id == tenant_id)
+
+    def is_current(self, on: dt.date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+
+class Building(TenantScoped, Base):
+    """楼栋, as the managing company records it."""
+
+    __tablename__ = "building"
+    __extra_table_args__ = (CheckConstraint("floors > 0", name="floors"),)
+
+    community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))      # e.g. 3栋
+    kind: Mapped[str] = mapped_column(String(20), default="residential")  # residential / commercial / mixed
+    floors: Mapped[int]
+
+
+class Household(TenantScoped, Base):
+    """户: one dwelling with its floor area and owner."""
+
+    __tablename__ = "household"
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "building_id"], ["building.tenant_id", "building.id"],
+                             ondelete="CASCADE"),
+        CheckConstraint("floor_area > 0", name="floor_area"),
+    )
+
+    community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"), index=True)
+    building_id: Mapped[int] = mapped_column(BigId, index=True)
+    unit: Mapped[str] = mapped_column(String(10))   # 单元
+    room: Mapped[str] = mapped_column(String(10))   # 室, e.g. 1203
+    floor_area: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2))
+    owner_name: Mapped[str] = mapped_column(String(50))
+    party_member_household: Mapped[bool] = mapped_column(default=False)  # 党员户

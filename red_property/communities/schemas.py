@@ -1,0 +1,47 @@
+"""JSON shapes of the community register."""
+from marshmallow import Schema, fields, validate
+
+from red_property.core.schemas import PageArgs
+
+
+class CompanyRef(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ContractOut(Schema):
+    contract_no = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    company = fields.Nested(CompanyRef)
+    current = fields.Boolean()
+
+
+class CommunityOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    address = fields.String()
+    district = fields.String()
+    street = fields.String()
+    neighbourhood = fields.String()
+    household_count = fields.Integer()
+    floor_area = fields.Decimal(as_string=True, places=2)
+    contracts = fields.List(fields.Nested(ContractOut))
+
+
+class BuildingOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    floors = fields.Integer()
+    households = fields.Integer()
+    floor_area = fields.Float()
+
+
+class CommunityDetailOut(CommunityOut):
+    buildings = fields.List(fields.Nested(BuildingOut))
+
+
+class CommunityListArgs(PageArgs):
+    q = fields.String(validate=validate.Length(min=1, max=100))
+    district = fields.String(validate=validate.Length(min=1, max=50))

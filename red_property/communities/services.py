@@ -1,0 +1,93 @@
+"""Reading the community register as the current tenant sees it.
+
+Nothing here filters by tenant: the session does that (core.tenancy).  These
+functions only shape the queries so that a page costs a fixed number of them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from red_property.communities.models import Building, Community, Household, ManagementContract
+from red_property.tenants.models import Tenant
+
+
+@dataclass
+class CommunityPage:
+    items: list[Community]
+    total: int
+    page: int
+    per_page: int
+    contracts: dict[int, list[tuple[ManagementContract, Tenant]]]
+
+
+def list_communities(session: Session, *, page: int = 1, per_page: int = 50, q: str | None = None,
+                     district: str | None = None) -> CommunityPage:
+    """One page of visible communities with their visible contracts: three queries."""
+    stmt = select(Community)
+    if q:
+        stmt = stmt.where(Community.name.contains(q.strip()))
+    if district:
+        stmt = stmt.where(Community.district == district)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = list(session.scalars(stmt.order_by(Community.district, Community.name, Community.id)
+                                 .limit(per_page).offset((page - 1) * per_page)))
+    return CommunityPage(items, total, page, per_page, contracts_for(session, [c.id for c in items]))
+
+
+def contracts_for(session: Session, community_ids: list[int]) -> dict[int, list]:
+    """Visible contracts of these communities with the company tenant, newest first."""
+    if not community_ids:
+        return {}
+    rows = session.execute(
+        select(ManagementContract, Tenant)
+        .join(Tenant, Tenant.id == ManagementContract.company_tenant_id)
+        .where(ManagementContract.community_id.in_(community_ids))
+        .order_by(ManagementContract.starts_on.desc())
+    ).all()
+    by_community: dict[int, list] = {cid: [] for cid in community_ids}
+    for contract, company in rows:
+        by_community[contract.community_id].append((contract, company))
+    return by_community
+
+
+@dataclass
+class CommunityDetail:
+    community: Community
+    contracts: list[tuple[ManagementContract, Tenant]]
+    buildings: list[tuple[Building, int, float]]
+
+
+def get_community(session: Session, community_id: int) -> CommunityDetail | None:
+    """A visible community with its contracts and this tenant's own buildings, or None."""
+    community = session.get(Community, community_id)
+    if community is None:
+        return None
+    buildings = session.execute(
+        select(Building, func.count(Household.id), func.coalesce(func.sum(Household.floor_area), 0))
+        .outerjoin(Household, (Household.building_id == Building.id) & (Household.tenant_id == Building.tenant_id))
+        .where(Building.community_id == community_id)
+        .group_by(Building.id)
+        .order_by(Building.name)
+    ).all()
+    return CommunityDetail(community, contracts_for(session, [community_id])[community_id],
+                           [(b, n, float(area)) for b, n, area in buildings])
+
+
+def current_company(contracts: list[tuple[ManagementContract, Tenant]], on: dt.date) -> Tenant | None:
+    for contract, company in contracts:
+        if contract.is_current(on):
+            return company
+    return None
+
+
+def register_stats(session: Session) -> dict:
+    """Counts for the tenant's home page."""
+    return {
+        "communities": session.scalar(select(func.count(Community.id))),
+        "buildings": session.scalar(select(func.count(Building.id))),
+        "households": session.scalar(select(func.count(Household.id))),
+    }

@@ -1,0 +1,95 @@
+"""Configuration from environment variables.
+
+Every setting has a safe default for the embedded first run (SQLite under
+``instance/``, jobs in-process).  In production (``RED_PROPERTY_ENV=production``)
+the app refuses to start without a real ``SECRET_KEY`` and a PostgreSQL database.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET = "dev-only-not-secret"
+
+
+class ConfigError(RuntimeError):
+    """Raised at start-up when the environment cannot run the app safely."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def database_url(url: str | None) -> str | None:
+    """Use psycopg 3 for plain ``postgresql://`` URLs (SQLAlchemy would pick psycopg2)."""
+    if url and url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the Flask config mapping from the environment (then ``overrides``)."""
+    env = os.environ
+    production = env.get("RED_PROPERTY_ENV", "development") == "production"
+    default_db = "sqlite:///" + str(Path(instance_path) / "red_property.sqlite")
+    redis_url = env.get("REDIS_URL") or None
+    cfg = {
+        "ENV_NAME": "production" if production else "development",
+        "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL")) or default_db,
+        # Migrations run as the schema owner; the app connects as a role that owns nothing.
+        "MIGRATE_DATABASE_URL": database_url(env.get("MIGRATE_DATABASE_URL")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RQ_QUEUE": env.get("RQ_QUEUE", "red-property"),
+        "EXPORT_DIR": env.get("EXPORT_DIR", str(Path(instance_path) / "exports")),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), production),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh_Hans_CN", "en"],
+        "WTF_CSRF_TIME_LIMIT": None,
+        # flask-smorest / OpenAPI
+        "API_TITLE": "red-property",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                }
+            },
+            "security": [{"bearerAuth": []}],
+        },
+        "PAGE_SIZE_MAX": 200,
+    }
+    if overrides:
+        cfg.update(overrides)
+    if production:
+        _refuse_unsafe_production(cfg)
+    return cfg
+
+
+def _refuse_unsafe_production(cfg: dict) -> None:
+    secret = cfg["SECRET_KEY"]
+    if not secret or secret == DEV_SECRET or len(secret) < 32:
+        raise ConfigError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    if not cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        raise ConfigError("DATABASE_URL must point to PostgreSQL in production.")
+    if not cfg["REDIS_URL"]:
+        raise ConfigError("REDIS_URL must be set in production (jobs and rate limits use Redis).")

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: the model base, tenancy, audit, jobs, errors, security."""

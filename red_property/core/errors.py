@@ -1,0 +1,53 @@
+"""Errors: JSON with the field at fault under /api, a Chinese page elsewhere.
+
+flask-smorest registers one handler for every HTTPException; we replace it so
+that the web UI gets HTML, and so that a 405 keeps its ``Allow`` header.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound
+
+from red_property.core.tenancy import CrossTenantWrite, TenantNotSet
+from red_property.extensions import api
+
+log = logging.getLogger(__name__)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def _render(exc: HTTPException):
+    if wants_json():
+        response = current_app.make_response(api.handle_http_exception(exc))
+        headers = dict(exc.get_headers())
+        for name in ("Allow", "WWW-Authenticate", "Retry-After"):
+            if name in headers:
+                response.headers[name] = headers[name]
+        return response
+    return render_template("error.html", error=exc), exc.code
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _render)
+
+    @app.errorhandler(CrossTenantWrite)
+    def _cross_tenant(exc):
+        log.warning("cross-tenant write refused: %s", exc)
+        return _render(Forbidden(_("这条记录属于其他单位，不能修改。")))
+
+    @app.errorhandler(TenantNotSet)
+    def _no_tenant(exc):
+        log.error("tenant-owned data requested with no tenant: %s", exc)
+        return _render(NotFound())
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        if isinstance(exc, HTTPException):
+            return _render(exc)
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(InternalServerError())

@@ -1,0 +1,47 @@
+"""Locale: Simplified Chinese first, English on request.
+
+Order: ``?lang=``, the ``lang`` cookie (set by the switch), the user's saved
+choice, then Chinese.  We deliberately do not follow Accept-Language: the users
+work in Chinese even on English-language browsers.
+"""
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_login import current_user
+
+LOCALES = {"zh": "zh_Hans_CN", "zh_Hans_CN": "zh_Hans_CN", "en": "en"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    for candidate in (request.args.get("lang"), request.cookies.get("lang"),
+                      getattr(current_user, "locale", None)):
+        if candidate in LOCALES:
+            return LOCALES[candidate]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+@bp.route("/lang/<code>")
+def switch(code: str):
+    """Remember the language in a cookie and go back where the user was."""
+    target = request.args.get("next") or url_for("core.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.index")
+    response = redirect(target)
+    if code in LOCALES:
+        response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def _locale():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale())}

@@ -1,0 +1,163 @@
+"""Background jobs behind one small module.
+
+``enqueue`` records a ``JobRecord`` row (what the user sees: status, progress,
+result) and hands the job to RQ when ``REDIS_URL`` is set, or runs it
+in-process otherwise (a thread for the demo, inline when ``JOBS_INLINE`` is
+set).  Jobs receive ids, never ORM objects; ``run_job`` sets the tenant in a
+fresh session and cleans up afterwards.  Delivery through RQ is at-least-once,
+so every job must be idempotent: its RQ id is derived from the record id, and
+a finished record is never run twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from flask import current_app, has_app_context
+from sqlalchemy import JSON, String, Text, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core.tenancy import current_actor_id, tenant_scope
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+_REGISTRY: dict[str, Callable[..., Any]] = {}
+
+
+class JobRecord(TenantScoped, Base):
+    __tablename__ = "job_record"
+    __audited__ = False  # progress ticks are not business writes
+
+    name: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    progress: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(String(200))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job function gets: ids and a way to report progress."""
+
+    job_id: int
+    tenant_id: int
+    actor_id: int | None
+    session: Session
+
+    def progress(self, percent: int, message: str | None = None) -> None:
+        """Record progress in its own short transaction, visible at once."""
+        _update_record(self.tenant_id, self.job_id, progress=max(0, min(100, int(percent))),
+                       message=message)
+
+
+def job(name: str):
+    """Register ``fn(ctx, **params)`` as the job called ``name``."""
+
+    def register(fn):
+        _REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def enqueue(session: Session, name: str, **params: Any) -> JobRecord:
+    """Record and start job ``name`` for the session's tenant and actor."""
+    if name not in _REGISTRY:
+        raise KeyError(f"unknown job {name!r}")
+    record = JobRecord(name=name, params=params, created_by=current_actor_id(session))
+    session.add(record)
+    session.commit()
+    app = current_app._get_current_object()
+    tenant_id, job_id = record.tenant_id, record.id
+    if app.config.get("REDIS_URL"):
+        queue = get_queue(app)
+        queue.enqueue("red_property.core.jobs.run_job", tenant_id, job_id,
+                      job_id=f"rp-job-{job_id}", job_timeout=3600, result_ttl=86400)
+    elif app.config.get("JOBS_INLINE"):
+        run_job(tenant_id, job_id, app=app)
+        session.expire(record)
+    else:
+        threading.Thread(target=run_job, args=(tenant_id, job_id), kwargs={"app": app},
+                         daemon=True, name=f"job-{job_id}").start()
+    return record
+
+
+def get_queue(app=None):
+    from redis import Redis
+    from rq import Queue
+
+    app = app or current_app
+    return Queue(app.config["RQ_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
+
+
+_engine_pid = os.getpid()
+
+
+def run_job(tenant_id: int, job_id: int, app=None) -> None:
+    """Entry point for RQ workers and the in-process runner."""
+    global _engine_pid
+    if app is None:
+        app = current_app._get_current_object() if has_app_context() else _worker_app()
+    from red_property.extensions import db
+
+    with app.app_context():
+        if os.getpid() != _engine_pid:
+            # RQ forks a work horse per job: never reuse the parent's connections.
+            db.engine.dispose(close=False)
+            _engine_pid = os.getpid()
+        with tenant_scope(db.session, tenant_id) as session:
+            record = session.get(JobRecord, job_id)
+            if record is None or record.status in (DONE,):
+                return  # already done (at-least-once delivery) or not ours
+            record.status, record.started_at, record.error = RUNNING, utcnow(), None
+            session.info["actor_id"] = record.created_by
+            name, params = record.name, dict(record.params or {})
+            session.commit()
+            ctx = JobContext(job_id=job_id, tenant_id=tenant_id, actor_id=record.created_by,
+                             session=session)
+            try:
+                result = _REGISTRY[name](ctx, **params)
+                session.commit()
+            except Exception:
+                session.rollback()
+                log.exception("job %s (%s) failed", job_id, name)
+                _update_record(tenant_id, job_id, status=FAILED, finished_at=utcnow(),
+                               error=traceback.format_exc(limit=5))
+                raise
+            _update_record(tenant_id, job_id, status=DONE, progress=100, finished_at=utcnow(),
+                           result=result)
+
+
+def _update_record(tenant_id: int, job_id: int, **values: Any) -> None:
+    from red_property.extensions import db
+
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT set_config('app.current_tenant', %s, true)", (str(tenant_id),))
+        conn.execute(update(JobRecord).where(JobRecord.id == job_id, JobRecord.tenant_id == tenant_id)
+                     .values(**values))
+
+
+_app = None
+
+
+def _worker_app():
+    global _app
+    if _app is None:
+        from red_property import create_app
+
+        _app = create_app()
+    return _app

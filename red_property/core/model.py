@@ -1,0 +1,65 @@
+"""Declarative base and the mixins every model is built from.
+
+Keys are designed for a later move to PostgreSQL sharded by tenant (Citus):
+every tenant-owned table carries ``tenant_id``, has ``UNIQUE (tenant_id, id)``,
+and its foreign keys to other rows of the same tenant are composite
+``(tenant_id, parent_id) -> parent (tenant_id, id)``, which is also what makes a
+row unable to point at another tenant's parent.  See docs/architecture.md.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# BIGINT on PostgreSQL, INTEGER on SQLite so that it stays the rowid alias.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    registry = registry(metadata=MetaData(naming_convention=NAMING),
+                        type_annotation_map={datetime: DateTime(timezone=True)})
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TenantScoped(IdMixin):
+    """A row owned by one tenant.
+
+    Reads are filtered and new rows are stamped by ``core.tenancy``; on
+    PostgreSQL row-level security enforces the same rule below the ORM.
+    ``visible_to`` may widen what a tenant can *read* (never what it can write).
+    """
+
+    __tenant_scoped__ = True
+
+    tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True, nullable=False)
+
+    @declared_attr.directive
+    def __table_args__(cls):  # noqa: N805
+        return (UniqueConstraint("tenant_id", "id"),) + tuple(getattr(cls, "__extra_table_args__", ()))
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        """SQL criterion for rows tenant ``tenant_id`` may read."""
+        return cls.tenant_id == tenant_id

@@ -1,0 +1,93 @@
+"""PostgreSQL row-level security, the second wall under the ORM filter.
+
+Migrations call these helpers for every tenant-owned table (a test checks that
+none was forgotten).  The app connects as ``red_property_app``, which owns
+nothing and has no BYPASSRLS; tables also get FORCE ROW LEVEL SECURITY so that
+even their owner is filtered.  The current tenant comes from the
+transaction-local setting ``app.current_tenant`` (see core.tenancy).
+
+Keep these functions backward compatible: old migrations call them.
+"""
+from __future__ import annotations
+
+from alembic import op
+
+APP_ROLE = "red_property_app"
+READER_ROLE = "red_property_bureau_reader"
+CURRENT = "app_current_tenant()"
+
+
+def _pg() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def create_roles_and_functions() -> None:
+    """The app role, the bureau's read-only role, and ``app_current_tenant()``."""
+    if not _pg():
+        return
+    op.execute(f"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+            CREATE ROLE {APP_ROLE} LOGIN NOINHERIT NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+          END IF;
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{READER_ROLE}') THEN
+            CREATE ROLE {READER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+          END IF;
+        END $$;""")
+    # NOINHERIT: the app role gets the reader's rights only after SET LOCAL ROLE.
+    op.execute(f"GRANT {READER_ROLE} TO {APP_ROLE}")
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}, {READER_ROLE}")
+    # NULLIF: on a pooled connection the unset setting reads as '' rather than NULL.
+    op.execute("""
+        CREATE OR REPLACE FUNCTION app_current_tenant() RETURNS bigint
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $$ SELECT NULLIF(current_setting('app.current_tenant', true), '')::bigint $$""")
+    op.execute(f"GRANT EXECUTE ON FUNCTION app_current_tenant() TO {APP_ROLE}, {READER_ROLE}")
+
+
+def grant_global(table: str, *, app: str = "SELECT, INSERT, UPDATE") -> None:
+    """A table shared by all tenants (the tenant register)."""
+    if not _pg():
+        return
+    op.execute(f"GRANT {app} ON {table} TO {APP_ROLE}")
+    op.execute(f"GRANT SELECT ON {table} TO {READER_ROLE}")
+    _grant_sequence(table)
+
+
+def tenant_table(table: str, *, read: str | None = None, identity: bool = False) -> None:
+    """Enable and force RLS on a tenant-owned table.
+
+    ``read`` widens what a tenant may read (a SQL condition); writes are always
+    limited to the tenant's own rows.  ``identity`` tables (users, tokens) may
+    also be read during a login lookup, and are hidden from the bureau reader.
+    """
+    if not _pg():
+        return
+    own = f"tenant_id = {CURRENT}"
+    visible = f"({own}) OR ({read})" if read else own
+    if identity:
+        visible = f"({visible}) OR current_setting('app.identity_lookup', true) = 'on'"
+    op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+    op.execute(f"CREATE POLICY tenant_read ON {table} FOR SELECT USING ({visible})")
+    op.execute(f"CREATE POLICY tenant_insert ON {table} FOR INSERT WITH CHECK ({own})")
+    op.execute(f"CREATE POLICY tenant_update ON {table} FOR UPDATE USING ({own}) WITH CHECK ({own})")
+    op.execute(f"CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({own})")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}")
+    if not identity:
+        op.execute(f"CREATE POLICY bureau_read ON {table} FOR SELECT TO {READER_ROLE} USING (true)")
+        op.execute(f"GRANT SELECT ON {table} TO {READER_ROLE}")
+    _grant_sequence(table)
+
+
+def drop_tenant_table_policies(table: str) -> None:
+    if not _pg():
+        return
+    for name in ("tenant_read", "tenant_insert", "tenant_update", "tenant_delete", "bureau_read"):
+        op.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
+
+
+def _grant_sequence(table: str) -> None:
+    op.execute(f"""
+        DO $$ DECLARE seq text := pg_get_serial_sequence('{table}', 'id');
+        BEGIN IF seq IS NOT NULL THEN EXECUTE format('GRANT USAGE ON SEQUENCE %s TO {APP_ROLE}', seq); END IF; END $$""")

@@ -1,0 +1,22 @@
+"""Schemas shared by every API: strict paging arguments and the page envelope."""
+from marshmallow import Schema, fields, validate
+
+
+class PageArgs(Schema):
+    # Query strings arrive as text, and int("1.5") / int("2e-42") fail, so plain
+    # Integer is exact here.  JSON bodies use strict=True (a float would be truncated).
+    page = fields.Integer( load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer( load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
+    """A ``{"items": [...], "page", "per_page", "total"}`` envelope around ``item_schema``."""
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "total": fields.Integer(),
+        },
+        name=name,
+    )

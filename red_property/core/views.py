@@ -1,0 +1,83 @@
+"""The tenant's home page, the audit log and job pages."""
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from red_property.accounts.models import Role, User
+from red_property.communities.services import register_stats
+from red_property.core.audit import AuditEntry
+from red_property.core.exports import send_export
+from red_property.core.jobs import DONE, JobRecord, enqueue
+from red_property.extensions import db
+
+bp = Blueprint("core", __name__)
+AUDIT_PAGE = 50
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/<tenant_slug>/")
+@login_required
+def home():
+    """The tenant's home page."""
+    jobs = db.session.scalars(select(JobRecord).where(JobRecord.created_by == current_user.id)
+                              .order_by(JobRecord.id.desc()).limit(5)).all()
+    return render_template("core/home.html", stats=register_stats(db.session), jobs=jobs)
+
+
+@bp.route("/<tenant_slug>/audit")
+@login_required
+def audit_log():
+    """The tenant's audit log, newest first (admins only)."""
+    if current_user.role != Role.ADMIN:
+        abort(403)
+    page = max(1, request.args.get("page", 1, type=int))
+    total = db.session.scalar(select(func.count(AuditEntry.id)))
+    rows = db.session.execute(
+        select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
+        .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
+    ).all()
+    return render_template("core/audit.html", rows=rows, page=page,
+                           pages=max(1, -(-total // AUDIT_PAGE)))
+
+
+def _own_job(job_id: int) -> JobRecord:
+    record = db.session.get(JobRecord, job_id)
+    if record is None or (record.created_by != current_user.id and current_user.role != Role.ADMIN):
+        abort(404)
+    return record
+
+
+@bp.route("/<tenant_slug>/jobs/export-register", methods=["POST"])
+@login_required
+def start_register_export():
+    record = enqueue(db.session, "communities.export_register")
+    return redirect(url_for("core.job_page", job_id=record.id))
+
+
+@bp.route("/<tenant_slug>/jobs/<int:job_id>")
+@login_required
+def job_page(job_id: int):
+    return render_template("core/job.html", job=_own_job(job_id))
+
+
+@bp.route("/<tenant_slug>/jobs/<int:job_id>.json")
+@login_required
+def job_status(job_id: int):
+    """Polled by the job page to move its progress bar."""
+    job = _own_job(job_id)
+    return jsonify(id=job.id, status=job.status, progress=job.progress, message=job.message)
+
+
+@bp.route("/<tenant_slug>/jobs/<int:job_id>/download")
+@login_required
+def job_download(job_id: int):
+    job = _own_job(job_id)
+    if job.status != DONE or not (job.result or {}).get("file"):
+        abort(409)
+    return send_export(job.tenant_id, job.result["file"])

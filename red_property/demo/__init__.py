@@ -1,0 +1,1 @@
+"""The demo city and the scale generator: deterministic, Chinese names and addresses."""

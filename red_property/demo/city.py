@@ -1,0 +1,149 @@
+"""The demo city: the tenants in ``tenants/``, a register of communities with
+contracts (some replaced), and each company's buildings and households.
+
+Deterministic: the same seed gives the same city.  Later domains add their
+records through ``build_demo_city``'s steps.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from red_property.accounts.models import Role
+from red_property.accounts.services import create_user
+from red_property.communities.models import Building, Community, Household, ManagementContract
+from red_property.core.tenancy import tenant_scope
+from red_property.demo import names
+from red_property.tenants.models import Tenant, TenantKind
+from red_property.tenants.provisioning import apply_specs, load_specs
+
+DEMO_PASSWORD = "red-property-demo"
+COMMUNITIES = 24
+# Communities with an owners' committee tenant: name in the register -> committee slug.
+COMMITTEES = {"锦绣花园": "committee-1", "翠湖苑": "committee-2", "金沙苑": "committee-3", "芙蓉里": "committee-4"}
+
+
+@dataclass
+class DemoSummary:
+    tenants: int
+    communities: int
+    households: int
+    logins: list[tuple[str, str, str]]  # (email, role, tenant name)
+
+
+def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
+                    today: dt.date | None = None) -> DemoSummary:
+    """Provision the demo tenants and fill the register; returns what was made."""
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    apply_specs(session, load_specs(tenants_dir))
+    tenants = {t.slug: t for t in session.scalars(select(Tenant))}
+    session.close()
+    bureau = tenants["city-bureau"]
+    companies = sorted((t for t in tenants.values() if t.kind == TenantKind.COMPANY), key=lambda t: t.slug)
+    _extra_users(session, companies[:2])
+    plan = _register(session, rng, bureau, companies, tenants, today)
+    households = 0
+    for company in companies:
+        households += _company_records(session, rng, company, plan.get(company.id, []))
+    logins = _logins(session, tenants)
+    return DemoSummary(len(tenants), COMMUNITIES, households, logins)
+
+
+def _extra_users(session: Session, companies: list[Tenant]) -> None:
+    """A staff member and a read-only viewer for the first two companies."""
+    for number, company in enumerate(companies, start=1):
+        with tenant_scope(session, company.id):
+            create_user(session, email=f"staff{number}@demo.test", name=f"{company.name[:2]}专员",
+                        role=Role.STAFF, password=DEMO_PASSWORD)
+            create_user(session, email=f"viewer{number}@demo.test", name=f"{company.name[:2]}查看员",
+                        role=Role.READONLY, password=DEMO_PASSWORD)
+            session.commit()
+
+
+def _register(session, rng, bureau, companies, tenants, today) -> dict[int, list[tuple[int, int]]]:
+    """Communities and contracts in the bureau's register.
+
+    Returns, per company, the (community id, registered households) it manages now.
+    """
+    plan: dict[int, list[tuple[int, int]]] = {}
+    used = set(COMMITTEES)
+    fixed = list(COMMITTEES)
+    with tenant_scope(session, bureau.id):
+        for i in range(COMMUNITIES):
+            name = fixed[i] if i < len(fixed) else names.community_name(rng, used)
+            district, street, neighbourhood, address = names.place(rng)
+            count = rng.randrange(240, 900, 12)
+            committee = tenants.get(COMMITTEES.get(name, ""))
+            community = Community(name=name, address=address, district=district, street=street,
+                                  neighbourhood=neighbourhood, household_count=count,
+                                  floor_area=Decimal(count * rng.randint(85, 115)),
+                                  committee_tenant_id=committee.id if committee else None)
+            session.add(community)
+            session.flush()
+            # community 0 -> company-1, 1 -> company-2, ... so every demo login has communities
+            company = companies[i % len(companies)]
+            start = dt.date(today.year - rng.randint(1, 6), rng.choice((1, 4, 7, 10)), 1)
+            if i % 5 == 4:  # replaced: an earlier company's contract ended the day before
+                former = companies[(i + 1) % len(companies)]
+                session.add(ManagementContract(community_id=community.id, company_tenant_id=former.id,
+                                               contract_no=f"JC-{start.year - 3}-{i:04d}",
+                                               starts_on=start.replace(year=start.year - 3),
+                                               ends_on=start - dt.timedelta(days=1)))
+            session.add(ManagementContract(community_id=community.id, company_tenant_id=company.id,
+                                           contract_no=f"JC-{start.year}-{i:04d}", starts_on=start,
+                                           ends_on=None if rng.random() < 0.7 else
+                                           start.replace(year=start.year + 5)))
+            plan.setdefault(company.id, []).append((community.id, count))
+        session.commit()
+    return plan
+
+
+def _company_records(session, rng, company, communities) -> int:
+    """Buildings and households of one company's communities; returns households made."""
+    made = 0
+    with tenant_scope(session, company.id):
+        for community_id, count in communities:
+            floors = rng.choice((6, 11, 18, 26, 32))
+            per_floor = rng.choice((2, 4))
+            units = 2
+            per_building = floors * per_floor * units
+            buildings = []
+            for b in range(max(1, -(-count // per_building))):
+                building = Building(community_id=community_id, name=f"{b + 1}栋", floors=floors,
+                                    kind=rng.choice(names.BUILDING_KINDS))
+                session.add(building)
+                buildings.append(building)
+            session.flush()
+            rows = []
+            for n in range(count):
+                building = buildings[n // per_building]
+                slot = n % per_building
+                unit, rest = divmod(slot, floors * per_floor)
+                floor, door = divmod(rest, per_floor)
+                rows.append(dict(tenant_id=company.id, community_id=community_id, building_id=building.id,
+                                 unit=str(unit + 1), room=f"{floor + 1}{door + 1:02d}",
+                                 floor_area=Decimal(rng.randrange(5500, 14500)) / 100,
+                                 owner_name=names.person(rng),
+                                 party_member_household=rng.random() < 0.06))
+            session.execute(insert(Household), rows)
+            made += count
+        session.commit()
+    return made
+
+
+def _logins(session, tenants) -> list[tuple[str, str, str]]:
+    from red_property.accounts.models import User
+    from red_property.core.tenancy import identity_lookup
+
+    by_id = {t.id: t.name for t in tenants.values()}
+    with identity_lookup(session):
+        users = session.execute(select(User.email, User.role, User.tenant_id).order_by(User.id)).all()
+    session.rollback()
+    return [(email, role.value, by_id[tid]) for email, role, tid in users]

@@ -1,0 +1,22 @@
+// Polls a job's status and moves its progress bar until it finishes.
+(function () {
+  const box = document.querySelector(".job[data-status-url]");
+  if (!box) return;
+  const bar = box.querySelector("progress");
+  const pct = box.querySelector(".job-progress");
+  const status = box.querySelector(".job-status");
+  const message = box.querySelector(".job-message");
+  const download = document.querySelector(".job-download");
+  async function tick() {
+    const response = await fetch(box.dataset.statusUrl, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const job = await response.json();
+    bar.value = job.progress;
+    pct.textContent = job.progress + "%";
+    status.textContent = job.status;
+    message.textContent = job.message || "";
+    if (job.status === "done") { download.hidden = false; return; }
+    if (job.status !== "failed") setTimeout(tick, 1000);
+  }
+  tick();
+})();

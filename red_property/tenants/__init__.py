@@ -1,0 +1,1 @@
+"""Tenants: property companies, the housing bureau, owners' committees."""

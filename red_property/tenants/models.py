@@ -1,0 +1,31 @@
+"""The tenant register.  Not tenant-owned: every tenant's name is public."""
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from red_property.core.model import Base, IdMixin, TimestampMixin
+
+
+class TenantKind(str, enum.Enum):
+    COMPANY = "company"      # 物业服务企业
+    BUREAU = "bureau"        # 住房和城乡建设局
+    COMMITTEE = "committee"  # 业主委员会
+
+
+class Tenant(IdMixin, TimestampMixin, Base):
+    __tablename__ = "tenant"
+
+    kind: Mapped[TenantKind] = mapped_column(
+        Enum(TenantKind, name="tenant_kind", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16)
+    )
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # 统一社会信用代码 for companies; optional for the others.
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+
+    def __repr__(self) -> str:
+        return f"<Tenant {self.slug} {self.kind.value}>"

@@ -1,0 +1,214 @@
+"""Shared fixtures.
+
+Backends: SQLite by default; PostgreSQL when ``DATABASE_URL`` points at a
+server (it must be a role that may create databases: the tests create a
+throwaway database, migrate it as its owner and connect the app as the
+unprivileged ``red_property_app`` role, so row-level security is in force).
+With ``REDIS_URL`` set, jobs go through RQ and a real worker runs them.
+
+Each test gets an empty, migrated database: a copy of a migrated template on
+SQLite, a TRUNCATE of every table on PostgreSQL.  Tests commit for real, as the
+app does, so that per-transaction settings (RLS) are exercised.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from red_property import create_app
+from red_property.config import database_url
+from red_property.extensions import db
+from tests.factories import make_world
+
+SERVER_URL = database_url(os.environ.get("DATABASE_URL", ""))
+POSTGRES = bool(SERVER_URL and SERVER_URL.startswith("postgresql"))
+REDIS_URL = os.environ.get("REDIS_URL") or None
+
+
+def pytest_collection_modifyitems(config, items):
+    if POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def _migrate(config: dict) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """A migrated database for the whole run; yields the app's URLs."""
+    if POSTGRES:
+        name = f"rp_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        owner = make_url(SERVER_URL).set(database=name)
+        app_url = owner.set(username="red_property_app", password=None)
+        urls = {"SQLALCHEMY_DATABASE_URI": app_url.render_as_string(hide_password=False),
+                "MIGRATE_DATABASE_URL": owner.render_as_string(hide_password=False)}
+        _migrate(urls)
+        yield SimpleNamespace(backend="postgresql", urls=urls, template=None)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        template = tmp_path_factory.mktemp("db") / "template.sqlite"
+        urls = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"}
+        _migrate(urls)
+        yield SimpleNamespace(backend="sqlite", urls=urls, template=template)
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    urls = dict(database.urls)
+    if database.template is not None:
+        copy = tmp_path / "test.sqlite"
+        shutil.copy(database.template, copy)
+        urls["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{copy}"
+    app = create_app({
+        **urls,
+        "TESTING": True,
+        "PASSWORD_HASH_FAST": True,
+        "REDIS_URL": REDIS_URL,
+        "RQ_QUEUE": f"rp-test-{os.getpid()}",
+        "JOBS_INLINE": REDIS_URL is None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "EXPORT_DIR": str(tmp_path / "exports"),
+    })
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if database.backend == "postgresql":
+            _truncate(database.urls["MIGRATE_DATABASE_URL"])
+        db.engine.dispose()
+
+
+def _truncate(owner_url: str) -> None:
+    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+    engine = create_engine(owner_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def world(app):
+    """Two companies (A, B), a bureau, a committee, their communities and users."""
+    with app.app_context():
+        return make_world(db.session)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def api(client):
+    """``api.token(email)`` and ``api.get(path, token)`` etc. for the JSON API."""
+
+    class Api:
+        def token(self, email, password="correct horse battery"):
+            response = client.post("/api/v1/auth/token", json={"email": email, "password": password})
+            assert response.status_code == 201, response.get_json()
+            return response.get_json()["token"]
+
+        def call(self, method, path, token, **kwargs):
+            headers = kwargs.pop("headers", {})
+            headers["Authorization"] = f"Bearer {token}"
+            return client.open(path, method=method, headers=headers, **kwargs)
+
+        def get(self, path, token, **kwargs):
+            return self.call("GET", path, token, **kwargs)
+
+        def post(self, path, token, **kwargs):
+            return self.call("POST", path, token, **kwargs)
+
+    return Api()
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def web(client):
+    """Log in through the real login form (CSRF and all)."""
+
+    class Web:
+        def login(self, email, password="correct horse battery"):
+            token = csrf_token(client.get("/login").get_data(as_text=True))
+            return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+        def post_form(self, path, data=None):
+            page = client.get(self.referer or path)
+            token = csrf_token(page.get_data(as_text=True))
+            return client.post(path, data={**(data or {}), "csrf_token": token})
+
+        referer = None
+
+    return Web()
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...`` then ``q.count``: statements sent to the database."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counter():
+        box = SimpleNamespace(count=0, statements=[])
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SELECT SET_CONFIG", "SET ")):
+                box.count += 1
+                box.statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield box
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return counter
+
+
+def run_worker(app) -> None:
+    """Process queued jobs with a real RQ worker (no-op when jobs run inline)."""
+    if not app.config.get("REDIS_URL"):
+        return
+    from rq import SimpleWorker
+
+    from red_property.core.jobs import get_queue
+
+    with app.app_context():
+        queue = get_queue(app)
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)

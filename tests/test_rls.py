@@ -1,0 +1,90 @@
+"""The PostgreSQL wall: row-level security holds even for raw SQL."""
+import pytest
+from sqlalchemy import create_engine, text
+
+from red_property.core.model import TenantScoped
+from red_property.core.tenancy import tenant_scope
+from red_property.extensions import db
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def app_engine(app):
+    """A plain engine as the app role: no ORM, no tenant filter, only RLS."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    yield engine
+    engine.dispose()
+
+
+def test_app_role_owns_nothing_and_cannot_bypass(app, app_engine):
+    with app_engine.connect() as conn:
+        role = conn.execute(text("SELECT rolsuper, rolbypassrls, rolinherit FROM pg_roles "
+                                 "WHERE rolname = current_user")).one()
+        assert tuple(role) == (False, False, False)
+        owned = conn.execute(text("SELECT count(*) FROM pg_tables WHERE tableowner = current_user")).scalar()
+        assert owned == 0
+
+
+def test_every_tenant_table_has_forced_rls_and_policies(app, app_engine):
+    tables = {m.local_table.name for m in db.Model.registry.mappers if issubclass(m.class_, TenantScoped)}
+    assert len(tables) >= 8
+    with app_engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+            "(SELECT array_agg(polname::text ORDER BY polname) FROM pg_policy p WHERE p.polrelid = c.oid) "
+            "FROM pg_class c WHERE c.relname = ANY(:t)"), {"t": list(tables)}).all()
+    assert {r[0] for r in rows} == tables
+    for name, enabled, forced, policies in rows:
+        assert enabled and forced, name
+        assert {"tenant_read", "tenant_insert", "tenant_update", "tenant_delete"} <= set(policies), name
+
+
+def test_raw_sql_without_a_tenant_sees_nothing(app, app_engine, world):
+    with app_engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM community")).scalar() == 0
+        assert conn.execute(text("SELECT count(*) FROM user_account")).scalar() == 0
+
+
+def test_raw_sql_as_a_tenant_sees_and_changes_only_its_rows(app, world):
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        assert s.execute(text("SELECT count(*) FROM household")).scalar() == 3
+        assert s.execute(text("UPDATE household SET owner_name = 'x'")).rowcount == 3
+        assert s.execute(text("DELETE FROM household WHERE tenant_id = :b"), {"b": world.b}).rowcount == 0
+        assert s.execute(text("UPDATE community SET name = 'x'")).rowcount == 0  # readable, not writable
+        s.rollback()
+        with pytest.raises(Exception, match="row-level security"):
+            s.execute(text("INSERT INTO building (tenant_id, community_id, name, kind, floors) "
+                           "VALUES (:b, :c, 'x', 'residential', 3)"), {"b": world.b, "c": world.community_b})
+        s.rollback()
+
+
+def test_stale_setting_on_a_pooled_connection_fails_closed(app, app_engine, world):
+    """After a transaction-local setting, current_setting() reads '' (not NULL)."""
+    engine = app_engine
+    with engine.connect() as conn:
+        with conn.begin():
+            conn.execute(text("SELECT set_config('app.current_tenant', :t, true)"), {"t": str(world.a)})
+            assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 3
+        assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 0
+
+
+def test_bureau_reader_role_is_select_only(app, app_engine, world):
+    with app_engine.connect() as conn:
+        with conn.begin():
+            conn.execute(text("SET LOCAL ROLE red_property_bureau_reader"))
+            assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 5
+            with pytest.raises(Exception, match="permission denied"):
+                conn.execute(text("UPDATE household SET owner_name = 'x'"))
+        with conn.begin():
+            conn.execute(text("SET LOCAL ROLE red_property_bureau_reader"))
+            with pytest.raises(Exception, match="permission denied"):
+                conn.execute(text("SELECT password_hash FROM user_account"))
+
+
+def test_identity_lookup_setting_opens_accounts_only(app, app_engine, world):
+    with app_engine.connect() as conn, conn.begin():
+        conn.execute(text("SELECT set_config('app.identity_lookup', 'on', true)"))
+        assert conn.execute(text("SELECT count(*) FROM user_account")).scalar() > 0
+        assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 0

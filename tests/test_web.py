@@ -1,0 +1,92 @@
+"""The web UI: login, tenant pages under /<slug>/, CSRF, headers, language."""
+import pytest
+
+from tests.conftest import csrf_token
+
+
+def test_login_page_is_chinese_and_english_on_request(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "登录" in page and "邮箱" in page
+    client.get("/lang/en")
+    page = client.get("/login").get_data(as_text=True)
+    assert "Log in" in page and "登录" not in page
+
+
+def test_login_lands_on_the_tenants_home(client, web, world):
+    response = web.login("a-admin@test.cn")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/company-a/"
+    home = client.get("/company-a/").get_data(as_text=True)
+    assert "甲物业有限公司" in home
+
+
+def test_wrong_password_and_bad_form_input(client, web, world):
+    response = web.login("a-admin@test.cn", "wrong password")
+    assert response.status_code == 401
+    assert "邮箱或密码错误" in response.get_data(as_text=True)
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"email": "not-an-email", "password": "", "csrf_token": token})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'data-field="email"' in body and 'data-field="password"' in body
+
+
+def test_forms_without_csrf_token_are_refused(client, world):
+    response = client.post("/login", data={"email": "a-admin@test.cn", "password": "correct horse battery"})
+    assert response.status_code == 400
+    assert "/company-a/" not in response.headers.get("Location", "")
+
+
+def test_tenant_pages_need_a_login(client, world):
+    response = client.get("/company-a/communities")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_another_tenants_slug_and_ids_are_404(client, web, world):
+    web.login("a-admin@test.cn")
+    assert client.get("/company-b/").status_code == 404
+    assert client.get(f"/company-b/communities/{world.community_b}").status_code == 404
+    assert client.get(f"/company-a/communities/{world.community_b}").status_code == 404
+    assert client.get(f"/company-a/communities/{world.community_a}").status_code == 200
+    listing = client.get("/company-a/communities").get_data(as_text=True)
+    assert "甲一小区" in listing and "乙一小区" not in listing
+
+
+def test_security_headers_and_cookie_flags(client, web, world):
+    response = web.login("a-admin@test.cn")
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get("/company-a/")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_login_is_rate_limited(client, world):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    statuses = [client.post("/login", data={"email": "a-admin@test.cn", "password": "guess",
+                                            "csrf_token": token}).status_code for _ in range(11)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+
+
+def test_audit_log_is_for_admins(client, web, world):
+    web.login("a-readonly@test.cn")
+    assert client.get("/company-a/audit").status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/company-a/").get_data(as_text=True))})
+    web.login("a-admin@test.cn")
+    page = client.get("/company-a/audit").get_data(as_text=True)
+    assert "login" in page and "household" in page
+
+
+@pytest.mark.parametrize("path", ["/lang/en?next=//evil.example", "/lang/en?next=https://evil.example"])
+def test_language_switch_never_redirects_off_site(client, path):
+    location = client.get(path).headers["Location"]
+    assert location.startswith("/") and not location.startswith("//")
+
+
+def test_error_pages_are_html_in_chinese(client, web, world):
+    web.login("a-admin@test.cn")
+    response = client.get("/company-a/communities/999999")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
