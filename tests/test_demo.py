@@ -1,0 +1,33 @@
+"""The demo city: deterministic, with the fixed logins working."""
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from red_property.accounts.services import authenticate
+from red_property.communities.models import Community
+from red_property.core.tenancy import tenant_scope
+from red_property.demo.city import DEMO_PASSWORD, build_demo_city
+from red_property.extensions import db
+from red_property.tenants.models import Tenant
+
+TENANTS = Path(__file__).resolve().parent.parent / "tenants"
+
+
+def test_demo_city_has_the_fixed_logins_and_is_deterministic(app):
+    with app.app_context():
+        summary = build_demo_city(db.session, TENANTS, today=dt.date(2026, 11, 1))
+        assert summary.households > 5000
+        for email in ("bureau@demo.test", "company1@demo.test", "company2@demo.test", "committee1@demo.test"):
+            db.session.close()
+            db.session.info.clear()
+            user = authenticate(db.session, email, DEMO_PASSWORD)
+            assert user is not None, email
+            assert db.session.scalar(select(func.count(Community.id))) >= 1, email
+        db.session.close()
+        db.session.info.clear()
+        bureau = db.session.scalar(select(Tenant.id).where(Tenant.slug == "city-bureau"))
+        with tenant_scope(db.session, bureau) as s:
+            first = list(s.scalars(select(Community.name).order_by(Community.id)))
+    assert first[:4] == ["锦绣花园", "翠湖苑", "金沙苑", "芙蓉里"]
+    assert len(set(first)) == len(first) == 24

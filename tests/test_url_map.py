@@ -1,0 +1,81 @@
+"""Walk every route x method: another tenant's slug or ids never answer with data.
+
+A new route with a URL parameter this test does not know fails here until it
+is added to ``FOREIGN`` below, so that no route can skip the cross-tenant check.
+"""
+import pytest
+
+from red_property.core.jobs import enqueue
+from red_property.core.tenancy import tenant_scope
+from red_property.extensions import db
+
+# Routes that are deliberately open to everyone.
+PUBLIC = {"static", "api-docs.openapi_json", "i18n.switch", "health.healthz", "accounts.login", "core.index",
+          "Auth.Token"}
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _foreign_values(world, b_job):
+    """For each URL parameter: a value that belongs to company B (we are company A)."""
+    return {"tenant_slug": "company-b", "community_id": world.community_b, "job_id": b_job, "code": "en"}
+
+
+@pytest.fixture
+def b_job(app, world):
+    with app.app_context(), tenant_scope(db.session, world.b, world.users["b"][next(iter(world.users["b"]))]) as s:
+        return enqueue(s, "communities.export_register").id
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def _url(rule, values):
+    unknown = set(rule.arguments) - set(values)
+    assert not unknown, f"{rule.rule}: add a foreign value for {unknown} to tests/test_url_map.py"
+    path = rule.rule
+    for name in rule.arguments:
+        path = path.replace(f"<{name}>", str(values[name])).replace(f"<int:{name}>", str(values[name]))
+    return path
+
+
+def test_every_route_refuses_another_tenants_objects(app, client, web, api, world, b_job):
+    foreign = _foreign_values(world, b_job)
+    token = api.token("a-admin@test.cn")
+    web.login("a-admin@test.cn")
+    checked = 0
+    for rule, method in _rules(app):
+        path = _url(rule, foreign)
+        if path.startswith("/api/"):
+            response = api.call(method, path, token, json={})
+            allowed = {404} if rule.arguments else {200, 201, 202, 204}
+        else:
+            response = client.open(path, method=method, data={})
+            allowed = {404} if "tenant_slug" in rule.arguments else {200, 302, 400}
+        assert response.status_code in allowed, f"{method} {path} -> {response.status_code}"
+        checked += 1
+    assert checked >= 12
+
+
+def test_every_route_needs_authentication(app, client, world, b_job):
+    foreign = _foreign_values(world, b_job)
+    for rule, method in _rules(app):
+        path = _url(rule, foreign)
+        response = client.open(path, method=method, json={} if path.startswith("/api/") else None)
+        if path.startswith("/api/"):
+            assert response.status_code == 401, f"{method} {path}"
+        elif method in WRITE_METHODS:
+            assert response.status_code in (302, 400), f"{method} {path}"  # login redirect or CSRF
+        else:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], f"{method} {path}"
+
+
+def test_own_ids_through_own_slug_work(app, client, web, world):
+    """The walk above is only meaningful if the same routes answer for the owner."""
+    web.login("a-admin@test.cn")
+    assert client.get(f"/company-a/communities/{world.community_a}").status_code == 200
+    assert client.get("/company-a/communities").status_code == 200
