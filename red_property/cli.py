@@ -94,7 +94,7 @@ def demo(reset: bool, port: int, no_serve: bool):
             raise click.ClickException("--reset only deletes the embedded SQLite database.")
         db.engine.dispose()
         Path(uri.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    upgrade()
+    upgrade(revision="heads")
     if db.session.scalar(select(Tenant.id).where(Tenant.slug == "city-bureau")) is None:
         click.echo("building the demo city ...")
         summary = build_demo_city(db.session, DEFAULT_TENANTS)
