@@ -15,6 +15,11 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance, instance_relative_config=False)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from red_property.core import errors, i18n, security, sqlite
     from red_property.extensions import api, babel, csrf, db, limiter, login_manager, migrate

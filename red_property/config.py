@@ -51,6 +51,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), production),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers we trust
+        # (nginx: 1).  Needed for HTTPS detection and per-client rate limits.
+        "PROXY_COUNT": int(env.get("PROXY_COUNT", "1" if production else "0")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,

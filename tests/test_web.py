@@ -90,3 +90,15 @@ def test_error_pages_are_html_in_chinese(client, web, world):
     response = client.get("/company-a/communities/999999")
     assert response.status_code == 404
     assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_behind_a_proxy_https_and_client_ip_come_from_forwarded_headers(database, tmp_path):
+    from red_property import create_app
+
+    app = create_app({**database.urls, "TESTING": True, "PROXY_COUNT": 1, "FORCE_HTTPS": True,
+                      "SQLALCHEMY_DATABASE_URI": database.urls["SQLALCHEMY_DATABASE_URI"]})
+    client = app.test_client()
+    assert client.get("/login").status_code == 302  # plain HTTP is sent to HTTPS
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
+    assert response.status_code == 200
+    assert "max-age" in response.headers["Strict-Transport-Security"]
