@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from red_property.core import errors, i18n, security, sqlite
+    from red_property.core import errors, i18n, routing, security, sqlite
     from red_property.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)
+    routing.init_app(app, api)
     api.init_app(app)
     security.init_app(app)
 

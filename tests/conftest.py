@@ -92,6 +92,10 @@ def app(database, tmp_path):
         "EXPORT_DIR": str(tmp_path / "exports"),
     })
     yield app
+    if REDIS_URL:
+        from red_property.core.jobs import get_queue
+
+        get_queue(app).empty()  # jobs a test queued but never ran
     with app.app_context():
         db.session.remove()
         if database.backend == "postgresql":

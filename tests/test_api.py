@@ -149,3 +149,10 @@ def test_openapi_document(client):
     assert spec["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     summary = spec["paths"]["/api/v1/communities"]["get"]["summary"]
     assert summary == "List the communities this tenant may see."
+
+
+@pytest.mark.parametrize("path", ["/api/v1/communities/4475446487814551847257278411867947008",
+                                  "/api/v1/communities/0", "/api/v1/jobs/99999999999999999999/download"])
+def test_ids_out_of_range_are_404_not_500(api, world, path):
+    token = api.token("a-admin@test.cn")
+    assert api.get(path, token).status_code == 404

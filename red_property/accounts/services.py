@@ -58,7 +58,7 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
         return None
     with identity_lookup(session):
         token = session.scalars(select(ApiToken).where(ApiToken.secret_hash == _digest(secret))).first()
-    if token is None or token.revoked_at is not None or _aware(token.expires_at) <= utcnow():
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     if not token.user.active:
         return None
@@ -82,8 +82,3 @@ def create_user(session: Session, *, email: str, name: str, role: Role, password
 def note_login(session: Session, user: User) -> None:
     record_event(session, action="login", entity="user_account", entity_id=user.id)
     session.commit()
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -25,7 +25,8 @@ class CommunityOut(Schema):
     street = fields.String()
     neighbourhood = fields.String()
     household_count = fields.Integer()
-    floor_area = fields.Decimal(as_string=True, places=2)
+    # A string so that no client rounds it through a float; "12345.67".
+    floor_area = fields.Decimal(as_string=True, places=2, metadata={"type": "string", "format": "decimal"})
     contracts = fields.List(fields.Nested(ContractOut))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
 NAMING = {
@@ -29,9 +29,30 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python.
+
+    PostgreSQL keeps the zone (timestamptz); SQLite drops it, so values read
+    back naive are marked UTC here, once, instead of in every caller.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: use red_property.core.model.utcnow()")
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
 class Base(DeclarativeBase):
     registry = registry(metadata=MetaData(naming_convention=NAMING),
-                        type_annotation_map={datetime: DateTime(timezone=True)})
+                        type_annotation_map={datetime: UTCDateTime()})
 
 
 class IdMixin:
