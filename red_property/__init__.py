@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from red_property.accounts import edge
     from red_property.accounts.api import blp as auth_api
+    from red_property.accounts.users_api import blp as users_api
     from red_property.accounts.views import bp as accounts_views
     from red_property.communities import jobs as _community_jobs  # noqa: F401  (registers jobs)
     from red_property.communities.api import blp as communities_api
@@ -46,7 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, communities_api, jobs_api):
+    for blueprint in (auth_api, users_api, communities_api, jobs_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
     for blueprint in (health_bp, accounts_views, core_views, communities_views):

@@ -17,7 +17,8 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 def _foreign_values(world, b_job):
     """For each URL parameter: a value that belongs to company B (we are company A)."""
-    return {"tenant_slug": "company-b", "community_id": world.community_b, "job_id": b_job, "code": "en"}
+    return {"tenant_slug": "company-b", "community_id": world.community_b, "job_id": b_job, "code": "en",
+            "user_id": world.users["b"][next(iter(world.users["b"]))]}
 
 
 @pytest.fixture
@@ -52,13 +53,31 @@ def test_every_route_refuses_another_tenants_objects(app, client, web, api, worl
         path = _url(rule, foreign)
         if path.startswith("/api/"):
             response = api.call(method, path, token, json={})
-            allowed = {404} if rule.arguments else {200, 201, 202, 204}
+            allowed = {404} if rule.arguments else {200, 201, 202, 204, 422}
         else:
             response = client.open(path, method=method, data={})
             allowed = {404} if "tenant_slug" in rule.arguments else {200, 302, 400}
         assert response.status_code in allowed, f"{method} {path} -> {response.status_code}"
         checked += 1
     assert checked >= 12
+
+
+def test_own_slug_with_another_tenants_ids_is_404(app, client, web, world, b_job):
+    """The slug is ours, the id is company B's: the session cannot find it."""
+    from tests.conftest import csrf_token
+
+    foreign = {**_foreign_values(world, b_job), "tenant_slug": "company-a"}
+    web.login("a-admin@test.cn")
+    token = csrf_token(client.get("/company-a/users").get_data(as_text=True))
+    checked = 0
+    for rule, method in _rules(app):
+        if "tenant_slug" not in rule.arguments or len(rule.arguments) < 2:
+            continue
+        path = _url(rule, foreign)
+        response = client.open(path, method=method, data={"csrf_token": token})
+        assert response.status_code == 404, f"{method} {path} -> {response.status_code}"
+        checked += 1
+    assert checked >= 4
 
 
 def test_every_route_needs_authentication(app, client, world, b_job):

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.accounts.models import ApiToken, Role, User
@@ -71,11 +72,46 @@ def revoke_token(session: Session, token: ApiToken) -> None:
     session.commit()
 
 
+class EmailTaken(ValueError):
+    """The email already belongs to a user (of any tenant: emails are global logins)."""
+
+
 def create_user(session: Session, *, email: str, name: str, role: Role, password: str) -> User:
-    """Add a user to the session's tenant."""
+    """Add a user to the session's tenant (flushes; the caller commits).
+
+    The unique index on email decides, inside a savepoint: another tenant's
+    users stay invisible, and two concurrent requests cannot both win.
+    """
     user = User(email=email.strip().lower(), name=name, role=role, password_hash=hash_password(password))
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as exc:
+        raise EmailTaken(email) from exc
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """The tenant's users, admins first."""
+    return list(session.scalars(select(User).order_by(User.role, User.name, User.id)))
+
+
+def update_user(session: Session, user: User, *, actor_id: int, role: Role | None = None,
+                active: bool | None = None) -> User:
+    """Change a user's role or deactivate them; an admin cannot lock themselves out."""
+    if user.id == actor_id and (active is False or (role is not None and role != Role.ADMIN)):
+        raise ValueError("不能停用自己或取消自己的管理员权限 (you cannot demote or deactivate yourself)")
+    if role is not None:
+        user.role = role
+    if active is not None:
+        user.active = active
+        if not active:
+            now = utcnow()
+            for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                                ApiToken.revoked_at.is_(None))):
+                token.revoked_at = now
+    session.commit()
     return user
 
 

@@ -4,11 +4,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from flask import abort
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
-from red_property.accounts.services import authenticate, note_login
+from red_property.accounts.models import Role, User
+from red_property.accounts.permissions import require_admin
+from red_property.accounts.services import (EmailTaken, authenticate, create_user, list_users, note_login,
+                                            update_user)
 from red_property.extensions import db, limiter
+
+ROLE_LABELS = {Role.ADMIN: _l("管理员"), Role.STAFF: _l("工作人员"), Role.READONLY: _l("只读")}
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -50,3 +58,57 @@ def login():
 def logout():
     logout_user()
     return redirect(url_for("accounts.login"))
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField(_l("邮箱"), validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("角色"), choices=ROLE_CHOICES, default=Role.STAFF.value)
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=12, max=200)])
+
+
+class EditUserForm(FlaskForm):
+    role = SelectField(_l("角色"), choices=ROLE_CHOICES)
+    active = BooleanField(_l("启用"))
+
+
+@bp.route("/<tenant_slug>/users", methods=["GET", "POST"])
+@login_required
+@require_admin
+def users():
+    """The tenant's users; admins add users here."""
+    form = NewUserForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            create_user(db.session, email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                        password=form.password.data)
+            db.session.commit()
+            flash(_("已添加用户 %(email)s。", email=form.email.data), "success")
+            return redirect(url_for("accounts.users"))
+        except EmailTaken:
+            form.email.errors.append(_("该邮箱已被使用。"))
+    if form.is_submitted():
+        status = 400
+    rows = [(user, EditUserForm(prefix=f"u{user.id}", role=user.role.value, active=user.active))
+            for user in list_users(db.session)]
+    return render_template("accounts/users.html", form=form, rows=rows), status
+
+
+@bp.route("/<tenant_slug>/users/<int:user_id>", methods=["POST"])
+@login_required
+@require_admin
+def edit_user(user_id: int):
+    """Change a user's role or deactivate them."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = EditUserForm(prefix=f"u{user_id}")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        update_user(db.session, user, actor_id=current_user.id, role=Role(form.role.data), active=form.active.data)
+        flash(_("已更新 %(email)s。", email=user.email), "success")
+    except ValueError:
+        flash(_("不能停用自己或取消自己的管理员权限。"), "error")
+    return redirect(url_for("accounts.users"))
