@@ -93,9 +93,11 @@ def app(database, tmp_path):
     })
     yield app
     if REDIS_URL:
-        from red_property.core.jobs import get_queue
+        from redis import Redis
+        from rq import Queue
 
-        get_queue(app).empty()  # jobs a test queued but never ran
+        with Redis.from_url(REDIS_URL) as connection:  # not app.config: a test may have changed it
+            Queue(app.config["RQ_QUEUE"], connection=connection).empty()  # jobs queued but never run
     with app.app_context():
         db.session.remove()
         if database.backend == "postgresql":
