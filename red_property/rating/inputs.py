@@ -1,0 +1,75 @@
+"""Gather every company's rating inputs for a date: one set-based query per
+input, never a query per company.
+
+Today the inputs are the bureau's own records (inspections, branch opinions,
+awards and deductions) and the register (which company manages which
+community, with floor area and households).  Metrics the companies' own
+records will feed (party coverage, meetings, demands, fees) are reported as
+missing until those records exist: never as zero.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from fractions import Fraction
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from red_property.communities.models import Community, ManagementContract
+from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
+from red_property.rating.scoring import CommunityValues, CompanyInputs, Event, add_months
+
+
+def gather_inputs(session: Session, as_of: dt.date) -> list[CompanyInputs]:
+    """Inputs of every company managing at least one community on ``as_of``."""
+    managed = session.execute(
+        select(ManagementContract.company_tenant_id, Community.id, Community.floor_area, Community.household_count)
+        .join(Community, and_(Community.id == ManagementContract.community_id,
+                              Community.tenant_id == ManagementContract.tenant_id))
+        .where(ManagementContract.starts_on <= as_of,
+               or_(ManagementContract.ends_on.is_(None), ManagementContract.ends_on >= as_of))
+    ).all()
+    since = add_months(as_of, -12)
+    inspections = {
+        (company, community): Fraction(str(score)) for company, community, score in session.execute(
+            select(Inspection.company_tenant_id, Inspection.community_id, func.avg(Inspection.score))
+            .where(Inspection.inspected_on > since, Inspection.inspected_on <= as_of)
+            .group_by(Inspection.company_tenant_id, Inspection.community_id))
+    }
+    opinions = {
+        (company, community): Fraction(str(score)) for company, community, score in session.execute(
+            select(BranchOpinion.company_tenant_id, BranchOpinion.community_id, BranchOpinion.score)
+            .where(BranchOpinion.year == as_of.year))
+    }
+    events: dict[int, list[Event]] = defaultdict(list)
+    for row in session.execute(select(RatingEvent.company_tenant_id, RatingEvent.kind, RatingEvent.occurred_on,
+                                      RatingEvent.id, RatingEvent.authority, RatingEvent.rectified_on)
+                               .where(RatingEvent.occurred_on <= as_of)):
+        events[row.company_tenant_id].append(Event(row.kind, row.occurred_on, f"rating_event:{row.id}",
+                                                   row.authority, row.rectified_on))
+    communities: dict[int, list[CommunityValues]] = defaultdict(list)
+    for company, community, area, households in managed:
+        communities[company].append(CommunityValues(
+            community, Fraction(str(area or 0)), households or 0,
+            {"inspection_score": inspections.get((company, community)),
+             "branch_opinion": opinions.get((company, community))}))
+    return [CompanyInputs(company, tuple(sorted(items, key=lambda c: c.community_id)),
+                          tuple(sorted(events.get(company, ()), key=lambda e: (e.on, e.ref))))
+            for company, items in sorted(communities.items())]
+
+
+def digest(inputs: list[CompanyInputs], model_source: str, as_of: dt.date) -> str:
+    """A fingerprint of everything a run depends on: same digest, same result."""
+    def plain(value):
+        return None if value is None else str(value)
+
+    payload = {"as_of": as_of.isoformat(), "model": model_source, "companies": [
+        {"id": c.company_id,
+         "communities": [[v.community_id, plain(v.floor_area), v.households,
+                          sorted((k, plain(x)) for k, x in v.values.items())] for v in c.communities],
+         "events": [[e.kind, e.on.isoformat(), e.ref, e.authority, plain(e.rectified_on)] for e in c.events]}
+        for c in inputs]}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -1,0 +1,128 @@
+"""Rating tables, all owned by the bureau.
+
+Companies read two things here, and only once a run is published: the run
+itself, and their own result row (``visible_to``; the RLS policy says the same).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+from sqlalchemy import (JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint, Numeric, String, Text,
+                        UniqueConstraint, and_, or_, select)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from red_property.core.model import Base, BigId, TenantScoped, utcnow
+
+AUTHORITIES = ("street", "district", "city")
+
+
+class ModelVersion(TenantScoped, Base):
+    """One version of the bureau's rating model (the TOML source, as edited)."""
+
+    __tablename__ = "rating_model_version"
+    __extra_table_args__ = (UniqueConstraint("tenant_id", "version"),)
+
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RatingEvent(TenantScoped, Base):
+    """An award, model site, penalty, upheld complaint or failed inspection of a company."""
+
+    __tablename__ = "rating_event"
+
+    company_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("community.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_on: Mapped[dt.date]
+    rectified_on: Mapped[dt.date | None]
+    authority: Mapped[str] = mapped_column(String(20), default="city")
+    reference: Mapped[str] = mapped_column(String(100))   # 文号 / 工单号
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Inspection(TenantScoped, Base):
+    """检查: the bureau's inspection of one community's service, scored 0-100."""
+
+    __tablename__ = "rating_inspection"
+    __extra_table_args__ = (CheckConstraint("score >= 0 AND score <= 100", name="score"),)
+
+    company_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True)
+    community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"), index=True)
+    inspected_on: Mapped[dt.date]
+    score: Mapped[decimal.Decimal] = mapped_column(Numeric(5, 2))
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class BranchOpinion(TenantScoped, Base):
+    """The community party branch's opinion of the managing company for a year."""
+
+    __tablename__ = "rating_branch_opinion"
+    __extra_table_args__ = (UniqueConstraint("tenant_id", "community_id", "company_tenant_id", "year"),
+                            CheckConstraint("score >= 0 AND score <= 100", name="score"))
+
+    company_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True)
+    community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"))
+    year: Mapped[int]
+    score: Mapped[decimal.Decimal] = mapped_column(Numeric(5, 2))
+    comment: Mapped[str] = mapped_column(String(500), default="")
+
+
+class RatingRun(TenantScoped, Base):
+    """A rating of all companies for a period with one model version.
+
+    Draft until published; a published run never changes.  A correction is a
+    new run of the same period that names the run it supersedes and why.
+    """
+
+    __tablename__ = "rating_run"
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "model_version_id"], ["rating_model_version.tenant_id",
+                                                                 "rating_model_version.id"]),
+        ForeignKeyConstraint(["tenant_id", "supersedes_id"], ["rating_run.tenant_id", "rating_run.id"]),
+    )
+
+    period: Mapped[str] = mapped_column(String(20))          # e.g. "2026"
+    as_of: Mapped[dt.date]
+    model_version_id: Mapped[int] = mapped_column(BigId)
+    status: Mapped[str] = mapped_column(String(16), default="queued")   # queued/running/ready/published/failed
+    reason: Mapped[str | None] = mapped_column(String(500))            # why a correction was made
+    supersedes_id: Mapped[int | None] = mapped_column(BigId)
+    job_id: Mapped[int | None] = mapped_column(BigId)
+    input_digest: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[dt.datetime | None]
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        return or_(cls.tenant_id == tenant_id, cls.published_at.is_not(None))
+
+
+class RatingResult(TenantScoped, Base):
+    """One company's score, grade, rank and explained breakdown in a run."""
+
+    __tablename__ = "rating_result"
+    __audited__ = False  # written in bulk by the run; the run itself is audited
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "run_id"], ["rating_run.tenant_id", "rating_run.id"], ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "run_id", "company_tenant_id"),
+    )
+
+    run_id: Mapped[int] = mapped_column(BigId, index=True)
+    company_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True)
+    score: Mapped[decimal.Decimal | None] = mapped_column(Numeric(6, 2))
+    grade: Mapped[str] = mapped_column(String(20))
+    rank: Mapped[int | None]
+    breakdown: Mapped[dict] = mapped_column(JSON)
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        published = select(RatingRun.id).where(RatingRun.published_at.is_not(None))
+        return or_(cls.tenant_id == tenant_id,
+                   and_(cls.company_tenant_id == tenant_id, cls.run_id.in_(published)))

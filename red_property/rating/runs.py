@@ -1,0 +1,136 @@
+"""Rating runs: start, execute (a job), publish, correct.
+
+A published run is final: the flush guard below refuses any change to it or
+its results, whichever code path tries.  A correction is a new run.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from red_property.core.audit import record_event
+from red_property.core.jobs import JobContext, enqueue, job
+from red_property.core.model import utcnow
+from red_property.core.tenancy import TenantSession, current_actor_id
+from red_property.rating.inputs import digest, gather_inputs
+from red_property.rating.models import ModelVersion, RatingResult, RatingRun
+from red_property.rating.scoring import CompanyScore, biggest_gains, rate
+from red_property.rating.versions import latest_version, parsed
+
+
+class RunError(ValueError):
+    """A run cannot be started, published or corrected as asked (the message says why)."""
+
+
+class PublishedRunIsFinal(RuntimeError):
+    """Something tried to change a published run or its results."""
+
+
+def start_run(session: Session, *, period: str, as_of: dt.date, reason: str | None = None,
+              supersedes: RatingRun | None = None) -> RatingRun:
+    """Create a draft run with the latest model version and queue its job."""
+    version = latest_version(session)
+    if version is None:
+        raise RunError("还没有评价模型，请先保存一个模型版本 (no rating model yet)")
+    if supersedes is not None and not reason:
+        raise RunError("更正必须说明原因 (a correction needs a reason)")
+    run = RatingRun(period=period, as_of=as_of, model_version_id=version.id, reason=reason,
+                    supersedes_id=supersedes.id if supersedes else None, created_by=current_actor_id(session))
+    session.add(run)
+    session.commit()
+    record = enqueue(session, "rating.execute_run", run_id=run.id)
+    run.job_id = record.id
+    session.commit()
+    return run
+
+
+def correct_run(session: Session, run: RatingRun, reason: str) -> RatingRun:
+    """A new run of the same period that supersedes a published one; both stay visible."""
+    if run.published_at is None:
+        raise RunError("只能更正已发布的评价；草稿可以直接重新计算 (only published runs are corrected)")
+    return start_run(session, period=run.period, as_of=run.as_of, reason=reason, supersedes=run)
+
+
+def publish_run(session: Session, run: RatingRun) -> RatingRun:
+    """Publish a finished draft: from now on it never changes."""
+    if run.published_at is not None:
+        raise RunError("该评价已发布 (already published)")
+    if run.status != "ready":
+        raise RunError("评价尚未计算完成 (the run has not finished)")
+    run.status, run.published_at = "published", utcnow()
+    record_event(session, action="publish", entity="rating_run", entity_id=run.id)
+    session.commit()
+    return run
+
+
+@job("rating.execute_run")
+def execute_run(ctx: JobContext, run_id: int) -> dict:
+    """Score every company for the run's date; safe to run again (at-least-once delivery)."""
+    session = ctx.session
+    run = session.get(RatingRun, run_id)
+    if run is None or run.published_at is not None:
+        return {"skipped": True}
+    run.status = "running"
+    session.commit()
+    version = session.get(ModelVersion, run.model_version_id)
+    model = parsed(version)
+    ctx.progress(10, "收集数据")
+    inputs = gather_inputs(session, run.as_of)
+    ctx.progress(40, f"{len(inputs)} 家企业")
+    scores = rate(model, inputs, run.as_of)
+    ctx.progress(80, "保存结果")
+    session.execute(delete(RatingResult).where(RatingResult.run_id == run.id))
+    if scores:
+        session.execute(insert(RatingResult), [
+            dict(tenant_id=run.tenant_id, run_id=run.id, company_tenant_id=s.company_id, score=s.score,
+                 grade=s.grade, rank=s.rank, breakdown=breakdown(s)) for s in scores])
+    run.status, run.input_digest = "ready", digest(inputs, version.source, run.as_of)
+    session.commit()
+    return {"companies": len(scores), "digest": run.input_digest}
+
+
+def breakdown(score: CompanyScore) -> dict:
+    """What a score is made of, down to the records behind each number (JSON)."""
+    def num(value, places=4):
+        return None if value is None else str(round(Decimal(value.numerator) / Decimal(value.denominator), places))
+
+    return {
+        "indicators": [{"id": i.id, "name": i.name, "metric": i.metric, "weight": num(i.weight, 2),
+                        "value": num(i.value), "share": num(i.share), "points": num(i.points, 2),
+                        "full": num(i.full, 2), "measured_in": i.measured_in, "missing": i.share is None}
+                       for i in score.indicators],
+        "events": [{"kind": e.event.kind, "name": e.name, "points": num(e.points, 2), "on": e.event.on.isoformat(),
+                    "ref": e.event.ref, "authority": e.event.authority, "counted": e.counted}
+                   for e in score.events],
+        "bonus": num(score.bonus, 2), "deductions": num(score.deductions, 2), "notes": score.notes,
+        "gains": [{"id": i.id, "name": i.name, "points": num(gain, 2)} for i, gain in biggest_gains(score)],
+    }
+
+
+def results_of(session: Session, run: RatingRun) -> list[RatingResult]:
+    return list(session.scalars(select(RatingResult).where(RatingResult.run_id == run.id)
+                                .order_by(RatingResult.rank.is_(None), RatingResult.rank,
+                                          RatingResult.company_tenant_id)))
+
+
+def _was_published(run: RatingRun) -> bool:
+    history = inspect(run).attrs.published_at.history
+    before = history.deleted or history.unchanged
+    return bool(before) and before[0] is not None
+
+
+@event.listens_for(TenantSession, "before_flush")
+def _published_runs_are_final(session: Session, flush_context, instances) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, RatingRun) and _was_published(obj):
+            raise PublishedRunIsFinal(f"rating run {obj.id} is published")
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, RatingRun) and session.is_modified(obj) and _was_published(obj):
+            raise PublishedRunIsFinal(f"rating run {obj.id} is published")
+        if isinstance(obj, RatingResult) and (obj in session.deleted or session.is_modified(obj)):
+            run = session.get(RatingRun, obj.run_id)
+            if run is not None and run.published_at is not None:
+                raise PublishedRunIsFinal(f"results of rating run {obj.run_id} are published")

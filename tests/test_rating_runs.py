@@ -1,0 +1,106 @@
+"""Rating runs: results, visibility, publication, immutability, corrections."""
+import pytest
+from sqlalchemy import select
+
+from red_property.core.tenancy import tenant_scope
+from red_property.extensions import db
+from red_property.rating.models import RatingResult, RatingRun
+from red_property.rating.runs import (PublishedRunIsFinal, RunError, correct_run, publish_run, results_of,
+                                      start_run)
+from tests.conftest import run_worker
+from tests.factories_rating import AS_OF, bureau_admin, rating_inputs
+
+
+@pytest.fixture
+def rated(app, world):
+    """A finished draft run over the world's inputs; returns its id."""
+    with app.app_context():
+        rating_inputs(world)
+        with tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+            run_id = start_run(s, period="2026", as_of=AS_OF).id
+    run_worker(app)
+    return run_id
+
+
+def _results(app, tenant, run_id):
+    with app.app_context(), tenant_scope(db.session, tenant) as s:
+        run = s.get(RatingRun, run_id)
+        return run, {r.company_tenant_id: (r.score, r.grade, r.rank, r.breakdown) for r in results_of(s, run)} if run else {}
+
+
+def test_a_run_scores_every_managing_company_from_the_evidence(app, world, rated):
+    run, results = _results(app, world.bureau, rated)
+    assert run.status == "ready" and len(run.input_digest) == 64
+    assert set(results) == {world.a, world.b}
+    a_score, a_grade, a_rank, a_breakdown = results[world.a]
+    assert a_rank == 1 and results[world.b][2] == 2
+    inspections = next(i for i in a_breakdown["indicators"] if i["metric"] == "inspection_score")
+    assert inspections["measured_in"] == 2 and not inspections["missing"]
+    fees = next(i for i in a_breakdown["indicators"] if i["metric"] == "fee_collection_rate")
+    assert fees["missing"] is True and fees["value"] is None  # reported as missing, never as zero
+    assert [e["ref"] for e in a_breakdown["events"]] and a_breakdown["bonus"] == "3.00"
+    assert results[world.b][3]["deductions"] == "8.00"  # a penalty counts until rectified
+
+
+def test_same_inputs_same_result(app, world, rated):
+    _, first = _results(app, world.bureau, rated)
+    with app.app_context(), tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+        again = start_run(s, period="2026", as_of=AS_OF).id
+    run_worker(app)
+    run, second = _results(app, world.bureau, again)
+    assert first == second
+    assert run.input_digest == _results(app, world.bureau, rated)[0].input_digest
+
+
+def test_companies_see_nothing_until_published_then_only_their_own(app, world, rated):
+    assert _results(app, world.a, rated) == (None, {})
+    with app.app_context(), tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+        publish_run(s, s.get(RatingRun, rated))
+    run, results = _results(app, world.a, rated)
+    assert run is not None and set(results) == {world.a}
+    assert set(_results(app, world.b, rated)[1]) == {world.b}
+    assert _results(app, world.committee, rated)[1] == {}
+
+
+def test_a_published_run_never_changes(app, world, rated):
+    with app.app_context(), tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+        run = s.get(RatingRun, rated)
+        publish_run(s, run)
+        with pytest.raises(RunError):
+            publish_run(s, run)
+        result = s.scalars(select(RatingResult).where(RatingResult.run_id == rated)).first()
+        result.grade = "AAA"
+        with pytest.raises(PublishedRunIsFinal):
+            s.flush()
+        s.rollback()
+        run = s.get(RatingRun, rated)
+        run.as_of = run.as_of.replace(year=2020)
+        with pytest.raises(PublishedRunIsFinal):
+            s.flush()
+        s.rollback()
+        s.delete(s.get(RatingRun, rated))
+        with pytest.raises(PublishedRunIsFinal):
+            s.flush()
+        s.rollback()
+
+
+def test_a_correction_is_a_new_run_and_both_stay_visible(app, world, rated):
+    with app.app_context(), tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+        run = s.get(RatingRun, rated)
+        with pytest.raises(RunError):
+            correct_run(s, run, "too early")  # drafts are recomputed, not corrected
+        publish_run(s, run)
+        with pytest.raises(RunError):
+            correct_run(s, run, "")
+        correction = correct_run(s, run, "检查得分录入错误").id
+    run_worker(app)
+    with app.app_context(), tenant_scope(db.session, world.bureau) as s:
+        runs = {r.id: r for r in s.scalars(select(RatingRun))}
+        assert runs[correction].supersedes_id == rated and runs[correction].reason == "检查得分录入错误"
+        assert runs[rated].published_at is not None and runs[correction].status == "ready"
+
+
+def test_no_model_no_run(app, world):
+    with app.app_context(), tenant_scope(db.session, world.bureau) as s:
+        with pytest.raises(RunError, match="模型"):
+            start_run(s, period="2026", as_of=AS_OF)
