@@ -1,0 +1,175 @@
+"""Rating API: ``/api/v1/rating``.  The bureau runs ratings; a company reads its published results."""
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import func, select
+
+from red_property.core.schemas import page_schema
+from red_property.extensions import db
+from red_property.rating import records
+from red_property.rating.model import ModelError
+from red_property.rating.models import ModelVersion, RatingRun
+from red_property.rating.presenters import result_rows
+from red_property.rating.runs import RunError, correct_run, publish_run, start_run
+from red_property.rating.schemas import (CorrectionIn, CreatedOut, EventIn, InspectionIn, ModelVersionDetail,
+                                         ModelVersionIn, ModelVersionOut, OpinionIn, ResultOut, RunIn,
+                                         RunListArgs, RunOut)
+from red_property.rating.versions import save_version
+from red_property.tenants.access import for_kinds, require_kind
+from red_property.tenants.models import TenantKind
+
+blp = Blueprint("Rating", __name__, url_prefix="/api/v1/rating",
+                description="信用评价: the bureau's model, inputs and runs; companies read their published results")
+BUREAU, COMPANY = TenantKind.BUREAU, TenantKind.COMPANY
+BUREAU_ONLY = [for_kinds(BUREAU)]
+BUREAU_AND_COMPANIES = [for_kinds(BUREAU, COMPANY)]
+RunPage = page_schema(RunOut, "RatingRunPage")
+
+
+def _run(run_id: int) -> RatingRun:
+    run = db.session.get(RatingRun, run_id)
+    if run is None:
+        abort(404, message="评价不存在 (rating run not found)")
+    return run
+
+
+@blp.route("/models")
+class Models(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.response(200, ModelVersionOut(many=True))
+    def get(self):
+        """List the versions of the bureau's rating model."""
+        return db.session.scalars(select(ModelVersion).order_by(ModelVersion.version.desc())).all()
+
+    @blp.arguments(ModelVersionIn)
+    @blp.response(201, ModelVersionDetail)
+    def post(self, data):
+        """Save a new model version; an invalid model is refused with each problem and its line."""
+        try:
+            return save_version(db.session, data["source"], data["note"])
+        except ModelError as exc:
+            abort(422, errors={"json": {"source": [str(issue) for issue in exc.issues]}})
+
+
+@blp.route("/models/<int:version_id>")
+class ModelResource(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.response(200, ModelVersionDetail)
+    def get(self, version_id):
+        """One model version with its source."""
+        version = db.session.get(ModelVersion, version_id)
+        if version is None:
+            abort(404, message="模型版本不存在 (model version not found)")
+        return version
+
+
+def _record(add, data):
+    try:
+        return add(db.session, data)
+    except records.InputError as exc:
+        abort(422, errors={"json": {exc.field: [str(exc)]}})
+
+
+@blp.route("/events")
+class Events(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.arguments(EventIn)
+    @blp.response(201, CreatedOut)
+    def post(self, data):
+        """Record an award, model site, penalty, upheld complaint or failed inspection."""
+        return _record(records.add_event, data)
+
+
+@blp.route("/inspections")
+class Inspections(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.arguments(InspectionIn)
+    @blp.response(201, CreatedOut)
+    def post(self, data):
+        """Record an inspection of a company's service in a community (score 0-100)."""
+        return _record(records.add_inspection, data)
+
+
+@blp.route("/opinions")
+class Opinions(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.arguments(OpinionIn)
+    @blp.response(201, CreatedOut)
+    def post(self, data):
+        """Record a community party branch's opinion of its company for a year."""
+        return _record(records.add_opinion, data)
+
+
+@blp.route("/runs")
+class Runs(MethodView):
+    decorators = BUREAU_AND_COMPANIES
+
+    @blp.arguments(RunListArgs, location="query")
+    @blp.response(200, RunPage)
+    def get(self, args):
+        """Rating runs: all of them for the bureau, the published ones for a company."""
+        total = db.session.scalar(select(func.count(RatingRun.id)))
+        items = db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc())
+                                   .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])).all()
+        return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+
+    @blp.arguments(RunIn)
+    @blp.response(202, RunOut)
+    def post(self, data):
+        """Start a rating run of every company for a period; poll its job for progress."""
+        require_kind(BUREAU)  # listing is for both; starting a run is the bureau's
+        try:
+            return start_run(db.session, period=data["period"], as_of=data["as_of"])
+        except RunError as exc:
+            abort(409, message=str(exc))
+
+
+@blp.route("/runs/<int:run_id>")
+class RunResource(MethodView):
+    decorators = BUREAU_AND_COMPANIES
+
+    @blp.response(200, RunOut)
+    def get(self, run_id):
+        """One rating run."""
+        return _run(run_id)
+
+
+@blp.route("/runs/<int:run_id>/publish")
+class Publish(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.response(200, RunOut)
+    def post(self, run_id):
+        """Publish a finished run; it never changes afterwards."""
+        try:
+            return publish_run(db.session, _run(run_id))
+        except RunError as exc:
+            abort(409, message=str(exc))
+
+
+@blp.route("/runs/<int:run_id>/corrections")
+class Corrections(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.arguments(CorrectionIn)
+    @blp.response(202, RunOut)
+    def post(self, data, run_id):
+        """Correct a published run: a new run with a reason; both stay visible."""
+        try:
+            return correct_run(db.session, _run(run_id), data["reason"])
+        except RunError as exc:
+            abort(409, message=str(exc))
+
+
+@blp.route("/runs/<int:run_id>/results")
+class Results(MethodView):
+    decorators = BUREAU_AND_COMPANIES
+
+    @blp.response(200, ResultOut(many=True))
+    def get(self, run_id):
+        """Scores, grades, ranks and breakdowns: every company for the bureau, its own for a company."""
+        return result_rows(db.session, _run(run_id))

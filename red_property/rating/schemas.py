@@ -1,0 +1,103 @@
+"""JSON shapes of the rating API."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from red_property.core.schemas import PageArgs
+
+def _score_range(value) -> None:
+    if not 0 <= value <= 100:
+        raise ValidationError("分数应在 0 到 100 之间")
+
+
+def score_field() -> fields.Decimal:
+    # A plain validator, not validate.Range: apispec would document a Decimal bound as a string.
+    return fields.Decimal(required=True, places=2, validate=_score_range, metadata={"minimum": 0, "maximum": 100})
+
+PERIOD = validate.Regexp(r"^\d{4}(-(Q[1-4]|H[12]))?$", error="期间格式应为 2026、2026-Q3 或 2026-H1")
+
+
+class ModelVersionOut(Schema):
+    id = fields.Integer()
+    version = fields.Integer()
+    name = fields.String()
+    note = fields.String()
+    created_at = fields.DateTime()
+
+
+class ModelVersionDetail(ModelVersionOut):
+    source = fields.String()
+
+
+class ModelVersionIn(Schema):
+    source = fields.String(required=True, validate=validate.Length(min=1, max=200_000))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class EventIn(Schema):
+    company_tenant_id = fields.Integer(required=True, strict=True)
+    community_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    occurred_on = fields.Date(required=True)
+    rectified_on = fields.Date(allow_none=True, load_default=None)
+    authority = fields.String(load_default="city", validate=validate.OneOf(["street", "district", "city"]))
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+    @validates_schema
+    def _dates(self, data, **kwargs):
+        if data.get("rectified_on") and data["rectified_on"] < data["occurred_on"]:
+            raise ValidationError("整改日期不能早于发生日期", field_name="rectified_on")
+
+
+class InspectionIn(Schema):
+    company_tenant_id = fields.Integer(required=True, strict=True)
+    community_id = fields.Integer(required=True, strict=True)
+    inspected_on = fields.Date(required=True)
+    score = score_field()
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class OpinionIn(Schema):
+    company_tenant_id = fields.Integer(required=True, strict=True)
+    community_id = fields.Integer(required=True, strict=True)
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
+    score = score_field()
+    comment = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CreatedOut(Schema):
+    id = fields.Integer()
+
+
+class RunIn(Schema):
+    period = fields.String(required=True, validate=PERIOD)
+    as_of = fields.Date(required=True)
+
+
+class CorrectionIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class RunOut(Schema):
+    id = fields.Integer()
+    period = fields.String()
+    as_of = fields.Date()
+    status = fields.String()
+    model_version_id = fields.Integer()
+    reason = fields.String(allow_none=True)
+    supersedes_id = fields.Integer(allow_none=True)
+    job_id = fields.Integer(allow_none=True)
+    input_digest = fields.String(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+
+
+class ResultOut(Schema):
+    company_tenant_id = fields.Integer()
+    company_name = fields.String()
+    score = fields.Decimal(as_string=True, allow_none=True, metadata={"type": "string", "format": "decimal"})
+    grade = fields.String()
+    rank = fields.Integer(allow_none=True)
+    breakdown = fields.Dict()
+
+
+class RunListArgs(PageArgs):
+    pass

@@ -1,0 +1,91 @@
+"""Rating API: the bureau's model, inputs and runs; a company's own published results."""
+import pytest
+
+from tests.conftest import run_worker
+from tests.factories_rating import SHIPPED, rating_inputs
+
+
+@pytest.fixture
+def bureau(api, world, app):
+    with app.app_context():
+        rating_inputs(world)
+    return api.token("bureau-admin@test.cn")
+
+
+def test_invalid_model_is_refused_with_lines(api, bureau):
+    bad = SHIPPED.read_text("utf-8").replace("weight = 15", "weight = 16", 1)
+    response = api.post("/api/v1/rating/models", bureau, json={"source": bad})
+    assert response.status_code == 422
+    assert any("权重合计为 101" in m and "行" in m for m in response.get_json()["errors"]["json"]["source"])
+    ok = api.post("/api/v1/rating/models", bureau, json={"source": SHIPPED.read_text("utf-8"), "note": "再存一版"})
+    assert ok.status_code == 201 and ok.get_json()["version"] == 2
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"company_tenant_id": 999999, "kind": "award", "occurred_on": "2026-01-01", "reference": "x"}, "company_tenant_id"),
+    ({"company_tenant_id": "A", "kind": "award", "occurred_on": "2026-01-01", "reference": "x"}, "company_tenant_id"),
+    ({"kind": "award", "occurred_on": "2026-01-01", "reference": "x"}, "company_tenant_id"),
+    ({"company_tenant_id": 0, "kind": "medal", "occurred_on": "2026-01-01", "reference": "x"}, "kind"),
+    ({"company_tenant_id": 0, "kind": "penalty", "occurred_on": "2026-13-01", "reference": "x"}, "occurred_on"),
+    ({"company_tenant_id": 0, "kind": "penalty", "occurred_on": "2026-05-01", "rectified_on": "2026-04-01",
+      "reference": "x"}, "rectified_on"),
+])
+def test_bad_events_name_the_field(api, bureau, world, body, field):
+    if body.get("company_tenant_id") == 0:
+        body["company_tenant_id"] = world.a
+    response = api.post("/api/v1/rating/events", bureau, json=body)
+    assert response.status_code == 422
+    assert field in response.get_json()["errors"]["json"]
+
+
+def test_inspections_only_for_communities_the_company_managed(api, bureau, world):
+    body = {"company_tenant_id": world.a, "community_id": world.community_b, "inspected_on": "2026-05-01",
+            "score": "88.5"}
+    response = api.post("/api/v1/rating/inspections", bureau, json=body)
+    assert response.status_code == 422 and "community_id" in response.get_json()["errors"]["json"]
+    body["community_id"] = world.community_a
+    assert api.post("/api/v1/rating/inspections", bureau, json=body).status_code == 201
+    body["score"] = "101"
+    assert "score" in api.post("/api/v1/rating/inspections", bureau, json=body).get_json()["errors"]["json"]
+
+
+def test_one_branch_opinion_a_year(api, bureau, world):
+    body = {"company_tenant_id": world.a, "community_id": world.community_a, "year": 2026, "score": "90"}
+    response = api.post("/api/v1/rating/opinions", bureau, json=body)  # the factory already made one
+    assert response.status_code == 422 and "year" in response.get_json()["errors"]["json"]
+
+
+def test_run_publish_and_what_each_tenant_sees(api, bureau, world, app):
+    run = api.post("/api/v1/rating/runs", bureau, json={"period": "2026", "as_of": "2026-10-31"})
+    assert run.status_code == 202
+    run_id = run.get_json()["id"]
+    run_worker(app)
+    company_a = api.token("a-admin@test.cn")
+    assert api.get(f"/api/v1/rating/runs/{run_id}", company_a).status_code == 404  # a draft
+    assert api.get("/api/v1/rating/runs", company_a).get_json()["total"] == 0
+    assert len(api.get(f"/api/v1/rating/runs/{run_id}/results", bureau).get_json()) == 2
+    assert api.post(f"/api/v1/rating/runs/{run_id}/publish", bureau).status_code == 200
+    assert api.post(f"/api/v1/rating/runs/{run_id}/publish", bureau).status_code == 409
+    own = api.get(f"/api/v1/rating/runs/{run_id}/results", company_a).get_json()
+    assert [r["company_tenant_id"] for r in own] == [world.a]
+    assert own[0]["breakdown"]["gains"]
+    committee = api.token("committee-admin@test.cn")
+    assert api.get(f"/api/v1/rating/runs/{run_id}/results", committee).status_code == 404
+    assert api.post("/api/v1/rating/runs", company_a, json={"period": "2026", "as_of": "2026-10-31"}).status_code == 404
+    correction = api.post(f"/api/v1/rating/runs/{run_id}/corrections", bureau, json={"reason": "更正检查得分"})
+    assert correction.status_code == 202 and correction.get_json()["supersedes_id"] == run_id
+
+
+@pytest.mark.parametrize("body, field", [({"period": "2026年", "as_of": "2026-10-31"}, "period"),
+                                         ({"period": "2026"}, "as_of")])
+def test_bad_run_requests(api, bureau, body, field):
+    response = api.post("/api/v1/rating/runs", bureau, json=body)
+    assert response.status_code == 422 and field in response.get_json()["errors"]["json"]
+
+
+def test_results_list_query_count_is_flat(api, bureau, app, count_queries):
+    run_id = api.post("/api/v1/rating/runs", bureau, json={"period": "2026", "as_of": "2026-10-31"}).get_json()["id"]
+    run_worker(app)
+    with count_queries() as q:
+        api.get(f"/api/v1/rating/runs/{run_id}/results", bureau)
+    assert q.count <= 5, q.statements
