@@ -107,7 +107,10 @@ def demo(reset: bool, port: int, no_serve: bool):
     if no_serve:
         return
     click.echo(f"\nserving on http://127.0.0.1:{port}  (Ctrl+C to stop)")
-    current_app.run(host="127.0.0.1", port=port, debug=False, threaded=True, use_reloader=False)
+    # Flask refuses app.run() inside its own CLI; serve with Werkzeug directly.
+    from werkzeug.serving import run_simple
+
+    run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 def _demo_logins():

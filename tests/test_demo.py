@@ -31,3 +31,16 @@ def test_demo_city_has_the_fixed_logins_and_is_deterministic(app):
             first = list(s.scalars(select(Community.name).order_by(Community.id)))
     assert first[:4] == ["锦绣花园", "翠湖苑", "金沙苑", "芙蓉里"]
     assert len(set(first)) == len(first) == 24
+
+
+def test_the_demo_logins_work_through_the_login_form(app, client):
+    """The reserved .test domain once failed the form's email check."""
+    from tests.conftest import csrf_token
+
+    with app.app_context():
+        build_demo_city(db.session, TENANTS, today=dt.date(2026, 11, 1))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"email": "bureau@demo.test", "password": DEMO_PASSWORD, "csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"] == "/city-bureau/"
+    page = client.get("/city-bureau/rating").get_data(as_text=True)
+    assert "已发布" in page  # the demo has published ratings

@@ -25,7 +25,7 @@ def test_wrong_password_and_bad_form_input(client, web, world):
     assert response.status_code == 401
     assert "邮箱或密码错误" in response.get_data(as_text=True)
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    response = client.post("/login", data={"email": "not-an-email", "password": "", "csrf_token": token})
+    response = client.post("/login", data={"email": "", "password": "", "csrf_token": token})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert 'data-field="email"' in body and 'data-field="password"' in body
@@ -102,3 +102,15 @@ def test_behind_a_proxy_https_and_client_ip_come_from_forwarded_headers(database
     response = client.get("/login", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"})
     assert response.status_code == 200
     assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_browser_side_requests_never_touch_the_session(client, web, world):
+    """/favicon.ico once matched /<tenant_slug>/ and reset the CSRF token mid-login."""
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    icon.close()
+    assert client.get("/favicon.ico/").status_code == 404
+    response = client.post("/login", data={"email": "a-admin@test.cn", "password": "correct horse battery",
+                                           "csrf_token": token})
+    assert response.status_code == 302

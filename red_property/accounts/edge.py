@@ -2,7 +2,7 @@
 
 - API (``/api/v1/…``): a bearer token names the user and so the tenant.
 - Web UI: the Flask-Login session names the user; tenant pages live under
-  ``/<tenant_slug>/…`` and a slug that is not the user's tenant answers 404.
+  ``/<slug:tenant_slug>/…`` and a slug that is not the user's tenant answers 404.
 - Read-only users may not send a write method anywhere.
 
 Views never set or check the tenant themselves.

@@ -11,7 +11,7 @@ bp = Blueprint("communities", __name__, template_folder="templates")
 PER_PAGE = 30
 
 
-@bp.route("/<tenant_slug>/communities")
+@bp.route("/<slug:tenant_slug>/communities")
 @login_required
 def index():
     page = max(1, request.args.get("page", 1, type=int))
@@ -23,7 +23,7 @@ def index():
                            pages=max(1, -(-result.total // PER_PAGE)))
 
 
-@bp.route("/<tenant_slug>/communities/<int:community_id>")
+@bp.route("/<slug:tenant_slug>/communities/<int:community_id>")
 @login_required
 def show(community_id: int):
     detail = get_community(db.session, community_id)

@@ -1,5 +1,5 @@
 """The tenant's home page, the audit log and job pages."""
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -21,7 +21,13 @@ def index():
     return redirect(url_for("accounts.login"))
 
 
-@bp.route("/<tenant_slug>/")
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for this before reading the page's icon link."""
+    return current_app.send_static_file("favicon.svg")
+
+
+@bp.route("/<slug:tenant_slug>/")
 @login_required
 def home():
     """The tenant's home page."""
@@ -30,7 +36,7 @@ def home():
     return render_template("core/home.html", stats=register_stats(db.session), jobs=jobs)
 
 
-@bp.route("/<tenant_slug>/audit")
+@bp.route("/<slug:tenant_slug>/audit")
 @login_required
 def audit_log():
     """The tenant's audit log, newest first (admins only)."""
@@ -53,20 +59,20 @@ def _own_job(job_id: int) -> JobRecord:
     return record
 
 
-@bp.route("/<tenant_slug>/jobs/export-register", methods=["POST"])
+@bp.route("/<slug:tenant_slug>/jobs/export-register", methods=["POST"])
 @login_required
 def start_register_export():
     record = enqueue(db.session, "communities.export_register")
     return redirect(url_for("core.job_page", job_id=record.id))
 
 
-@bp.route("/<tenant_slug>/jobs/<int:job_id>")
+@bp.route("/<slug:tenant_slug>/jobs/<int:job_id>")
 @login_required
 def job_page(job_id: int):
     return render_template("core/job.html", job=_own_job(job_id))
 
 
-@bp.route("/<tenant_slug>/jobs/<int:job_id>.json")
+@bp.route("/<slug:tenant_slug>/jobs/<int:job_id>.json")
 @login_required
 def job_status(job_id: int):
     """Polled by the job page to move its progress bar."""
@@ -74,7 +80,7 @@ def job_status(job_id: int):
     return jsonify(id=job.id, status=job.status, progress=job.progress, message=job.message)
 
 
-@bp.route("/<tenant_slug>/jobs/<int:job_id>/download")
+@bp.route("/<slug:tenant_slug>/jobs/<int:job_id>/download")
 @login_required
 def job_download(job_id: int):
     job = _own_job(job_id)

@@ -46,9 +46,11 @@ def gather_inputs(session: Session, as_of: dt.date) -> list[CompanyInputs]:
     }
     events: dict[int, list[Event]] = defaultdict(list)
     for row in session.execute(select(RatingEvent.company_tenant_id, RatingEvent.kind, RatingEvent.occurred_on,
-                                      RatingEvent.id, RatingEvent.authority, RatingEvent.rectified_on)
+                                      RatingEvent.id, RatingEvent.authority, RatingEvent.rectified_on,
+                                      RatingEvent.reference)
                                .where(RatingEvent.occurred_on <= as_of)):
-        events[row.company_tenant_id].append(Event(row.kind, row.occurred_on, f"rating_event:{row.id}",
+        # the document number people know the record by, and its id for the link
+        events[row.company_tenant_id].append(Event(row.kind, row.occurred_on, f"{row.reference} #{row.id}",
                                                    row.authority, row.rectified_on))
     communities: dict[int, list[CommunityValues]] = defaultdict(list)
     for company, community, area, households in managed:

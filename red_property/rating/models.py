@@ -95,6 +95,9 @@ class RatingRun(TenantScoped, Base):
     supersedes_id: Mapped[int | None] = mapped_column(BigId)
     job_id: Mapped[int | None] = mapped_column(BigId)
     input_digest: Mapped[str | None] = mapped_column(String(64))
+    # How many companies were rated: lets a company place its rank in a band
+    # without being able to read any other company's result.
+    rated_companies: Mapped[int | None]
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None]

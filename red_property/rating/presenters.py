@@ -24,3 +24,24 @@ def grade_distribution(rows: list[dict], grades: list[str]) -> list[tuple[str, i
     counts = Counter(row["grade"] for row in rows)
     ordered = [(g, counts.pop(g, 0)) for g in grades]
     return ordered + sorted(counts.items())
+
+
+def rank_band(rank: int | None, total: int | None) -> str:
+    """Where a rank falls, without naming anyone else: 前10% / 前25% / 前50% / 后50%."""
+    if not rank or not total:
+        return "—"
+    for share, label in ((0.10, "前 10%"), (0.25, "前 25%"), (0.50, "前 50%")):
+        if rank <= max(1, round(total * share)):
+            return label
+    return "后 50%"
+
+
+def company_trend(session: Session, company_id: int) -> list[tuple[RatingRun, RatingResult]]:
+    """A company's results in published runs, oldest first (corrections replace what they supersede)."""
+    rows = session.execute(
+        select(RatingRun, RatingResult).join(RatingResult, (RatingResult.run_id == RatingRun.id)
+                                             & (RatingResult.tenant_id == RatingRun.tenant_id))
+        .where(RatingRun.published_at.is_not(None), RatingResult.company_tenant_id == company_id)
+        .order_by(RatingRun.as_of, RatingRun.id)).all()
+    superseded = {run.supersedes_id for run, _ in rows if run.supersedes_id}
+    return [(run, result) for run, result in rows if run.id not in superseded]

@@ -88,6 +88,7 @@ def execute_run(ctx: JobContext, run_id: int) -> dict:
             dict(tenant_id=run.tenant_id, run_id=run.id, company_tenant_id=s.company_id, score=s.score,
                  grade=s.grade, rank=s.rank, breakdown=breakdown(s)) for s in scores])
     run.status, run.input_digest = "ready", digest(inputs, version.source, run.as_of)
+    run.rated_companies = len(scores)
     session.commit()
     return {"companies": len(scores), "digest": run.input_digest}
 

@@ -87,6 +87,7 @@ class RunOut(Schema):
     supersedes_id = fields.Integer(allow_none=True)
     job_id = fields.Integer(allow_none=True)
     input_digest = fields.String(allow_none=True)
+    rated_companies = fields.Integer(allow_none=True)
     published_at = fields.DateTime(allow_none=True)
 
 

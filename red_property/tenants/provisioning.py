@@ -104,7 +104,16 @@ def apply_specs(session: Session, specs: list[dict]) -> ApplyReport:
                     report.new_logins.append((email, password))
                 create_user(session, email=email, name=admin["name"], role=Role.ADMIN, password=password)
             session.commit()
+            if tenant.kind == TenantKind.BUREAU:
+                _sync_rating_model(session, Path(spec["source"]).parent)
     return report
+
+
+def _sync_rating_model(session: Session, folder: Path) -> None:
+    """A bureau's folder may hold its rating model: store it as a new version when it changed."""
+    from red_property.rating.versions import sync_from_folder
+
+    sync_from_folder(session, folder)
 
 
 def _check_admin_emails(session: Session, specs: list[dict]) -> None:

@@ -1,0 +1,164 @@
+"""Rating pages: the bureau's runs and league tables; a company's own published results."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from red_property.core.charts import bar_chart, line_chart
+from red_property.core.tabular import csv_response, xlsx_response
+from red_property.extensions import db
+from red_property.rating.model import ModelError
+from red_property.rating.models import RatingRun
+from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
+from red_property.rating.runs import RunError, correct_run, publish_run, start_run
+from red_property.rating.versions import latest_version, parsed, save_version
+from red_property.tenants.access import require_kind
+from red_property.tenants.models import TenantKind
+
+bp = Blueprint("rating", __name__, template_folder="templates")
+BUREAU, COMPANY = TenantKind.BUREAU, TenantKind.COMPANY
+
+
+class RunForm(FlaskForm):
+    period = StringField(_l("评价期间"), validators=[DataRequired(), Regexp(r"^\d{4}(-(Q[1-4]|H[12]))?$",
+                                                                          message=_l("格式如 2026 或 2026-Q3"))])
+    as_of = DateField(_l("截止日期"), validators=[DataRequired()])
+
+
+class CorrectionForm(FlaskForm):
+    reason = StringField(_l("更正原因"), validators=[DataRequired(), Length(min=2, max=500)])
+
+
+class ModelForm(FlaskForm):
+    source = TextAreaField(_l("模型定义 (TOML)"), validators=[DataRequired(), Length(max=200_000)])
+    note = StringField(_l("修改说明"), validators=[Length(max=500)])
+
+
+def _run(run_id: int) -> RatingRun:
+    run = db.session.get(RatingRun, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+@bp.route("/<slug:tenant_slug>/rating", methods=["GET", "POST"])
+@login_required
+def index():
+    """The bureau: runs and a form to start one.  A company: its own published results."""
+    kind = require_kind(BUREAU, COMPANY)
+    if kind == COMPANY:
+        return _company_page()
+    form = RunForm(period=str(dt.date.today().year), as_of=dt.date.today())
+    status = 200
+    if form.validate_on_submit():
+        try:
+            run = start_run(db.session, period=form.period.data, as_of=form.as_of.data)
+            return redirect(url_for("rating.run", run_id=run.id))
+        except RunError as exc:
+            flash(str(exc), "error")
+    if form.is_submitted():
+        status = 400
+    runs = db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()
+    return render_template("rating/bureau_index.html", form=form, runs=runs, version=latest_version(db.session)), status
+
+
+def _company_page():
+    trend = company_trend(db.session, current_user.tenant_id)
+    latest = trend[-1] if trend else None
+    chart = line_chart([(run.period, float(result.score) if result.score is not None else None)
+                        for run, result in trend], title=_("历年信用评价得分"), high=100) if trend else None
+    return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart,
+                           band=rank_band(latest[1].rank, latest[0].rated_companies) if latest else "—")
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>", methods=["GET", "POST"])
+@login_required
+def run(run_id: int):
+    """A run's league table, grade distribution, publication and correction (the bureau)."""
+    require_kind(BUREAU)
+    rating_run = _run(run_id)
+    correction = CorrectionForm()
+    if correction.validate_on_submit():
+        try:
+            new = correct_run(db.session, rating_run, correction.reason.data)
+            return redirect(url_for("rating.run", run_id=new.id))
+        except RunError as exc:
+            flash(str(exc), "error")
+    rows = result_rows(db.session, rating_run)
+    from red_property.rating.models import ModelVersion
+
+    model = parsed(db.session.get(ModelVersion, rating_run.model_version_id))
+    distribution = grade_distribution(rows, [b.grade for b in model.bands] + [model.missing_records_grade])
+    chart = bar_chart([(g, n) for g, n in distribution], title=_("等级分布"), unit=_(" 家"))
+    return render_template("rating/run.html", run=rating_run, rows=rows, chart=chart, correction=correction,
+                           model=model)
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/publish", methods=["POST"])
+@login_required
+def publish(run_id: int):
+    require_kind(BUREAU)
+    try:
+        publish_run(db.session, _run(run_id))
+        flash(_("已发布。发布后的评价结果不可修改，如需更正请新建更正评价。"), "success")
+    except RunError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("rating.run", run_id=run_id))
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/companies/<int:company_id>")
+@login_required
+def company_result(run_id: int, company_id: int):
+    """One company's breakdown in a run, with its trend (the bureau, or the company itself)."""
+    kind = require_kind(BUREAU, COMPANY)
+    if kind == COMPANY and company_id != current_user.tenant_id:
+        abort(404)
+    rating_run = _run(run_id)
+    row = next((r for r in result_rows(db.session, rating_run) if r["company_tenant_id"] == company_id), None)
+    if row is None:
+        abort(404)
+    trend = company_trend(db.session, company_id)
+    chart = line_chart([(r.period, float(x.score) if x.score is not None else None) for r, x in trend],
+                       title=_("历年信用评价得分"), high=100) if trend else None
+    return render_template("rating/company_result.html", run=rating_run, row=row, chart=chart,
+                           band=rank_band(row["rank"], rating_run.rated_companies))
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(run_id: int, fmt: str):
+    """The league table as CSV or XLSX (the bureau)."""
+    require_kind(BUREAU)
+    rating_run = _run(run_id)
+    header = [_("名次"), _("物业服务企业"), _("得分"), _("等级")]
+    rows = [[r["rank"], r["company_name"], r["score"], r["grade"]] for r in result_rows(db.session, rating_run)]
+    name = f"rating-{rating_run.period}-run{rating_run.id}.{fmt}"
+    return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("信用评价"))
+
+
+@bp.route("/<slug:tenant_slug>/rating/model", methods=["GET", "POST"])
+@login_required
+def model():
+    """View and edit the rating model; saving makes a new version."""
+    require_kind(BUREAU)
+    version = latest_version(db.session)
+    form = ModelForm(source=version.source if version else "")
+    issues, status = [], 200
+    if form.validate_on_submit():
+        try:
+            saved = save_version(db.session, form.source.data, form.note.data or "")
+            flash(_("已保存为第 %(n)s 版。", n=saved.version), "success")
+            return redirect(url_for("rating.model"))
+        except ModelError as exc:
+            issues, status = exc.issues, 422
+    elif form.is_submitted():
+        status = 400
+    return render_template("rating/model.html", form=form, version=version, issues=issues), status

@@ -1,0 +1,56 @@
+"""Rating pages for the bureau and for a company."""
+import io
+
+from openpyxl import load_workbook
+
+from tests.conftest import csrf_token, run_worker
+from tests.factories_rating import SHIPPED, rating_inputs
+
+
+def _start(app, client, web, world):
+    with app.app_context():
+        rating_inputs(world)
+    web.login("bureau-admin@test.cn")
+    token = csrf_token(client.get("/bureau/rating").get_data(as_text=True))
+    response = client.post("/bureau/rating", data={"period": "2026", "as_of": "2026-10-31", "csrf_token": token})
+    assert response.status_code == 302
+    run_worker(app)
+    return response.headers["Location"], token
+
+
+def test_bureau_runs_publishes_and_exports(app, client, web, world):
+    run_page, token = _start(app, client, web, world)
+    page = client.get(run_page).get_data(as_text=True)
+    assert "甲物业有限公司" in page and "乙物业有限公司" in page and "<svg" in page
+    assert client.post(run_page + "/publish", data={"csrf_token": token}).status_code == 302
+    assert "已发布" in client.get(run_page).get_data(as_text=True)
+    csv = client.get(run_page + "/export.csv")
+    assert csv.get_data().decode("utf-8-sig").splitlines()[0] == "名次,物业服务企业,得分,等级"
+    xlsx = load_workbook(io.BytesIO(client.get(run_page + "/export.xlsx").get_data()))
+    assert xlsx.active["B2"].value in ("甲物业有限公司", "乙物业有限公司")
+
+
+def test_an_invalid_model_shows_its_lines_and_is_not_saved(app, client, web, world):
+    with app.app_context():
+        rating_inputs(world)
+    web.login("bureau-admin@test.cn")
+    token = csrf_token(client.get("/bureau/rating/model").get_data(as_text=True))
+    bad = SHIPPED.read_text("utf-8").replace('metric = "inspection_score"', 'metric = "inspections"')
+    response = client.post("/bureau/rating/model", data={"source": bad, "note": "x", "csrf_token": token})
+    assert response.status_code == 422
+    assert "未知的指标来源" in response.get_data(as_text=True) and 'data-line="' in response.get_data(as_text=True)
+    assert "第 1 版" in client.get("/bureau/rating/model").get_data(as_text=True)
+
+
+def test_a_company_sees_only_its_own_published_result(app, client, web, world):
+    run_page, token = _start(app, client, web, world)
+    run_id = run_page.rstrip("/").split("/")[-1]
+    client.post(run_page + "/publish", data={"csrf_token": token})
+    client.post("/logout", data={"csrf_token": token})
+    web.login("a-admin@test.cn")
+    page = client.get("/company-a/rating").get_data(as_text=True)
+    assert "得分构成" in page and "排名区间" in page
+    assert client.get(f"/company-a/rating/runs/{run_id}/companies/{world.b}").status_code == 404
+    assert client.get(f"/company-a/rating/runs/{run_id}/companies/{world.a}").status_code == 200
+    assert client.get(f"/company-a/rating/runs/{run_id}").status_code == 404  # the league table is the bureau's
+    assert client.get("/company-a/rating/model").status_code == 404
