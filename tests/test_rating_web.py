@@ -54,3 +54,31 @@ def test_a_company_sees_only_its_own_published_result(app, client, web, world):
     assert client.get(f"/company-a/rating/runs/{run_id}/companies/{world.a}").status_code == 200
     assert client.get(f"/company-a/rating/runs/{run_id}").status_code == 404  # the league table is the bureau's
     assert client.get("/company-a/rating/model").status_code == 404
+
+
+def test_appeal_through_the_pages(app, client, web, world):
+    run_page, token = _start(app, client, web, world)
+    run_id = run_page.rstrip("/").split("/")[-1]
+    client.post(run_page + "/publish", data={"csrf_token": token})
+    client.post("/logout", data={"csrf_token": token})
+    web.login("a-admin@test.cn")
+    result_page = f"/company-a/rating/runs/{run_id}/companies/{world.a}"
+    token = csrf_token(client.get(result_page).get_data(as_text=True))
+    response = client.post(f"/company-a/rating/runs/{run_id}/appeals", data={
+        "indicator_id": "inspections", "explanation": "检查当日正在进行电梯改造，请复核。", "csrf_token": token,
+        "attachment": (io.BytesIO(b"%PDF-1.7 evidence"), "整改说明.pdf")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = client.get(result_page).get_data(as_text=True)
+    assert "待处理" in page and "整改说明.pdf" in page
+    client.post("/logout", data={"csrf_token": token})
+    web.login("bureau-admin@test.cn")
+    page = client.get(run_page).get_data(as_text=True)
+    assert "电梯改造" in page
+    appeal_id = page.split('/rating/appeals/')[1].split('/')[0]
+    download = client.get(f"/bureau/rating/appeals/{appeal_id}/attachment")
+    assert download.status_code == 200 and download.get_data().startswith(b"%PDF")
+    download.close()
+    token = csrf_token(page)
+    decided = client.post(f"/bureau/rating/appeals/{appeal_id}/decide",
+                          data={f"a{appeal_id}-upheld": "y", f"a{appeal_id}-reason": "复核属实", "csrf_token": token})
+    assert decided.status_code == 302 and decided.headers["Location"] != run_page

@@ -111,6 +111,7 @@ def upgrade():
     sa.Column('created_by', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('appeals_until', sa.DateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'model_version_id'], ['rating_model_version.tenant_id', 'rating_model_version.id'], name=op.f('fk_rating_run_tenant_id_model_version_id_rating_model_version')),

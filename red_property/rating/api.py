@@ -4,13 +4,15 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 
 from red_property.core.schemas import page_schema
+from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.rating import records
+from red_property.rating.appeals import AppealError, appeals_of_run, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
-from red_property.rating.models import ModelVersion, RatingRun
+from red_property.rating.models import Appeal, ModelVersion, RatingRun
 from red_property.rating.presenters import result_rows
 from red_property.rating.runs import RunError, correct_run, publish_run, start_run
-from red_property.rating.schemas import (CorrectionIn, CreatedOut, EventIn, InspectionIn, ModelVersionDetail,
+from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, DecisionIn, DecisionOut, CreatedOut, EventIn, InspectionIn, ModelVersionDetail,
                                          ModelVersionIn, ModelVersionOut, OpinionIn, ResultOut, RunIn,
                                          RunListArgs, RunOut)
 from red_property.rating.versions import save_version
@@ -173,3 +175,50 @@ class Results(MethodView):
     def get(self, run_id):
         """Scores, grades, ranks and breakdowns: every company for the bureau, its own for a company."""
         return result_rows(db.session, _run(run_id))
+
+
+def _appeal_error(exc: AppealError):
+    abort(422, errors={"json": {exc.field: [str(exc)]}})
+
+
+@blp.route("/runs/<int:run_id>/appeals")
+class RunAppeals(MethodView):
+    decorators = [visible_or_404(RatingRun, "run_id")] + BUREAU_AND_COMPANIES
+
+    @blp.response(200, AppealOut(many=True))
+    def get(self, run_id):
+        """Appeals on a run: all of them for the bureau, its own for a company."""
+        return [{**_appeal_fields(a), "decision": d} for a, d in appeals_of_run(db.session, _run(run_id))]
+
+    @blp.arguments(AppealIn)
+    @blp.response(201, AppealOut)
+    def post(self, data, run_id):
+        """A company appeals one indicator of its published result, within the window."""
+        require_kind(COMPANY)
+        try:
+            appeal = file_appeal(db.session, _run(run_id), **data)
+        except AppealError as exc:
+            _appeal_error(exc)
+        return {**_appeal_fields(appeal), "decision": None}
+
+
+@blp.route("/appeals/<int:appeal_id>/decision")
+class AppealDecisionResource(MethodView):
+    decorators = [visible_or_404(Appeal, "appeal_id")] + BUREAU_ONLY
+
+    @blp.arguments(DecisionIn)
+    @blp.response(201, DecisionOut)
+    def post(self, data, appeal_id):
+        """Uphold (starts a correction run) or reject an appeal, with a reason."""
+        appeal = db.session.get(Appeal, appeal_id)
+        if appeal is None:
+            abort(404, message="申诉不存在 (appeal not found)")
+        try:
+            return decide_appeal(db.session, appeal, **data)
+        except AppealError as exc:
+            _appeal_error(exc)
+
+
+def _appeal_fields(appeal: Appeal) -> dict:
+    return {k: getattr(appeal, k) for k in ("id", "run_id", "tenant_id", "indicator_id", "explanation",
+                                             "attachment_name", "filed_at")}

@@ -95,6 +95,7 @@ class RatingModel:
     bands: tuple[Band, ...]
     blacklist_grade: str
     missing_records_grade: str
+    appeal_days: int = 15              # days after publication a company may appeal
     source: str = field(default="", compare=False, repr=False)
 
 
@@ -176,6 +177,8 @@ class _Checker:
             grade_method=method, bands=tuple(bands),
             blacklist_grade=self.text_field(overrides, "blacklist_grade", ("overrides",), "C"),
             missing_records_grade=self.text_field(overrides, "missing_records_grade", ("overrides",), "C（缺失）"),
+            appeal_days=int(self.number(raw.get("appeals", {}), "window_days", ("appeals",), default=15,
+                                        minimum=1, maximum=365) or 15),
             source=self.text,
         )
 

@@ -101,6 +101,9 @@ class RatingRun(TenantScoped, Base):
     created_by: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None]
+    # Fixed at publication from the model's window, so companies (who cannot
+    # read the bureau's model) know until when they may appeal.
+    appeals_until: Mapped[dt.datetime | None]
 
     @classmethod
     def visible_to(cls, tenant_id: int):
@@ -129,3 +132,42 @@ class RatingResult(TenantScoped, Base):
         published = select(RatingRun.id).where(RatingRun.published_at.is_not(None))
         return or_(cls.tenant_id == tenant_id,
                    and_(cls.company_tenant_id == tenant_id, cls.run_id.in_(published)))
+
+
+class Appeal(TenantScoped, Base):
+    """申诉: a company objects to an indicator of a published run.  Owned by the
+    company; the bureau that ran the rating reads it."""
+
+    __tablename__ = "rating_appeal"
+    __extra_table_args__ = (UniqueConstraint("tenant_id", "run_id", "indicator_id"),)
+
+    run_id: Mapped[int] = mapped_column(BigId, ForeignKey("rating_run.id"), index=True)
+    indicator_id: Mapped[str] = mapped_column(String(41))
+    explanation: Mapped[str] = mapped_column(Text)
+    attachment: Mapped[str | None] = mapped_column(String(80))        # stored file name
+    attachment_name: Mapped[str | None] = mapped_column(String(200))  # as uploaded
+    filed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        own_runs = select(RatingRun.id).where(RatingRun.tenant_id == tenant_id)
+        return or_(cls.tenant_id == tenant_id, cls.run_id.in_(own_runs))
+
+
+class AppealDecision(TenantScoped, Base):
+    """The bureau's answer to an appeal; an upheld appeal names the correction run."""
+
+    __tablename__ = "rating_appeal_decision"
+    __extra_table_args__ = (UniqueConstraint("tenant_id", "appeal_id"),)
+
+    appeal_id: Mapped[int] = mapped_column(BigId, ForeignKey("rating_appeal.id"))
+    upheld: Mapped[bool]
+    reason: Mapped[str] = mapped_column(String(1000))
+    correction_run_id: Mapped[int | None] = mapped_column(BigId)
+    decided_by: Mapped[int | None] = mapped_column(BigId)
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        own_appeals = select(Appeal.id).where(Appeal.tenant_id == tenant_id)
+        return or_(cls.tenant_id == tenant_id, cls.appeal_id.in_(own_appeals))

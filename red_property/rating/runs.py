@@ -60,7 +60,9 @@ def publish_run(session: Session, run: RatingRun) -> RatingRun:
         raise RunError("该评价已发布 (already published)")
     if run.status != "ready":
         raise RunError("评价尚未计算完成 (the run has not finished)")
-    run.status, run.published_at = "published", utcnow()
+    days = parsed(session.get(ModelVersion, run.model_version_id)).appeal_days
+    now = utcnow()  # set together: once published_at is flushed, the run is final
+    run.status, run.published_at, run.appeals_until = "published", now, now + dt.timedelta(days=days)
     record_event(session, action="publish", entity="rating_run", entity_id=run.id)
     session.commit()
     return run

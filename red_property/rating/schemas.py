@@ -102,3 +102,31 @@ class ResultOut(Schema):
 
 class RunListArgs(PageArgs):
     pass
+
+
+class AppealIn(Schema):
+    indicator_id = fields.String(required=True, validate=validate.Length(min=1, max=41))
+    explanation = fields.String(required=True, validate=validate.Length(min=10, max=5000))
+
+
+class DecisionIn(Schema):
+    upheld = fields.Boolean(required=True, truthy={True}, falsy={False})
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=1000))
+
+
+class DecisionOut(Schema):
+    upheld = fields.Boolean()
+    reason = fields.String()
+    correction_run_id = fields.Integer(allow_none=True)
+    decided_at = fields.DateTime()
+
+
+class AppealOut(Schema):
+    id = fields.Integer()
+    run_id = fields.Integer()
+    company_tenant_id = fields.Integer(attribute="tenant_id")
+    indicator_id = fields.String()
+    explanation = fields.String()
+    attachment_name = fields.String(allow_none=True)
+    filed_at = fields.DateTime()
+    decision = fields.Nested(DecisionOut, allow_none=True)

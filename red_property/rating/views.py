@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
+from red_property.rating.appeals import AppealError, appeals_of_run, attachment_path, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
-from red_property.rating.models import RatingRun
+from red_property.rating.models import Appeal, RatingRun
 from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
 from red_property.rating.runs import RunError, correct_run, publish_run, start_run
 from red_property.rating.versions import latest_version, parsed, save_version
@@ -35,6 +38,17 @@ class RunForm(FlaskForm):
 
 class CorrectionForm(FlaskForm):
     reason = StringField(_l("更正原因"), validators=[DataRequired(), Length(min=2, max=500)])
+
+
+class AppealForm(FlaskForm):
+    indicator_id = SelectField(_l("申诉的指标"), choices=[])
+    explanation = TextAreaField(_l("申诉理由"), validators=[DataRequired(), Length(min=10, max=5000)])
+    attachment = FileField(_l("证明材料（PDF、PNG 或 JPEG，不超过 10 MB）"))
+
+
+class DecisionForm(FlaskForm):
+    upheld = BooleanField(_l("申诉成立（将新建更正评价）"))
+    reason = StringField(_l("处理理由"), validators=[DataRequired(), Length(min=2, max=1000)])
 
 
 class ModelForm(FlaskForm):
@@ -98,8 +112,11 @@ def run(run_id: int):
     model = parsed(db.session.get(ModelVersion, rating_run.model_version_id))
     distribution = grade_distribution(rows, [b.grade for b in model.bands] + [model.missing_records_grade])
     chart = bar_chart([(g, n) for g, n in distribution], title=_("等级分布"), unit=_(" 家"))
+    names = {r["company_tenant_id"]: r["company_name"] for r in rows}
+    appeals = [(a, d, names.get(a.tenant_id, ""), DecisionForm(prefix=f"a{a.id}"))
+               for a, d in appeals_of_run(db.session, rating_run)]
     return render_template("rating/run.html", run=rating_run, rows=rows, chart=chart, correction=correction,
-                           model=model)
+                           model=model, appeals=appeals)
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/publish", methods=["POST"])
@@ -128,8 +145,75 @@ def company_result(run_id: int, company_id: int):
     trend = company_trend(db.session, company_id)
     chart = line_chart([(r.period, float(x.score) if x.score is not None else None) for r, x in trend],
                        title=_("历年信用评价得分"), high=100) if trend else None
-    return render_template("rating/company_result.html", run=rating_run, row=row, chart=chart,
-                           band=rank_band(row["rank"], rating_run.rated_companies))
+    appeals = [(a, d) for a, d in appeals_of_run(db.session, rating_run) if a.tenant_id == company_id]
+    form = _appeal_form(row) if kind == COMPANY else None
+    return render_template("rating/company_result.html", run=rating_run, row=row, chart=chart, appeals=appeals,
+                           form=form, band=rank_band(row["rank"], rating_run.rated_companies))
+
+
+def _appeal_form(row: dict) -> AppealForm:
+    form = AppealForm()
+    form.indicator_id.choices = ([SelectChoice(i["id"], i["name"]) for i in row["breakdown"]["indicators"]]
+                                 + [SelectChoice("events", _("加减分事项"))])
+    return form
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/appeals", methods=["POST"])
+@login_required
+def appeal(run_id: int):
+    """A company appeals one indicator of its published result."""
+    require_kind(COMPANY)
+    rating_run = _run(run_id)
+    row = next((r for r in result_rows(db.session, rating_run) if r["company_tenant_id"] == current_user.tenant_id),
+               None)
+    if row is None:
+        abort(404)
+    form = _appeal_form(row)
+    target = url_for("rating.company_result", run_id=run_id, company_id=current_user.tenant_id)
+    if not form.validate_on_submit():
+        flash(_("申诉理由至少 10 个字。"), "error")
+        return redirect(target)
+    upload = form.attachment.data
+    try:
+        file_appeal(db.session, rating_run, indicator_id=form.indicator_id.data, explanation=form.explanation.data,
+                    upload=(upload.filename, upload.read()) if upload else None)
+        flash(_("申诉已提交，主管部门将在处理后告知结果。"), "success")
+    except AppealError as exc:
+        flash(str(exc), "error")
+    return redirect(target)
+
+
+@bp.route("/<slug:tenant_slug>/rating/appeals/<int:appeal_id>/decide", methods=["POST"])
+@login_required
+def decide(appeal_id: int):
+    """The bureau upholds or rejects an appeal."""
+    require_kind(BUREAU)
+    appeal_row = db.session.get(Appeal, appeal_id)
+    if appeal_row is None:
+        abort(404)
+    form = DecisionForm(prefix=f"a{appeal_id}")
+    if form.validate_on_submit():
+        try:
+            decision = decide_appeal(db.session, appeal_row, upheld=form.upheld.data, reason=form.reason.data)
+            if decision.correction_run_id:
+                return redirect(url_for("rating.run", run_id=decision.correction_run_id))
+        except AppealError as exc:
+            flash(str(exc), "error")
+    else:
+        flash(_("请写明处理理由。"), "error")
+    return redirect(url_for("rating.run", run_id=appeal_row.run_id))
+
+
+@bp.route("/<slug:tenant_slug>/rating/appeals/<int:appeal_id>/attachment")
+@login_required
+def appeal_attachment(appeal_id: int):
+    """An appeal's evidence, for the company that filed it and the bureau that rated it."""
+    require_kind(BUREAU, COMPANY)
+    appeal_row = db.session.get(Appeal, appeal_id)
+    path = attachment_path(appeal_row) if appeal_row else None
+    if path is None or not path.exists():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=appeal_row.attachment_name)
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/export.<any(csv, xlsx):fmt>")
