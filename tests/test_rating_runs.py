@@ -104,3 +104,22 @@ def test_no_model_no_run(app, world):
     with app.app_context(), tenant_scope(db.session, world.bureau) as s:
         with pytest.raises(RunError, match="模型"):
             start_run(s, period="2026", as_of=AS_OF)
+
+
+def test_rerating_one_company_matches_a_full_run(app, world, rated):
+    from decimal import Decimal
+
+    from red_property.rating.models import Inspection
+    from red_property.rating.runs import rerate_company
+
+    with app.app_context(), tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+        s.add(Inspection(company_tenant_id=world.b, community_id=world.community_b,
+                         inspected_on=AS_OF, score=Decimal("100")))
+        s.commit()
+        rerated = rerate_company(s, s.get(RatingRun, rated), world.b).score
+        partial = {r.company_tenant_id: (r.score, r.grade, r.rank) for r in results_of(s, s.get(RatingRun, rated))}
+        full_id = start_run(s, period="2026", as_of=AS_OF).id
+    run_worker(app)
+    _, full = _results(app, world.bureau, full_id)
+    assert partial == {cid: values[:3] for cid, values in full.items()}
+    assert rerated == full[world.b][0]

@@ -82,3 +82,30 @@ def test_appeal_through_the_pages(app, client, web, world):
     decided = client.post(f"/bureau/rating/appeals/{appeal_id}/decide",
                           data={f"a{appeal_id}-upheld": "y", f"a{appeal_id}-reason": "复核属实", "csrf_token": token})
     assert decided.status_code == 302 and decided.headers["Location"] != run_page
+
+
+def test_the_pdf_report_renders_chinese_text(app, client, web, world, tmp_path):
+    import subprocess
+
+    run_page, token = _start(app, client, web, world)
+    run_id = run_page.rstrip("/").split("/")[-1]
+    response = client.get(f"/bureau/rating/runs/{run_id}/companies/{world.a}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.get_data())
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "物业服务企业信用评价报告" in text and "甲物业有限公司" in text and "得分构成" in text
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "WenQuanYi" in fonts or "Noto" in fonts
+    client.post("/logout", data={"csrf_token": token})
+    web.login("b-admin@test.cn")
+    assert client.get(f"/company-b/rating/runs/{run_id}/companies/{world.a}/report.pdf").status_code == 404
+
+
+def test_pdf_documents_fetch_nothing(app):
+    from red_property.core.pdf import render_pdf
+
+    with app.app_context():
+        pdf = render_pdf('<html><head></head><body><img src="file:///etc/passwd">'
+                         '<img src="http://127.0.0.1:9/x.png">中文</body></html>')
+    assert pdf.startswith(b"%PDF") and b"root:" not in pdf

@@ -15,7 +15,7 @@ import json
 from collections import defaultdict
 from fractions import Fraction
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
@@ -23,32 +23,38 @@ from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.scoring import CommunityValues, CompanyInputs, Event, add_months
 
 
-def gather_inputs(session: Session, as_of: dt.date) -> list[CompanyInputs]:
-    """Inputs of every company managing at least one community on ``as_of``."""
+def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | None = None) -> list[CompanyInputs]:
+    """Inputs of every company managing at least one community on ``as_of``
+    (or only of ``company_ids``: the same queries, filtered)."""
+    def only(column):
+        return column.in_(company_ids) if company_ids is not None else true()
+
     managed = session.execute(
         select(ManagementContract.company_tenant_id, Community.id, Community.floor_area, Community.household_count)
         .join(Community, and_(Community.id == ManagementContract.community_id,
                               Community.tenant_id == ManagementContract.tenant_id))
         .where(ManagementContract.starts_on <= as_of,
-               or_(ManagementContract.ends_on.is_(None), ManagementContract.ends_on >= as_of))
+               or_(ManagementContract.ends_on.is_(None), ManagementContract.ends_on >= as_of),
+               only(ManagementContract.company_tenant_id))
     ).all()
     since = add_months(as_of, -12)
     inspections = {
         (company, community): Fraction(str(score)) for company, community, score in session.execute(
             select(Inspection.company_tenant_id, Inspection.community_id, func.avg(Inspection.score))
-            .where(Inspection.inspected_on > since, Inspection.inspected_on <= as_of)
+            .where(Inspection.inspected_on > since, Inspection.inspected_on <= as_of,
+                   only(Inspection.company_tenant_id))
             .group_by(Inspection.company_tenant_id, Inspection.community_id))
     }
     opinions = {
         (company, community): Fraction(str(score)) for company, community, score in session.execute(
             select(BranchOpinion.company_tenant_id, BranchOpinion.community_id, BranchOpinion.score)
-            .where(BranchOpinion.year == as_of.year))
+            .where(BranchOpinion.year == as_of.year, only(BranchOpinion.company_tenant_id)))
     }
     events: dict[int, list[Event]] = defaultdict(list)
     for row in session.execute(select(RatingEvent.company_tenant_id, RatingEvent.kind, RatingEvent.occurred_on,
                                       RatingEvent.id, RatingEvent.authority, RatingEvent.rectified_on,
                                       RatingEvent.reference)
-                               .where(RatingEvent.occurred_on <= as_of)):
+                               .where(RatingEvent.occurred_on <= as_of, only(RatingEvent.company_tenant_id))):
         # the document number people know the record by, and its id for the link
         events[row.company_tenant_id].append(Event(row.kind, row.occurred_on, f"{row.reference} #{row.id}",
                                                    row.authority, row.rectified_on))

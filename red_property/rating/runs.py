@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from red_property.core.model import utcnow
 from red_property.core.tenancy import TenantSession, current_actor_id
 from red_property.rating.inputs import digest, gather_inputs
 from red_property.rating.models import ModelVersion, RatingResult, RatingRun
-from red_property.rating.scoring import CompanyScore, biggest_gains, rate
+from red_property.rating.scoring import CompanyScore, biggest_gains, grade_all, rate
 from red_property.rating.versions import latest_version, parsed
 
 
@@ -95,6 +96,38 @@ def execute_run(ctx: JobContext, run_id: int) -> dict:
     return {"companies": len(scores), "digest": run.input_digest}
 
 
+def rerate_company(session: Session, run: RatingRun, company_id: int) -> RatingResult:
+    """Re-score one company of a draft run after an input changed, then regrade everyone.
+
+    The company's inputs come from the same queries filtered to it; the other
+    companies keep their stored scores, and only grades and ranks that moved
+    are written.
+    """
+    if run.published_at is not None:
+        raise RunError("已发布的评价不能重算，请新建更正评价 (published: start a correction)")
+    model = parsed(session.get(ModelVersion, run.model_version_id))
+    inputs = gather_inputs(session, run.as_of, company_ids=[company_id])
+    fresh = rate(model, inputs, run.as_of)  # graded alone; regraded below with everyone
+    rows = {r.company_tenant_id: r for r in session.scalars(select(RatingResult).where(RatingResult.run_id == run.id))}
+    if company_id not in rows or not fresh:
+        raise RunError("该企业不在这次评价中 (company not in this run)")
+    scores = [fresh[0] if cid == company_id else _stored(row) for cid, row in rows.items()]
+    for score in grade_all(model, scores):
+        row = rows[score.company_id]
+        if score.company_id == company_id:
+            row.score, row.breakdown = score.score, breakdown(score)
+        if (row.grade, row.rank) != (score.grade, score.rank):
+            row.grade, row.rank = score.grade, score.rank
+    session.commit()
+    return rows[company_id]
+
+
+def _stored(row: RatingResult) -> CompanyScore:
+    """A stored result as far as grading needs it."""
+    return CompanyScore(row.company_tenant_id, [], [], Fraction(0), Fraction(0), row.score,
+                        bool(row.breakdown.get("blacklisted")))
+
+
 def breakdown(score: CompanyScore) -> dict:
     """What a score is made of, down to the records behind each number (JSON)."""
     def num(value, places=4):
@@ -109,6 +142,7 @@ def breakdown(score: CompanyScore) -> dict:
                     "ref": e.event.ref, "authority": e.event.authority, "counted": e.counted}
                    for e in score.events],
         "bonus": num(score.bonus, 2), "deductions": num(score.deductions, 2), "notes": score.notes,
+        "blacklisted": score.blacklisted,
         "gains": [{"id": i.id, "name": i.name, "points": num(gain, 2)} for i, gain in biggest_gains(score)],
     }
 

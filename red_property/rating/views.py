@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from red_property.core.charts import bar_chart, line_chart
+from red_property.core.pdf import pdf_response
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
 from red_property.rating.appeals import AppealError, appeals_of_run, attachment_path, decide_appeal, file_appeal
@@ -214,6 +215,34 @@ def appeal_attachment(appeal_id: int):
     if path is None or not path.exists():
         abort(404)
     return send_file(path, as_attachment=True, download_name=appeal_row.attachment_name)
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/companies/<int:company_id>/report.pdf")
+@login_required
+def report(run_id: int, company_id: int):
+    """A company's rating report as PDF (Chinese), for the bureau or the company itself."""
+    kind = require_kind(BUREAU, COMPANY)
+    if kind == COMPANY and company_id != current_user.tenant_id:
+        abort(404)
+    rating_run = _run(run_id)
+    row = next((r for r in result_rows(db.session, rating_run) if r["company_tenant_id"] == company_id), None)
+    if row is None:
+        abort(404)
+    trend = company_trend(db.session, company_id)
+    chart = line_chart([(r.period, float(x.score) if x.score is not None else None) for r, x in trend],
+                       title="历年信用评价得分", high=100) if trend else None
+    html = render_template("rating/report.html", run=rating_run, row=row, chart=chart,
+                           band=rank_band(row["rank"], rating_run.rated_companies),
+                           model_name=_model_name(rating_run, kind))
+    return pdf_response(html, f"信用评价报告-{row['company_name']}-{rating_run.period}.pdf")
+
+
+def _model_name(rating_run: RatingRun, kind: TenantKind) -> str:
+    if kind != BUREAU:
+        return "住建局信用评价办法"  # companies do not read the bureau's model document
+    from red_property.rating.models import ModelVersion
+
+    return db.session.get(ModelVersion, rating_run.model_version_id).name
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/export.<any(csv, xlsx):fmt>")
