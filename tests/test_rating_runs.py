@@ -123,3 +123,19 @@ def test_rerating_one_company_matches_a_full_run(app, world, rated):
     _, full = _results(app, world.bureau, full_id)
     assert partial == {cid: values[:3] for cid, values in full.items()}
     assert rerated == full[world.b][0]
+
+
+def test_a_company_reads_the_bureaus_records_about_itself_only(app, world):
+    from red_property.rating.snapshot import input_snapshot
+
+    with app.app_context():
+        rating_inputs(world)
+        with tenant_scope(db.session, world.a) as s:
+            snap = input_snapshot(s, AS_OF)
+            assert {name for _, name in snap.inspections} == {"甲一小区", "甲二小区"}
+            assert [e.kind for e in snap.events] == ["model_site_city"]
+        with tenant_scope(db.session, world.b) as s:
+            assert [e.kind for e in input_snapshot(s, AS_OF).events] == ["penalty"]
+        with tenant_scope(db.session, world.committee) as s:
+            snap = input_snapshot(s, AS_OF)
+            assert not (snap.inspections or snap.opinions or snap.events)

@@ -164,6 +164,7 @@ def upgrade():
     )
     with op.batch_alter_table('management_contract', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_management_contract_community_id'), ['community_id'], unique=False)
+        batch_op.create_index('ix_management_contract_tenant_id_community_id', ['tenant_id', 'community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_management_contract_company_tenant_id'), ['company_tenant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_management_contract_tenant_id'), ['tenant_id'], unique=False)
 

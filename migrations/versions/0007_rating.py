@@ -147,8 +147,10 @@ def upgrade():
     # ### end Alembic commands ###
 
     # ### row-level security ###
-    for table in ("rating_model_version", "rating_event", "rating_inspection", "rating_branch_opinion"):
-        rls.tenant_table(table)
+    rls.tenant_table("rating_model_version")
+    # A company reads the bureau's records about itself: its input snapshot.
+    for table in ("rating_event", "rating_inspection", "rating_branch_opinion"):
+        rls.tenant_table(table, read=f"company_tenant_id = {rls.CURRENT}")
     # Companies read published runs, and their own results of published runs.
     rls.tenant_table("rating_run", read="published_at IS NOT NULL")
     rls.tenant_table("rating_result", read=(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Numeric, String,
+from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Numeric, String,
                         or_, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -51,6 +51,8 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "community_id"], ["community.tenant_id", "community.id"]),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period"),
+        # the composite foreign key's own index: joins to the register use both columns
+        Index("ix_management_contract_tenant_id_community_id", "tenant_id", "community_id"),
     )
 
     community_id: Mapped[int] = mapped_column(BigId, index=True)

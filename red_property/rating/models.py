@@ -45,6 +45,11 @@ class RatingEvent(TenantScoped, Base):
     reference: Mapped[str] = mapped_column(String(100))   # 文号 / 工单号
     note: Mapped[str] = mapped_column(String(500), default="")
 
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        # the company it is about may read it (its input snapshot before a run)
+        return or_(cls.tenant_id == tenant_id, cls.company_tenant_id == tenant_id)
+
 
 class Inspection(TenantScoped, Base):
     """检查: the bureau's inspection of one community's service, scored 0-100."""
@@ -57,6 +62,11 @@ class Inspection(TenantScoped, Base):
     inspected_on: Mapped[dt.date]
     score: Mapped[decimal.Decimal] = mapped_column(Numeric(5, 2))
     note: Mapped[str] = mapped_column(String(500), default="")
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        # the company it is about may read it (its input snapshot before a run)
+        return or_(cls.tenant_id == tenant_id, cls.company_tenant_id == tenant_id)
 
 
 class BranchOpinion(TenantScoped, Base):
@@ -71,6 +81,11 @@ class BranchOpinion(TenantScoped, Base):
     year: Mapped[int]
     score: Mapped[decimal.Decimal] = mapped_column(Numeric(5, 2))
     comment: Mapped[str] = mapped_column(String(500), default="")
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        # the company it is about may read it (its input snapshot before a run)
+        return or_(cls.tenant_id == tenant_id, cls.company_tenant_id == tenant_id)
 
 
 class RatingRun(TenantScoped, Base):

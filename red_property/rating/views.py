@@ -86,11 +86,14 @@ def index():
 
 
 def _company_page():
+    from red_property.rating.snapshot import input_snapshot
+
     trend = company_trend(db.session, current_user.tenant_id)
     latest = trend[-1] if trend else None
     chart = line_chart([(run.period, float(result.score) if result.score is not None else None)
                         for run, result in trend], title=_("历年信用评价得分"), high=100) if trend else None
     return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart,
+                           snapshot=input_snapshot(db.session, dt.date.today()),
                            band=rank_band(latest[1].rank, latest[0].rated_companies) if latest else "—")
 
 
