@@ -10,14 +10,15 @@ from red_property.rating.models import RatingResult, RatingRun
 from red_property.tenants.models import Tenant
 
 
-def result_rows(session: Session, run: RatingRun) -> list[dict]:
-    """The run's visible results with company names: two queries."""
-    rows = session.execute(
-        select(RatingResult, Tenant.name).join(Tenant, Tenant.id == RatingResult.company_tenant_id)
-        .where(RatingResult.run_id == run.id)
-        .order_by(RatingResult.rank.is_(None), RatingResult.rank, RatingResult.company_tenant_id)).all()
+def result_rows(session: Session, run: RatingRun, company_id: int | None = None) -> list[dict]:
+    """The run's visible results with company names (or one company's): one query."""
+    stmt = (select(RatingResult, Tenant.name).join(Tenant, Tenant.id == RatingResult.company_tenant_id)
+            .where(RatingResult.run_id == run.id)
+            .order_by(RatingResult.rank.is_(None), RatingResult.rank, RatingResult.company_tenant_id))
+    if company_id is not None:
+        stmt = stmt.where(RatingResult.company_tenant_id == company_id)
     return [{"company_tenant_id": r.company_tenant_id, "company_name": name, "score": r.score, "grade": r.grade,
-             "rank": r.rank, "breakdown": r.breakdown} for r, name in rows]
+             "rank": r.rank, "breakdown": r.breakdown} for r, name in session.execute(stmt).all()]
 
 
 def grade_distribution(rows: list[dict], grades: list[str]) -> list[tuple[str, int]]:

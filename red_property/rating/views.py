@@ -139,20 +139,26 @@ def publish(run_id: int):
 @login_required
 def company_result(run_id: int, company_id: int):
     """One company's breakdown in a run, with its trend (the bureau, or the company itself)."""
-    kind = require_kind(BUREAU, COMPANY)
-    if kind == COMPANY and company_id != current_user.tenant_id:
-        abort(404)
-    rating_run = _run(run_id)
-    row = next((r for r in result_rows(db.session, rating_run) if r["company_tenant_id"] == company_id), None)
-    if row is None:
-        abort(404)
-    trend = company_trend(db.session, company_id)
-    chart = line_chart([(r.period, float(x.score) if x.score is not None else None) for r, x in trend],
-                       title=_("历年信用评价得分"), high=100) if trend else None
+    kind, rating_run, row, chart = _company_view(run_id, company_id)
     appeals = [(a, d) for a, d in appeals_of_run(db.session, rating_run) if a.tenant_id == company_id]
     form = _appeal_form(row) if kind == COMPANY else None
     return render_template("rating/company_result.html", run=rating_run, row=row, chart=chart, appeals=appeals,
                            form=form, band=rank_band(row["rank"], rating_run.rated_companies))
+
+
+def _company_view(run_id: int, company_id: int):
+    """(kind, run, the company's result row, its trend chart) for the bureau or the company itself."""
+    kind = require_kind(BUREAU, COMPANY)
+    if kind == COMPANY and company_id != current_user.tenant_id:
+        abort(404)
+    rating_run = _run(run_id)
+    rows = result_rows(db.session, rating_run, company_id)
+    if not rows:
+        abort(404)
+    trend = company_trend(db.session, company_id)
+    chart = line_chart([(r.period, float(x.score) if x.score is not None else None) for r, x in trend],
+                       title=_("历年信用评价得分"), high=100) if trend else None
+    return kind, rating_run, rows[0], chart
 
 
 def _appeal_form(row: dict) -> AppealForm:
@@ -168,11 +174,10 @@ def appeal(run_id: int):
     """A company appeals one indicator of its published result."""
     require_kind(COMPANY)
     rating_run = _run(run_id)
-    row = next((r for r in result_rows(db.session, rating_run) if r["company_tenant_id"] == current_user.tenant_id),
-               None)
-    if row is None:
+    rows = result_rows(db.session, rating_run, current_user.tenant_id)
+    if not rows:
         abort(404)
-    form = _appeal_form(row)
+    form = _appeal_form(rows[0])
     target = url_for("rating.company_result", run_id=run_id, company_id=current_user.tenant_id)
     if not form.validate_on_submit():
         flash(_("申诉理由至少 10 个字。"), "error")
@@ -224,16 +229,7 @@ def appeal_attachment(appeal_id: int):
 @login_required
 def report(run_id: int, company_id: int):
     """A company's rating report as PDF (Chinese), for the bureau or the company itself."""
-    kind = require_kind(BUREAU, COMPANY)
-    if kind == COMPANY and company_id != current_user.tenant_id:
-        abort(404)
-    rating_run = _run(run_id)
-    row = next((r for r in result_rows(db.session, rating_run) if r["company_tenant_id"] == company_id), None)
-    if row is None:
-        abort(404)
-    trend = company_trend(db.session, company_id)
-    chart = line_chart([(r.period, float(x.score) if x.score is not None else None) for r, x in trend],
-                       title="历年信用评价得分", high=100) if trend else None
+    kind, rating_run, row, chart = _company_view(run_id, company_id)
     html = render_template("rating/report.html", run=rating_run, row=row, chart=chart,
                            band=rank_band(row["rank"], rating_run.rated_companies),
                            model_name=_model_name(rating_run, kind))
