@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.communities.api import blp as communities_api
     from red_property.communities.views import bp as communities_views
     from red_property.rating.api import blp as rating_api
+    from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
     from red_property.core.health import bp as health_bp
     from red_property.core.jobs_api import blp as jobs_api
@@ -53,7 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (auth_api, users_api, communities_api, jobs_api, rating_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
-    for blueprint in (health_bp, accounts_views, core_views, communities_views, rating_views):
+    for blueprint in (health_bp, accounts_views, core_views, communities_views, rating_views,
+                      rating_input_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)

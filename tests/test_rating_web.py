@@ -109,3 +109,36 @@ def test_pdf_documents_fetch_nothing(app):
         pdf = render_pdf('<html><head></head><body><img src="file:///etc/passwd">'
                          '<img src="http://127.0.0.1:9/x.png">中文</body></html>')
     assert pdf.startswith(b"%PDF") and b"root:" not in pdf
+
+
+def test_the_bureau_enters_inputs_through_forms(app, client, web, world):
+    with app.app_context():
+        rating_inputs(world)
+    web.login("bureau-admin@test.cn")
+    page = client.get("/bureau/rating/inputs").get_data(as_text=True)
+    token = csrf_token(page)
+    ok = client.post("/bureau/rating/inputs?form=inspection", data={
+        "inspection-company_tenant_id": world.a, "inspection-community_id": world.community_a,
+        "inspection-inspected_on": "2026-09-01", "inspection-score": "77.5", "csrf_token": token})
+    assert ok.status_code == 302
+    assert "77.50" in client.get("/bureau/rating/inputs").get_data(as_text=True)
+    wrong = client.post("/bureau/rating/inputs?form=inspection", data={
+        "inspection-company_tenant_id": world.a, "inspection-community_id": world.community_b,
+        "inspection-inspected_on": "2026-09-01", "inspection-score": "177", "csrf_token": token})
+    assert wrong.status_code == 400
+    body = wrong.get_data(as_text=True)
+    assert 'data-field="inspection-score"' in body
+    event = client.post("/bureau/rating/inputs?form=event", data={
+        "event-company_tenant_id": world.b, "event-community_id": 0, "event-kind": "upheld_complaint",
+        "event-occurred_on": "2026-08-01", "event-authority": "district", "event-reference": "12345-0801",
+        "csrf_token": token})
+    assert event.status_code == 302
+    repeat = client.post("/bureau/rating/inputs?form=opinion", data={
+        "opinion-company_tenant_id": world.a, "opinion-community_id": world.community_a, "opinion-year": 2026,
+        "opinion-score": "90", "csrf_token": token})
+    assert repeat.status_code == 400 and "本年度已有评价" in repeat.get_data(as_text=True)
+
+
+def test_companies_cannot_open_the_input_page(client, web, world):
+    web.login("a-admin@test.cn")
+    assert client.get("/company-a/rating/inputs").status_code == 404
