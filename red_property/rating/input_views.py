@@ -25,7 +25,7 @@ RECENT = 30
 
 class _Target(FlaskForm):
     company_tenant_id = SelectField(_l("物业服务企业"), coerce=int)
-    community_id = SelectField(_l("小区"), coerce=int)
+    community_id = SelectField(_l("所在小区"), coerce=int)
 
 
 class InspectionForm(_Target):
