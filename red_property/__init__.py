@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.accounts.api import blp as auth_api
     from red_property.accounts.users_api import blp as users_api
     from red_property.accounts.views import bp as accounts_views
+    from red_property.communities import household_upload as _imports  # noqa: F401  (registers jobs)
     from red_property.communities import jobs as _community_jobs  # noqa: F401  (registers jobs)
     from red_property.rating import runs as _rating_runs  # noqa: F401  (registers jobs, guards)
     from red_property.communities.api import blp as communities_api

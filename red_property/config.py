@@ -77,6 +77,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "security": [{"bearerAuth": []}],
         },
         "PAGE_SIZE_MAX": 200,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: household lists, evidence, appeals
     }
     if overrides:
         cfg.update(overrides)

@@ -139,6 +139,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['community_id'], ['community.id'], name=op.f('fk_building_community_id_community')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_building_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_building')),
+    sa.UniqueConstraint('tenant_id', 'community_id', 'name', name=op.f('uq_building_tenant_id_community_id_name')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_building_tenant_id_id'))
     )
     with op.batch_alter_table('building', schema=None) as batch_op:
@@ -183,6 +184,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['tenant_id', 'building_id'], ['building.tenant_id', 'building.id'], name=op.f('fk_household_tenant_id_building_id_building'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_household_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_household')),
+    sa.UniqueConstraint('tenant_id', 'building_id', 'unit', 'room', name=op.f('uq_household_tenant_id_building_id_unit_room')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_household_tenant_id_id'))
     )
     with op.batch_alter_table('household', schema=None) as batch_op:

@@ -1,12 +1,22 @@
 """Community register API: ``/api/v1/communities``."""
 import datetime as dt
 
+from flask import jsonify
+
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields
 
+from red_property.communities.household_upload import upload_households
+from red_property.communities.imports import ImportRejected
+from red_property.communities.models import Community
 from red_property.communities.presenters import community_dict, detail_dict
 from red_property.communities.schemas import CommunityDetailOut, CommunityListArgs, CommunityOut
-from red_property.communities.services import get_community, list_communities
+from red_property.communities.services import NotManaged, get_community, list_communities
+from red_property.core.jobs import JobRecord
+from red_property.core.jobs_api import JobOut
+from red_property.core.visibility import visible_or_404
 from red_property.core.schemas import page_schema
 from red_property.extensions import db
 
@@ -45,3 +55,38 @@ class CommunityResource(MethodView):
         if detail is None:
             abort(404, message="小区不存在 (community not found)")
         return detail_dict(detail, dt.date.today())
+
+
+class HouseholdFile(Schema):
+    file = Upload(required=True, metadata={"description": "CSV (UTF-8 or GB18030) or XLSX; columns 楼栋, 单元, 室, 建筑面积, 业主姓名, 党员户"})
+
+
+class ImportReport(Schema):
+    rows = fields.Integer()
+    created = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+
+
+@blp.route("/<int:community_id>/households/import")
+class HouseholdImport(MethodView):
+    decorators = [visible_or_404(Community, "community_id")]
+
+    @blp.arguments(HouseholdFile, location="files")
+    @blp.response(200, ImportReport)
+    @blp.alt_response(202, schema=JobOut, description="A large file: follow the job")
+    @blp.alt_response(422, description="Bad rows: errors.rows lists row, column and message; nothing was written")
+    def post(self, files, community_id):
+        """Import the community's households from CSV or XLSX (all rows or none)."""
+        upload = files["file"]
+        try:
+            result = upload_households(db.session, community_id, upload.filename or "", upload.read())
+        except ImportRejected as exc:
+            abort(422, errors={"rows": [e.as_dict() for e in exc.errors]})
+        except NotManaged as exc:
+            abort(409, message=str(exc))
+        if isinstance(result, JobRecord):
+            response = jsonify(JobOut().dump(result))  # a ready response: smorest passes it through
+            response.status_code = 202
+            return response
+        return result

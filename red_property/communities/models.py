@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Numeric, String,
+from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Numeric, String, UniqueConstraint,
                         or_, select)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -81,7 +81,8 @@ class Building(TenantScoped, Base):
     """楼栋, as the managing company records it."""
 
     __tablename__ = "building"
-    __extra_table_args__ = (CheckConstraint("floors > 0", name="floors"),)
+    __extra_table_args__ = (CheckConstraint("floors > 0", name="floors"),
+                            UniqueConstraint("tenant_id", "community_id", "name"))
 
     community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))      # e.g. 3栋
@@ -97,6 +98,8 @@ class Household(TenantScoped, Base):
         ForeignKeyConstraint(["tenant_id", "building_id"], ["building.tenant_id", "building.id"],
                              ondelete="CASCADE"),
         CheckConstraint("floor_area > 0", name="floor_area"),
+        # one household per room: what makes a re-import update instead of duplicate
+        UniqueConstraint("tenant_id", "building_id", "unit", "room"),
     )
 
     community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"), index=True)

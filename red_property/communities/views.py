@@ -1,10 +1,18 @@
 """Community register pages."""
 import datetime as dt
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 
-from red_property.communities.services import current_company, get_community, list_communities
+from red_property.communities.household_upload import upload_households
+from red_property.communities.imports import ImportRejected
+from red_property.communities.services import (NotManaged, current_company, get_community, list_communities,
+                                               managed_now)
+from red_property.core.jobs import JobRecord
 from red_property.extensions import db
 
 bp = Blueprint("communities", __name__, template_folder="templates")
@@ -23,10 +31,41 @@ def index():
                            pages=max(1, -(-result.total // PER_PAGE)))
 
 
+class HouseholdFileForm(FlaskForm):
+    file = FileField(_l("住户名单（CSV 或 XLSX）"), validators=[FileRequired(_l("请选择文件"))])
+
+
 @bp.route("/<slug:tenant_slug>/communities/<int:community_id>")
 @login_required
-def show(community_id: int):
+def show(community_id: int, form: HouseholdFileForm | None = None, errors=None, status: int = 200):
     detail = get_community(db.session, community_id)
     if detail is None:
         abort(404)
-    return render_template("communities/show.html", detail=detail, today=dt.date.today())
+    today = dt.date.today()
+    can_import = managed_now(db.session, community_id, today)
+    return render_template("communities/show.html", detail=detail, today=today, can_import=can_import,
+                           form=form or HouseholdFileForm(), errors=errors or []), status
+
+
+@bp.route("/<slug:tenant_slug>/communities/<int:community_id>/households/import", methods=["POST"])
+@login_required
+def import_households(community_id: int):
+    """Upload a household list; bad rows are listed and nothing is written."""
+    if get_community(db.session, community_id) is None:
+        abort(404)
+    form = HouseholdFileForm()
+    if not form.validate_on_submit():
+        return show(community_id, form=form, status=400)
+    upload = form.file.data
+    try:
+        result = upload_households(db.session, community_id, upload.filename or "", upload.read())
+    except ImportRejected as exc:
+        return show(community_id, form=form, errors=exc.errors, status=422)
+    except NotManaged as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("communities.show", community_id=community_id))
+    if isinstance(result, JobRecord):
+        return redirect(url_for("core.job_page", job_id=result.id))
+    flash(_("导入完成：新增 %(c)s 户，更新 %(u)s 户，未变 %(n)s 户。", c=result["created"], u=result["updated"],
+            n=result["unchanged"]), "success")
+    return redirect(url_for("communities.show", community_id=community_id))

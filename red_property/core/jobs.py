@@ -58,9 +58,19 @@ class JobContext:
     session: Session
 
     def progress(self, percent: int, message: str | None = None) -> None:
-        """Record progress in its own short transaction, visible at once."""
-        _update_record(self.tenant_id, self.job_id, progress=max(0, min(100, int(percent))),
-                       message=message)
+        """Record progress, visible at once on PostgreSQL (its own short transaction).
+
+        SQLite allows one writer: while the job's transaction holds the lock a
+        second connection would wait and fail, so there the update rides in the
+        job's own transaction and shows at its next commit.
+        """
+        values = dict(progress=max(0, min(100, int(percent))), message=message)
+        if self.session.get_bind().dialect.name == "sqlite" and self.session.in_transaction():
+            self.session.execute(update(JobRecord).where(JobRecord.id == self.job_id,
+                                                         JobRecord.tenant_id == self.tenant_id).values(**values)
+                                 .execution_options(synchronize_session=False))
+            return
+        _update_record(self.tenant_id, self.job_id, **values)
 
 
 def job(name: str):
