@@ -44,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.rating import runs as _rating_runs  # noqa: F401  (registers jobs, guards)
     from red_property.communities.api import blp as communities_api
     from red_property.communities.views import bp as communities_views
+    from red_property.party.api import blp as party_api
     from red_property.rating.api import blp as rating_api
     from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
@@ -52,7 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, users_api, communities_api, jobs_api, rating_api):
+    for blueprint in (auth_api, users_api, communities_api, jobs_api, party_api, rating_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
     for blueprint in (health_bp, accounts_views, core_views, communities_views, rating_views,

@@ -139,3 +139,27 @@ def test_a_company_reads_the_bureaus_records_about_itself_only(app, world):
         with tenant_scope(db.session, world.committee) as s:
             snap = input_snapshot(s, AS_OF)
             assert not (snap.inspections or snap.opinions or snap.events)
+
+
+def test_party_coverage_comes_from_the_companys_own_records_through_the_audited_path(app, world):
+    import datetime as dt
+
+    from red_property.core.audit import AuditEntry
+    from red_property.party.models import Level
+    from red_property.party.services import create_organisation
+
+    with app.app_context():
+        rating_inputs(world)
+        with tenant_scope(db.session, world.a) as s:
+            create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                                today=dt.date.today())
+        with tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+            run_id = start_run(s, period="2026", as_of=AS_OF).id
+    run_worker(app)
+    _, results = _results(app, world.bureau, run_id)
+    coverage = {cid: next(i for i in r[3]["indicators"] if i["metric"] == "party_coverage") for cid, r in results.items()}
+    assert coverage[world.a]["value"] == "0.5000" and not coverage[world.a]["missing"]  # 1 of 2 equal communities
+    assert coverage[world.b]["value"] == "0.0000" and not coverage[world.b]["missing"]  # records exist: a real 0
+    with app.app_context(), tenant_scope(db.session, world.bureau) as s:
+        reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "cross_tenant_read")).all()
+        assert any(f"第 {run_id} 号" in e.after["reason"] for e in reads)

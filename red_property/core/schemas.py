@@ -9,6 +9,12 @@ class PageArgs(Schema):
     per_page = fields.Integer( load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class CreatedOut(Schema):
+    """What a create endpoint answers when the new row's id is all a client needs."""
+
+    id = fields.Integer()
+
+
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
     """A ``{"items": [...], "page", "per_page", "total"}`` envelope around ``item_schema``."""
     return Schema.from_dict(

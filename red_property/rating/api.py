@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 
-from red_property.core.schemas import page_schema
+from red_property.core.schemas import CreatedOut, page_schema
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.rating import records
@@ -12,7 +12,7 @@ from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, ModelVersion, RatingRun
 from red_property.rating.presenters import result_rows
 from red_property.rating.runs import RunError, correct_run, publish_run, start_run
-from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, DecisionIn, DecisionOut, CreatedOut, EventIn, InspectionIn, ModelVersionDetail,
+from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, DecisionIn, DecisionOut, EventIn, InspectionIn, ModelVersionDetail,
                                          ModelVersionIn, ModelVersionOut, OpinionIn, ResultOut, RunIn,
                                          RunListArgs, RunOut)
 from red_property.rating.versions import save_version

@@ -1,11 +1,12 @@
 """Gather every company's rating inputs for a date: one set-based query per
 input, never a query per company.
 
-Today the inputs are the bureau's own records (inspections, branch opinions,
-awards and deductions) and the register (which company manages which
-community, with floor area and households).  Metrics the companies' own
-records will feed (party coverage, meetings, demands, fees) are reported as
-missing until those records exist: never as zero.
+The inputs are the bureau's own records (inspections, branch opinions,
+awards and deductions), the register (which company manages which community,
+with floor area and households), and metrics derived from the companies' own
+records, read through ``bureau_cross_tenant_read`` (audited, read-only):
+party-organisation coverage today.  Metrics whose records do not exist yet
+(meetings, demands, fees) are reported as missing: never as zero.
 """
 from __future__ import annotations
 
@@ -23,7 +24,21 @@ from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.scoring import CommunityValues, CompanyInputs, Event, add_months
 
 
-def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | None = None) -> list[CompanyInputs]:
+def company_record_metrics(session: Session, as_of: dt.date, reason: str) -> dict[str, dict]:
+    """Metrics from the companies' own records: {metric: {(company, community): value}}.
+
+    Commits the caller's transaction and leaves the session in the bureau's
+    scope again (objects loaded before must be loaded again).
+    """
+    from red_property.core.tenancy import bureau_cross_tenant_read
+    from red_property.party.rules import coverage_by_community
+
+    with bureau_cross_tenant_read(session, reason=reason) as reader:
+        return {"party_coverage": coverage_by_community(reader)}
+
+
+def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | None = None,
+                  records: dict[str, dict] | None = None) -> list[CompanyInputs]:
     """Inputs of every company managing at least one community on ``as_of``
     (or only of ``company_ids``: the same queries, filtered)."""
     def only(column):
@@ -59,11 +74,13 @@ def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | Non
         events[row.company_tenant_id].append(Event(row.kind, row.occurred_on, f"{row.reference} #{row.id}",
                                                    row.authority, row.rectified_on))
     communities: dict[int, list[CommunityValues]] = defaultdict(list)
+    coverage = (records or {}).get("party_coverage")
     for company, community, area, households in managed:
-        communities[company].append(CommunityValues(
-            community, Fraction(str(area or 0)), households or 0,
-            {"inspection_score": inspections.get((company, community)),
-             "branch_opinion": opinions.get((company, community))}))
+        values = {"inspection_score": inspections.get((company, community)),
+                  "branch_opinion": opinions.get((company, community))}
+        if coverage is not None:  # the records exist: an uncovered community is a real 0
+            values["party_coverage"] = Fraction(coverage.get((company, community), 0))
+        communities[company].append(CommunityValues(community, Fraction(str(area or 0)), households or 0, values))
     return [CompanyInputs(company, tuple(sorted(items, key=lambda c: c.community_id)),
                           tuple(sorted(events.get(company, ()), key=lambda e: (e.on, e.ref))))
             for company, items in sorted(communities.items())]

@@ -16,7 +16,7 @@ from red_property.core.audit import record_event
 from red_property.core.jobs import JobContext, enqueue, job
 from red_property.core.model import utcnow
 from red_property.core.tenancy import TenantSession, current_actor_id
-from red_property.rating.inputs import digest, gather_inputs
+from red_property.rating.inputs import company_record_metrics, digest, gather_inputs
 from red_property.rating.models import ModelVersion, RatingResult, RatingRun
 from red_property.rating.scoring import CompanyScore, biggest_gains, grade_all, rate
 from red_property.rating.versions import latest_version, parsed
@@ -77,11 +77,15 @@ def execute_run(ctx: JobContext, run_id: int) -> dict:
     if run is None or run.published_at is not None:
         return {"skipped": True}
     run.status = "running"
+    as_of, version_id = run.as_of, run.model_version_id
     session.commit()
-    version = session.get(ModelVersion, run.model_version_id)
+    ctx.progress(5, "读取企业记录")
+    records = company_record_metrics(session, as_of, reason=f"信用评价第 {run_id} 号：读取企业党建记录")
+    run = session.get(RatingRun, run_id)  # the audited read ended the previous transaction
+    version = session.get(ModelVersion, version_id)
     model = parsed(version)
     ctx.progress(10, "收集数据")
-    inputs = gather_inputs(session, run.as_of)
+    inputs = gather_inputs(session, run.as_of, records=records)
     ctx.progress(40, f"{len(inputs)} 家企业")
     scores = rate(model, inputs, run.as_of)
     ctx.progress(80, "保存结果")
@@ -105,8 +109,11 @@ def rerate_company(session: Session, run: RatingRun, company_id: int) -> RatingR
     """
     if run.published_at is not None:
         raise RunError("已发布的评价不能重算，请新建更正评价 (published: start a correction)")
+    run_id, as_of = run.id, run.as_of
+    records = company_record_metrics(session, as_of, reason=f"信用评价第 {run_id} 号：重算企业 {company_id}")
+    run = session.get(RatingRun, run_id)
     model = parsed(session.get(ModelVersion, run.model_version_id))
-    inputs = gather_inputs(session, run.as_of, company_ids=[company_id])
+    inputs = gather_inputs(session, as_of, company_ids=[company_id], records=records)
     fresh = rate(model, inputs, run.as_of)  # graded alone; regraded below with everyone
     rows = {r.company_tenant_id: r for r in session.scalars(select(RatingResult).where(RatingResult.run_id == run.id))}
     if company_id not in rows or not fresh:

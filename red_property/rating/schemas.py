@@ -64,10 +64,6 @@ class OpinionIn(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class CreatedOut(Schema):
-    id = fields.Integer()
-
-
 class RunIn(Schema):
     period = fields.String(required=True, validate=PERIOD)
     as_of = fields.Date(required=True)

@@ -1,0 +1,1 @@
+"""Party organisation in the communities a company manages (小区党组织)."""

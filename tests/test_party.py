@@ -1,0 +1,136 @@
+"""Party organisation: the formation rules at their boundaries, the API's checks, tenancy."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from red_property.communities.models import Building
+from red_property.core.tenancy import tenant_scope
+from red_property.extensions import db
+from red_property.party.models import CommitteeMember, Level, PartyMember, Post, ReviewKind, YearlyReview
+from red_property.party.rules import check_formation
+from red_property.party.services import create_organisation
+
+TODAY = dt.date(2026, 11, 1)
+
+
+def codes(findings):
+    return {f.code for f in findings}
+
+
+def add_members(s, community, building, n, *, formal=True, direct=True):
+    for i in range(n):
+        s.add(PartyMember(name=f"党员{i}", community_id=community, building_id=building, formal=formal,
+                          directly_managed=direct, home_organisation=None if direct else "市税务局机关党委"))
+    s.commit()
+
+
+@pytest.fixture
+def a_scope(app, world):
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        building = s.scalars(select(Building.id).where(Building.community_id == world.community_a)).first()
+        yield s, building
+
+
+def test_fewer_than_three_direct_formal_members_need_a_joint_branch(a_scope, world):
+    s, building = a_scope
+    add_members(s, world.community_a, building, 2)
+    add_members(s, world.community_a, building, 3, formal=False)        # probationary: do not count
+    add_members(s, world.community_a, building, 3, direct=False)        # in service elsewhere: do not count
+    findings = check_formation(s, world.community_a, TODAY)
+    assert "needs_joint_branch" in codes(findings)
+    assert "只有 2 名" in next(f.message for f in findings if f.code == "needs_joint_branch")
+    add_members(s, world.community_a, building, 1)
+    assert "may_form_branch" in codes(check_formation(s, world.community_a, TODAY))
+
+
+def test_a_building_with_three_formal_residents_needs_a_party_group(a_scope, world):
+    s, building = a_scope
+    add_members(s, world.community_a, building, 2)
+    add_members(s, world.community_a, building, 1, formal=False)
+    assert "needs_party_group" not in codes(check_formation(s, world.community_a, TODAY))
+    add_members(s, world.community_a, building, 1, direct=False)  # in-service residents count for groups
+    assert "needs_party_group" in codes(check_formation(s, world.community_a, TODAY))
+    branch = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                                 today=TODAY)
+    create_organisation(s, name="1栋党小组", level=Level.GROUP, community_ids=[world.community_a],
+                        parent_id=branch.id, building_id=building, today=TODAY)
+    assert "needs_party_group" not in codes(check_formation(s, world.community_a, TODAY))
+
+
+def test_committee_secretary_terms_and_yearly_reviews(a_scope, world):
+    s, building = a_scope
+    branch = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                                 founded_on=dt.date(2020, 1, 1), today=TODAY)
+    found = codes(check_formation(s, world.community_a, TODAY))
+    assert {"covered", "no_secretary", "missing_assessment", "missing_secretary_report"} <= found
+    s.add(CommitteeMember(organisation_id=branch.id, name="王书记", post=Post.SECRETARY,
+                          term_start=dt.date(2021, 1, 1), term_end=dt.date(2025, 12, 31)))
+    s.commit()
+    assert {"no_secretary", "term_expired"} <= codes(check_formation(s, world.community_a, TODAY))
+    s.add(CommitteeMember(organisation_id=branch.id, name="李书记", post=Post.SECRETARY,
+                          term_start=dt.date(2026, 1, 1), term_end=dt.date(2030, 12, 31)))
+    s.add_all([YearlyReview(organisation_id=branch.id, year=2025, kind=k, done_on=dt.date(2025, 12, 30))
+               for k in ReviewKind])
+    s.commit()
+    assert codes(check_formation(s, world.community_a, TODAY)) == {"covered"}
+
+
+def test_joint_branches_span_communities(a_scope, world):
+    s, _ = a_scope
+    joint = create_organisation(s, name="甲联合党支部", level=Level.JOINT,
+                                community_ids=[world.community_a, world.community_a2], today=TODAY)
+    for community in (world.community_a, world.community_a2):
+        assert "covered" in codes(check_formation(s, community, TODAY))
+    assert joint.level == Level.JOINT
+
+
+def test_api_checks_what_a_user_can_get_wrong(api, world):
+    token = api.token("a-staff@test.cn")
+    cases = [
+        ({"name": "联合支部", "level": "joint", "community_ids": [world.community_a]}, "community_ids"),
+        ({"name": "支部", "level": "community", "community_ids": [world.community_b]}, "community_ids"),
+        ({"name": "支部", "level": "community", "community_ids": [world.community_moved]}, "community_ids"),
+        ({"name": "小组", "level": "group", "community_ids": [world.community_a]}, "parent_id"),
+        ({"name": "支部", "level": "party", "community_ids": [world.community_a]}, "level"),
+    ]
+    for body, field in cases:
+        response = api.post("/api/v1/party/organisations", token, json=body)
+        assert response.status_code == 422 and field in response.get_json()["errors"]["json"], (body, response.get_json())
+    branch = api.post("/api/v1/party/organisations", token,
+                      json={"name": "甲一小区党支部", "level": "community", "community_ids": [world.community_a]})
+    assert branch.status_code == 201
+    branch_id = branch.get_json()["id"]
+    bad_term = api.post(f"/api/v1/party/organisations/{branch_id}/committee", token, json={
+        "name": "张三", "post": "secretary", "term_start": "2026-01-01", "term_end": "2025-01-01"})
+    assert bad_term.status_code == 422 and "term_end" in bad_term.get_json()["errors"]["json"]
+    part_time = api.post(f"/api/v1/party/organisations/{branch_id}/committee", token, json={
+        "name": "李四", "post": "part_time", "term_start": "2026-01-01", "term_end": "2028-12-31"})
+    assert "from_body" in part_time.get_json()["errors"]["json"]
+    in_service = api.post("/api/v1/party/members", token, json={
+        "name": "赵五", "community_id": world.community_a, "directly_managed": False})
+    assert "home_organisation" in in_service.get_json()["errors"]["json"]
+    view = api.get(f"/api/v1/party/communities/{world.community_a}", token).get_json()
+    assert [o["name"] for o in view["organisations"]] == ["甲一小区党支部"]
+    assert {f["code"] for f in view["findings"]} >= {"covered", "no_secretary"}
+
+
+def test_other_tenants_cannot_reach_party_records(api, world):
+    a = api.token("a-staff@test.cn")
+    branch_id = api.post("/api/v1/party/organisations", a, json={
+        "name": "甲一小区党支部", "level": "community", "community_ids": [world.community_a]}).get_json()["id"]
+    b = api.token("b-admin@test.cn")
+    assert api.post(f"/api/v1/party/organisations/{branch_id}/committee", b, json={}).status_code == 404
+    assert api.get(f"/api/v1/party/communities/{world.community_a}", b).status_code == 404
+    assert api.get("/api/v1/party/members", api.token("bureau-admin@test.cn")).status_code == 404
+
+
+def test_member_list_query_count_is_flat(api, app, world, count_queries):
+    token = api.token("a-staff@test.cn")
+    with count_queries() as few:
+        api.get("/api/v1/party/members?per_page=100", token)
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        add_members(s, world.community_a, None, 40)
+    with count_queries() as many:
+        api.get("/api/v1/party/members?per_page=100", token)
+    assert many.count == few.count
