@@ -5,7 +5,8 @@ import pytest
 
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
-from red_property.rating.appeals import AppealError, file_appeal
+from red_property.core.errors import InputError
+from red_property.rating.appeals import file_appeal
 from red_property.rating.models import RatingRun
 from tests.conftest import run_worker
 from tests.factories_rating import rating_inputs
@@ -67,7 +68,7 @@ def test_the_window_closes(app, world, published):
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         run = s.get(RatingRun, run_id)
         late = run.published_at + dt.timedelta(days=16)
-        with pytest.raises(AppealError, match="申诉期已于"):
+        with pytest.raises(InputError, match="申诉期已于"):
             file_appeal(s, run, indicator_id="inspections", explanation="一二三四五六七八九十", now=late)
         on_time = run.published_at + dt.timedelta(days=14)
         assert file_appeal(s, run, indicator_id="inspections", explanation="一二三四五六七八九十", now=on_time).id
@@ -77,7 +78,7 @@ def test_attachments_must_be_documents(app, world, published):
     run_id, _ = published
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         run = s.get(RatingRun, run_id)
-        with pytest.raises(AppealError, match="PDF"):
+        with pytest.raises(InputError, match="PDF"):
             file_appeal(s, run, indicator_id="events", explanation="一二三四五六七八九十",
                         upload=("x.exe", b"MZ\x90\x00 not a document"))
         appeal = file_appeal(s, run, indicator_id="events", explanation="一二三四五六七八九十",

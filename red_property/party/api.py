@@ -12,7 +12,7 @@ from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.party.models import Body, Level, PartyMember, PartyOrganisation, Post, ReviewKind
 from red_property.party.rules import check_formation
-from red_property.party.services import (PartyInputError, add_committee_member, add_member, create_organisation,
+from red_property.party.services import (add_committee_member, add_member, create_organisation,
                                          organisations_of, record_review)
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
@@ -91,10 +91,6 @@ class MemberListArgs(PageArgs):
 MemberPage = page_schema(MemberOut, "PartyMemberPage")
 
 
-def _input_error(exc: PartyInputError):
-    abort(422, errors={"json": {exc.field: [str(exc)]}})
-
-
 @blp.route("/organisations")
 class Organisations(MethodView):
     decorators = COMPANIES
@@ -103,10 +99,7 @@ class Organisations(MethodView):
     @blp.response(201, OrganisationOut)
     def post(self, data):
         """Create a party organisation for communities the company manages now."""
-        try:
-            return create_organisation(db.session, **{**data, "level": Level(data["level"])}, today=dt.date.today())
-        except PartyInputError as exc:
-            _input_error(exc)
+        return create_organisation(db.session, **{**data, "level": Level(data["level"])}, today=dt.date.today())
 
 
 def _organisation(organisation_id: int) -> PartyOrganisation:
@@ -121,12 +114,9 @@ class Committee(MethodView):
     @blp.response(201, CreatedOut)
     def post(self, data, organisation_id):
         """Add a committee seat with its term."""
-        try:
-            return add_committee_member(db.session, _organisation(organisation_id),
-                                        {**data, "post": Post(data["post"]),
-                                         "from_body": Body(data["from_body"]) if data["from_body"] else None})
-        except PartyInputError as exc:
-            _input_error(exc)
+        return add_committee_member(db.session, _organisation(organisation_id),
+                                    {**data, "post": Post(data["post"]),
+                                     "from_body": Body(data["from_body"]) if data["from_body"] else None})
 
 
 @blp.route("/organisations/<int:organisation_id>/reviews")
@@ -137,10 +127,7 @@ class Reviews(MethodView):
     @blp.response(201, CreatedOut)
     def post(self, data, organisation_id):
         """Record a yearly member assessment or secretary's report."""
-        try:
-            return record_review(db.session, _organisation(organisation_id), {**data, "kind": ReviewKind(data["kind"])})
-        except PartyInputError as exc:
-            _input_error(exc)
+        return record_review(db.session, _organisation(organisation_id), {**data, "kind": ReviewKind(data["kind"])})
 
 
 @blp.route("/members")
@@ -163,10 +150,7 @@ class Members(MethodView):
     @blp.response(201, CreatedOut)
     def post(self, data):
         """Add a party member living in one of the company's communities."""
-        try:
-            return add_member(db.session, data)
-        except PartyInputError as exc:
-            _input_error(exc)
+        return add_member(db.session, data)
 
 
 @blp.route("/communities/<int:community_id>")

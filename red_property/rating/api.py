@@ -7,7 +7,7 @@ from red_property.core.schemas import CreatedOut, page_schema
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.rating import records
-from red_property.rating.appeals import AppealError, appeals_of_run, decide_appeal, file_appeal
+from red_property.rating.appeals import appeals_of_run, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, ModelVersion, RatingRun
 from red_property.rating.presenters import result_rows
@@ -66,13 +66,6 @@ class ModelResource(MethodView):
         return version
 
 
-def _record(add, data):
-    try:
-        return add(db.session, data)
-    except records.InputError as exc:
-        abort(422, errors={"json": {exc.field: [str(exc)]}})
-
-
 @blp.route("/events")
 class Events(MethodView):
     decorators = BUREAU_ONLY
@@ -81,7 +74,7 @@ class Events(MethodView):
     @blp.response(201, CreatedOut)
     def post(self, data):
         """Record an award, model site, penalty, upheld complaint or failed inspection."""
-        return _record(records.add_event, data)
+        return records.add_event(db.session, data)
 
 
 @blp.route("/inspections")
@@ -92,7 +85,7 @@ class Inspections(MethodView):
     @blp.response(201, CreatedOut)
     def post(self, data):
         """Record an inspection of a company's service in a community (score 0-100)."""
-        return _record(records.add_inspection, data)
+        return records.add_inspection(db.session, data)
 
 
 @blp.route("/opinions")
@@ -103,7 +96,7 @@ class Opinions(MethodView):
     @blp.response(201, CreatedOut)
     def post(self, data):
         """Record a community party branch's opinion of its company for a year."""
-        return _record(records.add_opinion, data)
+        return records.add_opinion(db.session, data)
 
 
 @blp.route("/runs")
@@ -177,10 +170,6 @@ class Results(MethodView):
         return result_rows(db.session, _run(run_id))
 
 
-def _appeal_error(exc: AppealError):
-    abort(422, errors={"json": {exc.field: [str(exc)]}})
-
-
 @blp.route("/runs/<int:run_id>/appeals")
 class RunAppeals(MethodView):
     decorators = [visible_or_404(RatingRun, "run_id")] + BUREAU_AND_COMPANIES
@@ -195,10 +184,7 @@ class RunAppeals(MethodView):
     def post(self, data, run_id):
         """A company appeals one indicator of its published result, within the window."""
         require_kind(COMPANY)
-        try:
-            appeal = file_appeal(db.session, _run(run_id), **data)
-        except AppealError as exc:
-            _appeal_error(exc)
+        appeal = file_appeal(db.session, _run(run_id), **data)
         return {**_appeal_fields(appeal), "decision": None}
 
 
@@ -213,10 +199,7 @@ class AppealDecisionResource(MethodView):
         appeal = db.session.get(Appeal, appeal_id)
         if appeal is None:
             abort(404, message="申诉不存在 (appeal not found)")
-        try:
-            return decide_appeal(db.session, appeal, **data)
-        except AppealError as exc:
-            _appeal_error(exc)
+        return decide_appeal(db.session, appeal, **data)
 
 
 def _appeal_fields(appeal: Appeal) -> dict:

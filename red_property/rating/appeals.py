@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from red_property.core.errors import InputError
 from red_property.core.exports import tenant_dir
 from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id, current_tenant_id
@@ -23,30 +24,24 @@ MAX_BYTES = 10 * 1024 * 1024
 SIGNATURES = {b"%PDF": ".pdf", b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg"}
 
 
-class AppealError(ValueError):
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
-
-
 def file_appeal(session: Session, run: RatingRun, *, indicator_id: str, explanation: str,
                 upload: tuple[str, bytes] | None = None, now: dt.datetime | None = None) -> Appeal:
     """The company objects to one indicator (or "events") of its result in a published run."""
     now = now or utcnow()
     deadline = run.appeals_until
     if run.published_at is None or deadline is None:
-        raise AppealError("run_id", "只能对已发布的评价提出申诉")
+        raise InputError("run_id", "只能对已发布的评价提出申诉")
     if now > deadline:
-        raise AppealError("run_id", f"申诉期已于 {deadline:%Y-%m-%d} 截止")
+        raise InputError("run_id", f"申诉期已于 {deadline:%Y-%m-%d} 截止")
     result = session.scalars(select(RatingResult).where(RatingResult.run_id == run.id,
                                                         RatingResult.company_tenant_id == current_tenant_id(session))).first()
     if result is None:
-        raise AppealError("run_id", "本企业不在该次评价中")
+        raise InputError("run_id", "本企业不在该次评价中")
     known = {i["id"] for i in result.breakdown["indicators"]} | {"events"}
     if indicator_id not in known:
-        raise AppealError("indicator_id", f"没有这个指标（可选：{'、'.join(sorted(known))}）")
+        raise InputError("indicator_id", f"没有这个指标（可选：{'、'.join(sorted(known))}）")
     if not explanation or len(explanation.strip()) < 10:
-        raise AppealError("explanation", "请写明申诉理由（至少 10 个字）")
+        raise InputError("explanation", "请写明申诉理由（至少 10 个字）")
     appeal = Appeal(run_id=run.id, indicator_id=indicator_id, explanation=explanation.strip())
     if upload is not None:
         appeal.attachment, appeal.attachment_name = _store(session, *upload)
@@ -55,17 +50,17 @@ def file_appeal(session: Session, run: RatingRun, *, indicator_id: str, explanat
             session.add(appeal)
             session.flush()
     except IntegrityError as exc:
-        raise AppealError("indicator_id", "已对该指标提出过申诉") from exc
+        raise InputError("indicator_id", "已对该指标提出过申诉") from exc
     session.commit()
     return appeal
 
 
 def _store(session: Session, name: str, data: bytes) -> tuple[str, str]:
     if len(data) > MAX_BYTES:
-        raise AppealError("attachment", "附件不能超过 10 MB")
+        raise InputError("attachment", "附件不能超过 10 MB")
     suffix = next((ext for magic, ext in SIGNATURES.items() if data.startswith(magic)), None)
     if suffix is None:
-        raise AppealError("attachment", "附件只能是 PDF、PNG 或 JPEG")
+        raise InputError("attachment", "附件只能是 PDF、PNG 或 JPEG")
     stored = secrets.token_hex(16) + suffix
     folder = tenant_dir(current_tenant_id(session)) / "appeals"
     folder.mkdir(exist_ok=True)
@@ -83,9 +78,9 @@ def attachment_path(appeal: Appeal) -> Path | None:
 def decide_appeal(session: Session, appeal: Appeal, *, upheld: bool, reason: str) -> AppealDecision:
     """The bureau's decision; upholding starts a correction run of the appealed rating."""
     if not reason or len(reason.strip()) < 2:
-        raise AppealError("reason", "请写明处理理由")
+        raise InputError("reason", "请写明处理理由")
     if session.scalar(select(AppealDecision.id).where(AppealDecision.appeal_id == appeal.id)) is not None:
-        raise AppealError("appeal_id", "该申诉已处理")
+        raise InputError("appeal_id", "该申诉已处理")
     run = session.get(RatingRun, appeal.run_id)
     decision = AppealDecision(appeal_id=appeal.id, upheld=upheld, reason=reason.strip(),
                               decided_by=current_actor_id(session))

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from red_property.communities.models import Community, ManagementContract
 from red_property.extensions import db
+from red_property.core.errors import InputError
 from red_property.rating import records
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.versions import latest_version, parsed
@@ -92,7 +93,7 @@ def inputs():
                 add(db.session, data)
                 flash(_("已保存。"), "success")
                 return redirect(url_for("rating_inputs.inputs"))
-            except records.InputError as exc:
+            except InputError as exc:
                 getattr(form, exc.field).errors.append(str(exc))
         status = 400
     recent = {

@@ -5,18 +5,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from red_property.core.errors import InputError
 from red_property.communities.models import Community, ManagementContract
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.versions import latest_version, parsed
 from red_property.tenants.models import Tenant, TenantKind
-
-
-class InputError(ValueError):
-    """A bad input; ``field`` names the field at fault."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(message)
 
 
 def _company(session: Session, company_id: int) -> Tenant:

@@ -18,7 +18,8 @@ from red_property.core.charts import bar_chart, line_chart
 from red_property.core.pdf import pdf_response
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
-from red_property.rating.appeals import AppealError, appeals_of_run, attachment_path, decide_appeal, file_appeal
+from red_property.core.errors import InputError
+from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, RatingRun
 from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
@@ -187,7 +188,7 @@ def appeal(run_id: int):
         file_appeal(db.session, rating_run, indicator_id=form.indicator_id.data, explanation=form.explanation.data,
                     upload=(upload.filename, upload.read()) if upload else None)
         flash(_("申诉已提交，主管部门将在处理后告知结果。"), "success")
-    except AppealError as exc:
+    except InputError as exc:
         flash(str(exc), "error")
     return redirect(target)
 
@@ -206,7 +207,7 @@ def decide(appeal_id: int):
             decision = decide_appeal(db.session, appeal_row, upheld=form.upheld.data, reason=form.reason.data)
             if decision.correction_run_id:
                 return redirect(url_for("rating.run", run_id=decision.correction_run_id))
-        except AppealError as exc:
+        except InputError as exc:
             flash(str(exc), "error")
     else:
         flash(_("请写明处理理由。"), "error")
