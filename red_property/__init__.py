@@ -48,12 +48,13 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.rating.api import blp as rating_api
     from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
+    from red_property.core.files_api import blp as files_api
     from red_property.core.health import bp as health_bp
     from red_property.core.jobs_api import blp as jobs_api
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, users_api, communities_api, jobs_api, party_api, rating_api):
+    for blueprint in (auth_api, users_api, communities_api, files_api, jobs_api, party_api, rating_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
     for blueprint in (health_bp, accounts_views, core_views, communities_views, rating_views,

@@ -45,6 +45,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REDIS_URL": redis_url,
         "RQ_QUEUE": env.get("RQ_QUEUE", "red-property"),
         "EXPORT_DIR": env.get("EXPORT_DIR", str(Path(instance_path) / "exports")),
+        # Uploaded evidence, receipts and documents: FILE_DIR/<tenant id>/<random name>.
+        "FILE_DIR": env.get("FILE_DIR", str(Path(instance_path) / "files")),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), production),
         "SESSION_COOKIE_HTTPONLY": True,

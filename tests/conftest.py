@@ -90,6 +90,7 @@ def app(database, tmp_path):
         "JOBS_INLINE": REDIS_URL is None,
         "RATELIMIT_STORAGE_URI": "memory://",
         "EXPORT_DIR": str(tmp_path / "exports"),
+        "FILE_DIR": str(tmp_path / "files"),
     })
     yield app
     if REDIS_URL:

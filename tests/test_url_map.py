@@ -17,9 +17,9 @@ PUBLIC = {"static", "core.favicon", "api-docs.openapi_json", "i18n.switch", "hea
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _foreign_values(world, b_job, draft_run=None):
+def _foreign_values(world, b_records, draft_run=None):
     """For each URL parameter: a value that is not company A's to see (we are company A)."""
-    return {"tenant_slug": "company-b", "community_id": world.community_b, "job_id": b_job, "code": "en",
+    return {**b_records, "tenant_slug": "company-b", "community_id": world.community_b, "code": "en",
             "user_id": world.users["b"][next(iter(world.users["b"]))],
             # the bureau's model version and an unpublished run
             "version_id": (draft_run or {}).get("version_id", 1), "run_id": (draft_run or {}).get("run_id", 1),
@@ -39,9 +39,15 @@ def draft_run(app, world):
 
 
 @pytest.fixture
-def b_job(app, world):
+def b_records(app, world):
+    """Real rows of company B, by URL parameter name: each domain adds its own."""
+    from red_property.core.files import store_file
+
     with app.app_context(), tenant_scope(db.session, world.b, world.users["b"][next(iter(world.users["b"]))]) as s:
-        return enqueue(s, "communities.export_register").id
+        ids = {"job_id": enqueue(s, "communities.export_register").id}
+        ids["file_id"] = store_file(s, purpose="evidence", filename="b.pdf", data=b"%PDF-1.4 b").id
+        s.commit()
+        return ids
 
 
 def _rules(app):
@@ -58,8 +64,8 @@ def _url(rule, values):
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
-def test_every_route_refuses_another_tenants_objects(app, client, web, api, world, b_job, draft_run):
-    foreign = _foreign_values(world, b_job, draft_run)
+def test_every_route_refuses_another_tenants_objects(app, client, web, api, world, b_records, draft_run):
+    foreign = _foreign_values(world, b_records, draft_run)
     token = api.token("a-admin@test.cn")
     web.login("a-admin@test.cn")
     checked = 0
@@ -77,11 +83,11 @@ def test_every_route_refuses_another_tenants_objects(app, client, web, api, worl
     assert checked >= 12
 
 
-def test_own_slug_with_another_tenants_ids_is_404(app, client, web, world, b_job, draft_run):
+def test_own_slug_with_another_tenants_ids_is_404(app, client, web, world, b_records, draft_run):
     """The slug is ours, the id is company B's: the session cannot find it."""
     from tests.conftest import csrf_token
 
-    foreign = {**_foreign_values(world, b_job, draft_run), "tenant_slug": "company-a"}
+    foreign = {**_foreign_values(world, b_records, draft_run), "tenant_slug": "company-a"}
     web.login("a-admin@test.cn")
     token = csrf_token(client.get("/company-a/users").get_data(as_text=True))
     checked = 0
@@ -95,8 +101,8 @@ def test_own_slug_with_another_tenants_ids_is_404(app, client, web, world, b_job
     assert checked >= 4
 
 
-def test_every_route_needs_authentication(app, client, world, b_job):
-    foreign = _foreign_values(world, b_job)
+def test_every_route_needs_authentication(app, client, world, b_records):
+    foreign = _foreign_values(world, b_records)
     for rule, method in _rules(app):
         path = _url(rule, foreign)
         response = client.open(path, method=method, json={} if path.startswith("/api/") else None)

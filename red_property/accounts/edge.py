@@ -44,9 +44,10 @@ def _authenticate_api() -> None:
 
 def actor():
     """The authenticated user of this request (API or web), or None."""
-    user = getattr(g, "api_user", None)
-    if user is not None:
-        return user
+    if request.path.startswith("/api/"):
+        # The API is bearer tokens only: a browser's session cookie must not
+        # put its tenant on the session before a token login looks up a user.
+        return getattr(g, "api_user", None)
     return current_user if current_user.is_authenticated else None
 
 

@@ -7,6 +7,7 @@ from red_property.accounts.models import Role, User
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
 from red_property.core.exports import send_export
+from red_property.core.files import StoredFile, send_stored_file
 from red_property.core.jobs import DONE, JobRecord, enqueue
 from red_property.extensions import db
 
@@ -87,3 +88,13 @@ def job_download(job_id: int):
     if job.status != DONE or not (job.result or {}).get("file"):
         abort(409)
     return send_export(job.tenant_id, job.result["file"])
+
+
+@bp.route("/<slug:tenant_slug>/files/<int:file_id>")
+@login_required
+def stored_file(file_id: int):
+    """An uploaded file of the tenant (evidence, receipt, ...), shown inline."""
+    row = db.session.get(StoredFile, file_id)
+    if row is None:
+        abort(404)
+    return send_stored_file(row)

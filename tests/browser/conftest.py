@@ -55,7 +55,8 @@ def worker(app):
         return
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
            "REDIS_URL": app.config["REDIS_URL"], "RQ_QUEUE": app.config["RQ_QUEUE"],
-           "EXPORT_DIR": app.config["EXPORT_DIR"]}
+           "EXPORT_DIR": app.config["EXPORT_DIR"],
+           "FILE_DIR": app.config["FILE_DIR"]}
     process = subprocess.Popen([sys.executable, "-m", "red_property.cli", "worker"], env=env)
     yield process
     process.terminate()

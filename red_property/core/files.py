@@ -1,0 +1,85 @@
+"""Uploaded files (evidence photos, receipts, documents), stored per tenant.
+
+A ``StoredFile`` row is tenant-owned like any record, so reading one goes
+through the tenant filter and row-level security: a domain row points at a file
+with a composite foreign key ``(tenant_id, file_id)``, and the one download
+route serves a file only when the session can see its row.  The bytes live on
+disk under ``FILE_DIR/<tenant id>/`` with a random name; the original name is
+kept for the download.  The type is judged by the file's first bytes, never by
+its name.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import current_app, send_file
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from red_property.core.errors import InputError
+from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core.tenancy import current_actor_id, current_tenant_id
+
+MAX_BYTES = 10 * 1024 * 1024
+# first bytes -> (suffix, content type)
+SIGNATURES = {
+    b"%PDF": (".pdf", "application/pdf"),
+    b"\x89PNG\r\n\x1a\n": (".png", "image/png"),
+    b"\xff\xd8\xff": (".jpg", "image/jpeg"),
+}
+KINDS_TEXT = "PDF、PNG 或 JPEG"
+
+
+class StoredFile(TenantScoped, Base):
+    __tablename__ = "stored_file"
+
+    purpose: Mapped[str] = mapped_column(String(32))        # evidence, receipt, appeal, ...
+    name: Mapped[str] = mapped_column(String(200))          # the uploader's file name
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_as: Mapped[str] = mapped_column(String(64))      # random name on disk
+    uploaded_by: Mapped[int | None] = mapped_column(BigId)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+def tenant_folder(tenant_id: int) -> Path:
+    path = Path(current_app.config["FILE_DIR"]) / str(int(tenant_id))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store_file(session: Session, *, purpose: str, filename: str, data: bytes, field: str = "file") -> StoredFile:
+    """Check and keep an upload for the session's tenant; flushes the row (the caller commits).
+
+    Raises ``InputError`` on ``field`` for an empty, oversized or unknown file.
+    """
+    if not data:
+        raise InputError(field, "文件是空的")
+    if len(data) > MAX_BYTES:
+        raise InputError(field, f"文件不能超过 {MAX_BYTES // (1024 * 1024)} MB")
+    kind = next((k for magic, k in SIGNATURES.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise InputError(field, f"文件只能是 {KINDS_TEXT}")
+    suffix, content_type = kind
+    stored_as = secrets.token_hex(16) + suffix
+    # Written before the row: a rolled-back transaction leaves an unreferenced
+    # file (harmless, never served), never a row without its bytes.
+    (tenant_folder(current_tenant_id(session)) / stored_as).write_bytes(data)
+    original = Path(filename.replace("\\", "/")).name.strip()[:200] or stored_as
+    row = StoredFile(purpose=purpose, name=original, content_type=content_type, size=len(data),
+                     sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as,
+                     uploaded_by=current_actor_id(session))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def send_stored_file(row: StoredFile, *, as_attachment: bool = False):
+    """The response for a file row the caller has already loaded through its scoped session."""
+    path = tenant_folder(row.tenant_id) / Path(row.stored_as).name
+    return send_file(path, mimetype=row.content_type, download_name=row.name, as_attachment=as_attachment,
+                     max_age=0)
