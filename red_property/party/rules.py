@@ -87,16 +87,3 @@ def _committee(session: Session, branch: PartyOrganisation, today: dt.date) -> l
         if ReviewKind.SECRETARY_REPORT not in done:
             findings.append(Finding("missing_secretary_report", "warning", f"{branch.name}缺少书记 {year} 年底述职记录。"))
     return findings
-
-
-def coverage_by_community(session: Session) -> dict[tuple[int, int], int]:
-    """(company tenant, community) -> 1 when a branch or joint branch covers it.
-
-    Run by the bureau inside ``bureau_cross_tenant_read``: one query over every company.
-    """
-    rows = session.execute(
-        select(OrganisationCommunity.tenant_id, OrganisationCommunity.community_id)
-        .join(PartyOrganisation, (PartyOrganisation.id == OrganisationCommunity.organisation_id)
-              & (PartyOrganisation.tenant_id == OrganisationCommunity.tenant_id))
-        .where(PartyOrganisation.level.in_(BRANCH_LEVELS)).distinct()).all()
-    return {(tenant, community): 1 for tenant, community in rows}

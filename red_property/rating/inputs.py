@@ -4,9 +4,10 @@ input, never a query per company.
 The inputs are the bureau's own records (inspections, branch opinions,
 awards and deductions), the register (which company manages which community,
 with floor area and households), and metrics derived from the companies' own
-records, read through ``bureau_cross_tenant_read`` (audited, read-only):
-party-organisation coverage today.  Metrics whose records do not exist yet
-(meetings, demands, fees) are reported as missing: never as zero.
+records, read through ``bureau_cross_tenant_read`` (audited, read-only) from
+the sources each domain registers (``compliance.sources``) over the twelve
+months up to the rating date.  A metric with no source, or with nothing to
+measure in a community, is reported as missing: never as zero.
 """
 from __future__ import annotations
 
@@ -20,25 +21,25 @@ from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
+from red_property.compliance.sources import Values, Window, measure, value_for
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.scoring import CommunityValues, CompanyInputs, Event, add_months
 
 
-def company_record_metrics(session: Session, as_of: dt.date, reason: str) -> dict[str, dict]:
+def company_record_metrics(session: Session, as_of: dt.date, reason: str) -> dict[str, Values]:
     """Metrics from the companies' own records: {metric: {(company, community): value}}.
 
     Commits the caller's transaction and leaves the session in the bureau's
     scope again (objects loaded before must be loaded again).
     """
     from red_property.core.tenancy import bureau_cross_tenant_read
-    from red_property.party.rules import coverage_by_community
 
     with bureau_cross_tenant_read(session, reason=reason) as reader:
-        return {"party_coverage": coverage_by_community(reader)}
+        return measure(reader, Window.months_ending(as_of))
 
 
 def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | None = None,
-                  records: dict[str, dict] | None = None) -> list[CompanyInputs]:
+                  records: dict[str, Values] | None = None) -> list[CompanyInputs]:
     """Inputs of every company managing at least one community on ``as_of``
     (or only of ``company_ids``: the same queries, filtered)."""
     def only(column):
@@ -74,12 +75,11 @@ def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | Non
         events[row.company_tenant_id].append(Event(row.kind, row.occurred_on, f"{row.reference} #{row.id}",
                                                    row.authority, row.rectified_on))
     communities: dict[int, list[CommunityValues]] = defaultdict(list)
-    coverage = (records or {}).get("party_coverage")
+    records = records or {}
     for company, community, area, households in managed:
         values = {"inspection_score": inspections.get((company, community)),
                   "branch_opinion": opinions.get((company, community))}
-        if coverage is not None:  # the records exist: an uncovered community is a real 0
-            values["party_coverage"] = Fraction(coverage.get((company, community), 0))
+        values.update({metric: value_for(metric, records, (company, community)) for metric in records})
         communities[company].append(CommunityValues(community, Fraction(str(area or 0)), households or 0, values))
     return [CompanyInputs(company, tuple(sorted(items, key=lambda c: c.community_id)),
                           tuple(sorted(events.get(company, ()), key=lambda e: (e.on, e.ref))))

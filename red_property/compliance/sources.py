@@ -1,0 +1,126 @@
+"""Where each rating metric comes from: one set-based query per metric.
+
+Every domain that keeps the records behind a metric registers a *source*
+for it (``@source("meeting_cadence")`` in ``meetings/metrics.py``).  A source
+takes the session and a ``Window`` of dates and returns
+``{(company tenant id, community id): Fraction}`` for the records the session
+can see.  The same function serves both readers:
+
+- a company's dashboard, in the company's own scope: the tenant filter limits
+  the query to its own records, so the result holds its communities only;
+- the bureau's rating run, inside ``bureau_cross_tenant_read``: the same query
+  over every company at once (never one query per company).
+
+``absent`` says what a managed community with no entry means: ``0`` when the
+records exist and their absence is a real zero (no branch covers it, no
+meeting was held), ``None`` when there is nothing to measure (no demands were
+made, no fees were billed): missing, never zero.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+Pair = tuple[int, int]
+Values = dict[Pair, Fraction]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The dates a measurement covers, both ends included."""
+
+    start: dt.date
+    end: dt.date
+
+    @classmethod
+    def month(cls, year: int, month: int) -> "Window":
+        return cls(dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1]))
+
+    @classmethod
+    def months_ending(cls, end: dt.date, months: int = 12) -> "Window":
+        """The ``months`` whole-or-partial months up to ``end``: e.g. 2025-12-01 .. 2026-11-25."""
+        year, month = end.year, end.month - months + 1
+        while month < 1:
+            year, month = year - 1, month + 12
+        return cls(dt.date(year, month, 1), end)
+
+    def months(self) -> list[tuple[int, int]]:
+        """Every (year, month) the window touches, in order."""
+        out, (year, month) = [], (self.start.year, self.start.month)
+        while (year, month) <= (self.end.year, self.end.month):
+            out.append((year, month))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        return out
+
+
+@dataclass(frozen=True)
+class Source:
+    metric: str
+    measure: Callable[[Session, Window], Values]
+    absent: Fraction | None
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def source(metric: str, *, absent: int | None):
+    """Register ``fn(session, window) -> {(company, community): value}`` as the source of ``metric``."""
+    from red_property.rating.metrics import METRICS
+
+    if metric not in METRICS:
+        raise KeyError(f"unknown metric {metric!r}: add it to rating/metrics.py")
+
+    def register(fn):
+        SOURCES[metric] = Source(metric, fn, None if absent is None else Fraction(absent))
+        return fn
+
+    return register
+
+
+def managed_during(window: Window) -> Select:
+    """(company tenant id, community id) of every contract that overlaps the window.
+
+    Sources join their records to it, so that a company's records count only
+    for communities it managed at the time.
+    """
+    from red_property.communities.models import ManagementContract as C
+
+    return select(C.company_tenant_id.label("company_id"), C.community_id.label("community_id")).where(
+        C.starts_on <= window.end, or_(C.ends_on.is_(None), C.ends_on >= window.start)).distinct()
+
+
+def measure(session: Session, window: Window, metrics: list[str] | None = None) -> dict[str, Values]:
+    """Every registered source (or only ``metrics``) over the window: one query each."""
+    load_sources()
+    keys = sorted(SOURCES) if metrics is None else [m for m in metrics if m in SOURCES]
+    return {key: SOURCES[key].measure(session, window) for key in keys}
+
+
+def value_for(metric: str, measured: dict[str, Values], pair: Pair) -> Fraction | None:
+    """A managed community's value: measured, else what absence means for this metric."""
+    if metric not in measured:
+        return None  # nothing registered: the records do not exist in this product yet
+    values = measured[metric]
+    return values[pair] if pair in values else SOURCES[metric].absent
+
+
+def load_sources() -> None:
+    """Import every domain's ``metrics`` module so that its sources are registered."""
+    import importlib
+    import pkgutil
+
+    import red_property
+
+    for module in pkgutil.iter_modules(red_property.__path__):
+        if module.ispkg:
+            try:
+                importlib.import_module(f"red_property.{module.name}.metrics")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"red_property.{module.name}.metrics":
+                    raise
