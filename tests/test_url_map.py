@@ -92,7 +92,7 @@ def test_own_slug_with_another_tenants_ids_is_404(app, client, web, world, b_rec
     token = csrf_token(client.get("/company-a/users").get_data(as_text=True))
     checked = 0
     for rule, method in _rules(app):
-        if "tenant_slug" not in rule.arguments or len(rule.arguments) < 2:
+        if "tenant_slug" not in rule.arguments or not any(a.endswith("_id") for a in rule.arguments):
             continue
         path = _url(rule, foreign)
         response = client.open(path, method=method, data={"csrf_token": token})

@@ -64,20 +64,25 @@ class Source:
     metric: str
     measure: Callable[[Session, Window], Values]
     absent: Fraction | None
+    records: str | None = None  # endpoint listing the records behind it (takes ?community_id=)
 
 
 SOURCES: dict[str, Source] = {}
 
 
-def source(metric: str, *, absent: int | None):
-    """Register ``fn(session, window) -> {(company, community): value}`` as the source of ``metric``."""
+def source(metric: str, *, absent: int | None, records: str | None = None):
+    """Register ``fn(session, window) -> {(company, community): value}`` as the source of ``metric``.
+
+    ``records`` names the web endpoint that lists the records behind the
+    value; the dashboard links to it with ``community_id`` as a query argument.
+    """
     from red_property.rating.metrics import METRICS
 
     if metric not in METRICS:
         raise KeyError(f"unknown metric {metric!r}: add it to rating/metrics.py")
 
     def register(fn):
-        SOURCES[metric] = Source(metric, fn, None if absent is None else Fraction(absent))
+        SOURCES[metric] = Source(metric, fn, None if absent is None else Fraction(absent), records)
         return fn
 
     return register

@@ -7,6 +7,11 @@ work in Chinese even on English-language browsers.
 from flask import Blueprint, current_app, redirect, request, url_for
 from flask_login import current_user
 
+def N_(message: str) -> str:
+    """Mark a string constant for the catalog; translate it where it is shown with ``_()``."""
+    return message
+
+
 LOCALES = {"zh": "zh_Hans_CN", "zh_Hans_CN": "zh_Hans_CN", "en": "en"}
 
 bp = Blueprint("i18n", __name__)

@@ -1,0 +1,70 @@
+"""The company's compliance dashboard pages and exports."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.routing import BuildError
+
+from red_property.compliance.dashboard import Dashboard, chart_value, company_dashboard, display
+from red_property.core.charts import line_chart
+from red_property.core.tabular import csv_response, xlsx_response
+from red_property.extensions import db
+from red_property.tenants.access import require_kind
+from red_property.tenants.models import TenantKind
+
+bp = Blueprint("compliance", __name__, template_folder="templates")
+
+
+def _records_url(endpoint: str | None, community_id: int | None) -> str | None:
+    if endpoint is None:
+        return None
+    try:
+        return url_for(endpoint, **({"community_id": community_id} if community_id else {}))
+    except BuildError:  # the records' page needs arguments this link cannot give
+        return None
+
+
+def _charts(board: Dashboard) -> dict[str, object]:
+    return {i.metric.key: line_chart([(label[2:], chart_value(i.metric, v)) for label, v in i.trend],
+                                     title=_(i.metric.name), unit="%" if i.metric.unit == "ratio" else "",
+                                     high=100 if i.metric.unit == "ratio" else None, width=480, height=170)
+            for i in board.indicators}
+
+
+@bp.route("/<slug:tenant_slug>/compliance")
+@login_required
+def index():
+    """Every indicator for the whole company, and each community's values."""
+    require_kind(TenantKind.COMPANY)
+    board = company_dashboard(db.session, dt.date.today())
+    return render_template("compliance/index.html", board=board, charts=_charts(board), display=display,
+                           records_url=_records_url)
+
+
+@bp.route("/<slug:tenant_slug>/compliance/communities/<int:community_id>")
+@login_required
+def community(community_id: int):
+    """One managed community's indicators and trends."""
+    require_kind(TenantKind.COMPANY)
+    board = company_dashboard(db.session, dt.date.today(), community_id=community_id)
+    if not board.communities:
+        abort(404)
+    return render_template("compliance/community.html", board=board, community=board.communities[0],
+                           charts=_charts(board), display=display, records_url=_records_url)
+
+
+@bp.route("/<slug:tenant_slug>/compliance/export.<any(csv, xlsx):fmt>")
+@login_required
+def export(fmt: str):
+    """Each community's indicator values (and the company's) as CSV or XLSX."""
+    require_kind(TenantKind.COMPANY)
+    board = company_dashboard(db.session, dt.date.today())
+    header = [_("小区")] + [_(i.metric.name) for i in board.indicators]
+    rows = [[c.name] + [display(i.metric, i.by_community.get(c.id)) for i in board.indicators]
+            for c in board.communities]
+    rows.append([_("全企业（按面积加权）")] + [display(i.metric, i.value) for i in board.indicators])
+    name = f"compliance-{board.window.end:%Y%m%d}.{fmt}"
+    return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("合规指标"))

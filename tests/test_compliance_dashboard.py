@@ -1,0 +1,83 @@
+"""The company's compliance dashboard: values from its own records, weighted by
+area, missing kept apart from zero, a fixed number of queries."""
+import datetime as dt
+from fractions import Fraction
+
+from red_property.compliance.dashboard import company_dashboard, weighted
+from red_property.core.tenancy import tenant_scope
+from red_property.extensions import db
+from red_property.party.models import Level
+from red_property.party.services import create_organisation
+
+TODAY = dt.date.today()
+
+
+def _branch(app, company, community, founded_on=None):
+    with app.app_context(), tenant_scope(db.session, company) as s:
+        create_organisation(s, name=f"党支部{community}", level=Level.COMMUNITY, community_ids=[community],
+                            founded_on=founded_on, today=TODAY)
+
+
+def _indicator(board, key):
+    return next(i for i in board.indicators if i.metric.key == key)
+
+
+def test_weighted_mean_leaves_missing_values_out():
+    areas = {1: Fraction(100), 2: Fraction(300), 3: Fraction(50)}
+    assert weighted({1: Fraction(1), 2: Fraction(0), 3: None}, areas) == Fraction(1, 4)
+    assert weighted({1: None, 2: None}, areas) is None
+    assert weighted({1: Fraction(1), 2: Fraction(0)}, {}) == Fraction(1, 2)  # no areas: equal weights
+
+
+def test_coverage_of_one_of_two_equal_communities_is_half_and_the_trend_starts_when_founded(app, world):
+    founded = dt.date(TODAY.year, TODAY.month, 1)
+    _branch(app, world.a, world.community_a, founded_on=founded)
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        board = company_dashboard(s, TODAY)
+    names = {c.name for c in board.communities}
+    assert names == {"甲一小区", "甲二小区"}  # 易主小区 left A before the window; B's never appear
+    coverage = _indicator(board, "party_coverage")
+    assert coverage.value == Fraction(1, 2) and coverage.meets_goal is False
+    assert coverage.by_community == {world.community_a: 1, world.community_a2: 0}
+    assert coverage.trend[-1] == (f"{TODAY:%Y-%m}", Fraction(1, 2))
+    assert all(value == 0 for _, value in coverage.trend[:-1])
+
+
+def test_one_community_view_and_another_companys_community(app, world):
+    _branch(app, world.a, world.community_a)
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        board = company_dashboard(s, TODAY, community_id=world.community_a)
+        assert _indicator(board, "party_coverage").value == 1
+        assert company_dashboard(s, TODAY, community_id=world.community_b).communities == []
+
+
+def test_pages_api_and_exports(app, client, web, api, world):
+    _branch(app, world.a, world.community_a)
+    web.login("a-readonly@test.cn")
+    page = client.get("/company-a/compliance")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "党组织覆盖率" in html and "50.0%" in html and "<svg" in html
+    assert client.get(f"/company-a/compliance/communities/{world.community_a}").status_code == 200
+    assert client.get(f"/company-a/compliance/communities/{world.community_b}").status_code == 404
+    csv = client.get("/company-a/compliance/export.csv").data.decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("小区,") and "甲一小区,100.0%" in csv
+    assert client.get("/company-a/compliance/export.xlsx").data[:2] == b"PK"
+    token = api.token("a-admin@test.cn")
+    body = api.get("/api/v1/compliance", token).get_json()
+    coverage = next(i for i in body["indicators"] if i["metric"] == "party_coverage")
+    assert coverage["value"] == "0.5000" and len(coverage["trend"]) == 12
+    assert api.get(f"/api/v1/compliance/communities/{world.community_b}", token).status_code == 404
+    for email in ("bureau-admin@test.cn", "committee-admin@test.cn"):
+        assert api.get("/api/v1/compliance", api.token(email)).status_code == 404
+
+
+def test_the_dashboard_costs_the_same_number_of_queries_whatever_the_records(app, client, web, world, count_queries):
+    web.login("a-admin@test.cn")
+    client.get("/company-a/compliance")
+    with count_queries() as few:
+        client.get("/company-a/compliance")
+    _branch(app, world.a, world.community_a)
+    _branch(app, world.a, world.community_a2)
+    with count_queries() as more:
+        assert client.get("/company-a/compliance").status_code == 200
+    assert more.count == few.count
