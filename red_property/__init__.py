@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.compliance.api import blp as compliance_api
     from red_property.compliance.views import bp as compliance_views
     from red_property.party.api import blp as party_api
+    from red_property.public.views import bp as public_views
     from red_property.rating.api import blp as rating_api
     from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
@@ -60,8 +61,8 @@ def create_app(config: dict | None = None) -> Flask:
                       rating_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
-    for blueprint in (health_bp, accounts_views, core_views, communities_views, compliance_views, rating_views,
-                      rating_input_views):
+    for blueprint in (health_bp, accounts_views, core_views, communities_views, compliance_views, public_views,
+                      rating_views, rating_input_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)

@@ -13,7 +13,7 @@ from red_property.extensions import db
 
 # Routes that are deliberately open to everyone.
 PUBLIC = {"static", "core.favicon", "api-docs.openapi_json", "i18n.switch", "health.healthz", "accounts.login", "core.index",
-          "Auth.Token"}
+          "Auth.Token", "public.index", "public.community"}  # public pages: tests/test_public.py
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

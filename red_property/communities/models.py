@@ -7,7 +7,7 @@ import datetime as dt
 import decimal
 
 from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Numeric, String, UniqueConstraint,
-                        or_, select)
+                        or_, select, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin
@@ -42,6 +42,10 @@ class Community(TenantScoped, TimestampMixin, Base):
         )
         return or_(cls.tenant_id == tenant_id, cls.committee_tenant_id == tenant_id, cls.id.in_(managed))
 
+    @classmethod
+    def public_criteria(cls):
+        return true()  # the register is public: residents look their community up
+
 
 class ManagementContract(TenantScoped, TimestampMixin, Base):
     """物业服务合同备案: company X manages community Y from ``starts_on`` to
@@ -72,6 +76,10 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
     @classmethod
     def visible_to(cls, tenant_id: int):
         return or_(cls.tenant_id == tenant_id, cls.company_tenant_id == tenant_id)
+
+    @classmethod
+    def public_criteria(cls):
+        return true()  # who manages a community is public
 
     def is_current(self, on: dt.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)

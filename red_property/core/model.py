@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, TypeDecorator, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, TypeDecorator, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
 NAMING = {
@@ -69,7 +69,8 @@ class TenantScoped(IdMixin):
 
     Reads are filtered and new rows are stamped by ``core.tenancy``; on
     PostgreSQL row-level security enforces the same rule below the ORM.
-    ``visible_to`` may widen what a tenant can *read* (never what it can write).
+    ``visible_to`` may widen what a tenant can *read* (never what it can write);
+    ``public_criteria`` says what anyone may read without logging in.
     """
 
     __tenant_scoped__ = True
@@ -84,3 +85,12 @@ class TenantScoped(IdMixin):
     def visible_to(cls, tenant_id: int):
         """SQL criterion for rows tenant ``tenant_id`` may read."""
         return cls.tenant_id == tenant_id
+
+    @classmethod
+    def public_criteria(cls):
+        """SQL criterion for rows anyone may read without logging in (``tenancy.public_read``).
+
+        Nothing by default; a model that publishes overrides it, and a
+        migration gives the public role the same rule (``rls.public_table``).
+        """
+        return false()

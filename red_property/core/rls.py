@@ -14,6 +14,7 @@ from alembic import op
 
 APP_ROLE = "red_property_app"
 READER_ROLE = "red_property_bureau_reader"
+PUBLIC_ROLE = "red_property_public_reader"
 CURRENT = "app_current_tenant()"
 
 
@@ -83,8 +84,35 @@ def tenant_table(table: str, *, read: str | None = None, identity: bool = False)
 def drop_tenant_table_policies(table: str) -> None:
     if not _pg():
         return
-    for name in ("tenant_read", "tenant_insert", "tenant_update", "tenant_delete", "bureau_read"):
+    for name in ("tenant_read", "tenant_insert", "tenant_update", "tenant_delete", "bureau_read", "public_read"):
         op.execute(f"DROP POLICY IF EXISTS {name} ON {table}")
+
+
+def create_public_role() -> None:
+    """The SELECT-only role of ``tenancy.public_read``: it reads published rows and nothing else."""
+    if not _pg():
+        return
+    op.execute(f"""
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PUBLIC_ROLE}') THEN
+            CREATE ROLE {PUBLIC_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+          END IF;
+        END $$;""")
+    op.execute(f"GRANT {PUBLIC_ROLE} TO {APP_ROLE}")
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {PUBLIC_ROLE}")
+    op.execute(f"GRANT EXECUTE ON FUNCTION app_current_tenant() TO {PUBLIC_ROLE}")
+    op.execute(f"GRANT SELECT ON tenant TO {PUBLIC_ROLE}")  # tenants' names are public
+
+
+def public_table(table: str, using: str, columns: list[str] | None = None) -> None:
+    """Let the public role read the rows of ``table`` that ``using`` admits
+    (the SQL twin of the model's ``public_criteria``), optionally only ``columns``."""
+    if not _pg():
+        return
+    op.execute(f"DROP POLICY IF EXISTS public_read ON {table}")
+    op.execute(f"CREATE POLICY public_read ON {table} FOR SELECT TO {PUBLIC_ROLE} USING ({using})")
+    what = f"SELECT ({', '.join(columns)})" if columns else "SELECT"
+    op.execute(f"GRANT {what} ON {table} TO {PUBLIC_ROLE}")
 
 
 def _grant_sequence(table: str) -> None:

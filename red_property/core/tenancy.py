@@ -8,11 +8,13 @@ rows with the current tenant and refuses to write another tenant's rows.  On
 PostgreSQL ``_set_transaction_tenant`` hands the tenant to row-level security
 for every transaction.
 
-There are exactly two ways to read without the tenant filter, both named here:
+There are exactly three ways to read without the tenant filter, all named here:
 ``identity_lookup`` (login and token checks read one user or token before the
-tenant is known) and ``bureau_cross_tenant_read`` (the bureau reads company
-records: read-only, audited).  ``git grep -n "identity_lookup\\|bureau_cross_tenant_read"``
-lists every caller.
+tenant is known), ``bureau_cross_tenant_read`` (the bureau reads company
+records: read-only, audited) and ``public_read`` (a visitor with no login reads
+what tenants have published: read-only, and only rows a model's
+``public_criteria`` admits).
+``git grep -n "identity_lookup\\|bureau_cross_tenant_read\\|public_read"`` lists every caller.
 """
 from __future__ import annotations
 
@@ -30,9 +32,11 @@ ACTOR = "actor_id"
 MODE = "tenancy_mode"
 IDENTITY = "identity_lookup"
 CROSS_READ = "bureau_cross_tenant_read"
+PUBLIC = "public_read"
 
-# The PostgreSQL role the bureau's cross-tenant reads run under: SELECT only.
+# The PostgreSQL roles the bureau's cross-tenant reads and the public's reads run under: SELECT only.
 READER_ROLE = "red_property_bureau_reader"
+PUBLIC_ROLE = "red_property_public_reader"
 
 
 class TenantNotSet(RuntimeError):
@@ -145,6 +149,35 @@ def bureau_cross_tenant_read(session: Session, *, reason: str) -> Iterator[Sessi
         session.info[ACTOR] = actor_id
 
 
+def fresh_session() -> Session:
+    """A new session of the app's kind, apart from the request's own.
+
+    For public pages: a logged-in visitor's request session already carries
+    that visitor's tenant, which must neither leak into a public read nor be
+    switched away by one.
+    """
+    from red_property.extensions import db
+
+    return db.session.session_factory()
+
+
+@contextmanager
+def public_read() -> Iterator[Session]:
+    """Read what tenants have published, with no login (the public community page).
+
+    Only selects, and only rows that a model's ``public_criteria`` admits (a
+    model that publishes nothing admits none).  On PostgreSQL every transaction
+    is ``READ ONLY`` and runs as the SELECT-only public role, whose policies
+    admit the same rows.  Always a fresh session, never the request's.
+    """
+    session = fresh_session()
+    session.info[MODE] = PUBLIC
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:
     return any(getattr(m.class_, "__tenant_scoped__", False) for m in state.all_mappers)
 
@@ -158,6 +191,12 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     if mode == CROSS_READ:
         if not state.is_select:
             raise CrossTenantWrite("the bureau's cross-tenant path is read-only")
+        return
+    if mode == PUBLIC:
+        if not state.is_select:
+            raise CrossTenantWrite("the public path is read-only")
+        state.statement = state.statement.options(with_loader_criteria(
+            TenantScoped, lambda cls: cls.public_criteria(), include_aliases=True))
         return
     tenant_id = info.get(TENANT)
     if tenant_id is None:
@@ -185,7 +224,7 @@ def _guard_flush(session: Session, flush_context, instances) -> None:
     mode = session.info.get(MODE)
     changed = list(session.new) + list(session.dirty) + list(session.deleted)
     scoped = [o for o in changed if getattr(o, "__tenant_scoped__", False)]
-    if mode in (CROSS_READ, IDENTITY) and changed:
+    if mode in (CROSS_READ, IDENTITY, PUBLIC) and changed:
         raise CrossTenantWrite(f"{mode} is read-only")
     if not scoped:
         return
@@ -219,10 +258,10 @@ def _apply_settings(session: Session, connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     mode = session.info.get(MODE)
-    if mode == CROSS_READ:
+    if mode in (CROSS_READ, PUBLIC):
         # Must come before any other statement of the transaction.
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-        connection.exec_driver_sql(f"SET LOCAL ROLE {READER_ROLE}")
+        connection.exec_driver_sql(f"SET LOCAL ROLE {READER_ROLE if mode == CROSS_READ else PUBLIC_ROLE}")
     tenant_id = session.info.get(TENANT)
     connection.exec_driver_sql(
         "SELECT set_config('app.current_tenant', %s, true), set_config('app.identity_lookup', %s, true)",

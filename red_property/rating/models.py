@@ -124,6 +124,10 @@ class RatingRun(TenantScoped, Base):
     def visible_to(cls, tenant_id: int):
         return or_(cls.tenant_id == tenant_id, cls.published_at.is_not(None))
 
+    @classmethod
+    def public_criteria(cls):
+        return cls.published_at.is_not(None)
+
 
 class RatingResult(TenantScoped, Base):
     """One company's score, grade, rank and explained breakdown in a run."""
@@ -147,6 +151,13 @@ class RatingResult(TenantScoped, Base):
         published = select(RatingRun.id).where(RatingRun.published_at.is_not(None))
         return or_(cls.tenant_id == tenant_id,
                    and_(cls.company_tenant_id == tenant_id, cls.run_id.in_(published)))
+
+    # What the public may read of a published result: the grade and score, not the breakdown.
+    PUBLIC_COLUMNS = ("id", "tenant_id", "run_id", "company_tenant_id", "score", "grade", "rank")
+
+    @classmethod
+    def public_criteria(cls):
+        return cls.run_id.in_(select(RatingRun.id).where(RatingRun.published_at.is_not(None)))
 
 
 class Appeal(TenantScoped, Base):

@@ -1,0 +1,37 @@
+"""public read: the SELECT-only role of the public community page and its policies
+
+Revision ID: 0016_public_read
+Revises: 0010_stored_file
+Create Date: 2026-11-25 09:30:00
+
+Each policy is the SQL twin of the model's ``public_criteria``.
+"""
+from red_property.core import rls
+
+revision = '0016_public_read'
+down_revision = '0010_stored_file'
+branch_labels = None
+depends_on = None
+
+PUBLISHED_RUN = "published_at IS NOT NULL"
+RESULT_COLUMNS = ["id", "tenant_id", "run_id", "company_tenant_id", "score", "grade", "rank"]
+
+
+def upgrade():
+    rls.create_public_role()
+    rls.public_table("community", "true")
+    rls.public_table("management_contract", "true")
+    rls.public_table("rating_run", PUBLISHED_RUN)
+    rls.public_table("rating_result", f"run_id IN (SELECT id FROM rating_run WHERE {PUBLISHED_RUN})",
+                     columns=RESULT_COLUMNS)
+
+
+def downgrade():
+    from alembic import op
+
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for table in ("community", "management_contract", "rating_run", "rating_result"):
+        op.execute(f"DROP POLICY IF EXISTS public_read ON {table}")
+        op.execute(f"REVOKE ALL ON {table} FROM {rls.PUBLIC_ROLE}")
+    op.execute(f"REVOKE ALL ON tenant FROM {rls.PUBLIC_ROLE}")

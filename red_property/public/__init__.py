@@ -1,0 +1,1 @@
+"""The public community page: what tenants have published, for residents, without login."""

@@ -1,0 +1,80 @@
+"""What a visitor may read about a community, through ``tenancy.public_read`` only.
+
+Every function takes the public session (read-only, filtered to published
+rows by each model's ``public_criteria``, and on PostgreSQL running as the
+SELECT-only public role), so nothing unpublished can reach a public page even
+if a query here forgets a condition.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from red_property.communities.models import Community, ManagementContract
+from red_property.rating.models import RatingResult, RatingRun
+from red_property.tenants.models import Tenant
+
+
+@dataclass(frozen=True)
+class PublishedGrade:
+    period: str
+    grade: str
+    score: object
+    published_at: dt.datetime
+    corrected: bool
+
+
+@dataclass(frozen=True)
+class PublicCommunity:
+    community: Community
+    company: Tenant | None
+    managed_since: dt.date | None
+    grade: PublishedGrade | None
+    committee: Tenant | None
+
+
+def search_communities(session: Session, q: str | None, page: int, per_page: int) -> tuple[list[Community], int]:
+    """Communities by name, district or street: one page and the total (two queries)."""
+    stmt = select(Community)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Community.name.like(like), Community.street.like(like), Community.district.like(like)))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = session.scalars(stmt.order_by(Community.district, Community.street, Community.name, Community.id)
+                            .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(items), total
+
+
+def latest_grade(session: Session, bureau_id: int, company_id: int) -> PublishedGrade | None:
+    """The company's grade in the bureau's latest published rating (a correction replaces what it corrects)."""
+    rows = session.execute(
+        select(RatingRun.id, RatingRun.period, RatingRun.published_at, RatingRun.supersedes_id,
+               RatingResult.grade, RatingResult.score)
+        .join(RatingResult, (RatingResult.run_id == RatingRun.id) & (RatingResult.tenant_id == RatingRun.tenant_id))
+        .where(RatingRun.tenant_id == bureau_id, RatingResult.company_tenant_id == company_id)
+        .order_by(RatingRun.as_of.desc(), RatingRun.id.desc())).all()
+    superseded = {row.supersedes_id for row in rows if row.supersedes_id}
+    for row in rows:
+        if row.id not in superseded:
+            return PublishedGrade(row.period, row.grade, row.score, row.published_at, row.supersedes_id is not None)
+    return None
+
+
+def community_page(session: Session, community_id: int, today: dt.date) -> PublicCommunity | None:
+    """The register entry, its managing company today with its published grade, and its committee."""
+    community = session.get(Community, community_id)
+    if community is None:
+        return None
+    current = session.execute(
+        select(ManagementContract.starts_on, Tenant)
+        .join(Tenant, Tenant.id == ManagementContract.company_tenant_id)
+        .where(ManagementContract.community_id == community_id, ManagementContract.starts_on <= today,
+               or_(ManagementContract.ends_on.is_(None), ManagementContract.ends_on >= today))
+        .order_by(ManagementContract.starts_on.desc())).first()
+    company = current[1] if current else None
+    committee = session.get(Tenant, community.committee_tenant_id) if community.committee_tenant_id else None
+    return PublicCommunity(community, company, current[0] if current else None,
+                           latest_grade(session, community.tenant_id, company.id) if company else None, committee)
