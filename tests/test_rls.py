@@ -88,3 +88,16 @@ def test_identity_lookup_setting_opens_accounts_only(app, app_engine, world):
         conn.execute(text("SELECT set_config('app.identity_lookup', 'on', true)"))
         assert conn.execute(text("SELECT count(*) FROM user_account")).scalar() > 0
         assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 0
+
+
+def test_every_public_model_and_only_those_have_a_public_policy(app, app_engine):
+    """A model's ``public_criteria`` and its table's ``public_read`` policy come in pairs."""
+    base = TenantScoped.public_criteria.__func__
+    public = {m.local_table.name for m in db.Model.registry.mappers
+              if issubclass(m.class_, TenantScoped) and m.class_.public_criteria.__func__ is not base}
+    assert {"community", "management_contract", "rating_run", "rating_result"} <= public
+    with app_engine.connect() as conn:
+        with_policy = set(conn.execute(text(
+            "SELECT c.relname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid "
+            "WHERE p.polname = 'public_read'")).scalars())
+    assert with_policy == public
