@@ -29,3 +29,11 @@ def test_a_source_must_name_a_known_metric():
 
     with pytest.raises(KeyError, match="unknown metric"):
         source("no_such_metric", absent=None)
+
+
+def test_every_records_link_names_a_page_that_takes_a_community(app):
+    load_sources()
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    for metric, registered in SOURCES.items():
+        if registered.records:
+            assert registered.records in endpoints, f"{metric}: no endpoint {registered.records}"

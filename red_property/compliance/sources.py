@@ -60,21 +60,36 @@ class Window:
 
 
 @dataclass(frozen=True)
+class EvidenceRow:
+    """One record behind a value, as the bureau's drill-down lists it."""
+
+    on: dt.date | None
+    title: str
+    detail: str = ""
+
+
+Evidence = Callable[[Session, Window, int, int], list[EvidenceRow]]
+
+
+@dataclass(frozen=True)
 class Source:
     metric: str
     measure: Callable[[Session, Window], Values]
     absent: Fraction | None
-    records: str | None = None  # endpoint listing the records behind it (takes ?community_id=)
+    records: str | None = None       # endpoint listing the records behind it (takes ?community_id=)
+    evidence: Evidence | None = None  # fn(session, window, company id, community id) -> rows
 
 
 SOURCES: dict[str, Source] = {}
 
 
-def source(metric: str, *, absent: int | None, records: str | None = None):
+def source(metric: str, *, absent: int | None, records: str | None = None, evidence: Evidence | None = None):
     """Register ``fn(session, window) -> {(company, community): value}`` as the source of ``metric``.
 
     ``records`` names the web endpoint that lists the records behind the
     value; the dashboard links to it with ``community_id`` as a query argument.
+    ``evidence(session, window, company_id, community_id)`` lists those
+    records for the bureau's drill-down (run inside its audited cross-tenant read).
     """
     from red_property.rating.metrics import METRICS
 
@@ -82,7 +97,7 @@ def source(metric: str, *, absent: int | None, records: str | None = None):
         raise KeyError(f"unknown metric {metric!r}: add it to rating/metrics.py")
 
     def register(fn):
-        SOURCES[metric] = Source(metric, fn, None if absent is None else Fraction(absent), records)
+        SOURCES[metric] = Source(metric, fn, None if absent is None else Fraction(absent), records, evidence)
         return fn
 
     return register

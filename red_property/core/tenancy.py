@@ -119,10 +119,12 @@ def identity_lookup(session: Session) -> Iterator[Session]:
 def bureau_cross_tenant_read(session: Session, *, reason: str) -> Iterator[Session]:
     """The one path by which the bureau reads other tenants' rows.
 
-    Requires the current tenant to be a housing bureau.  Writes an audit entry
-    (who, why) first, then runs the block in a fresh, read-only transaction
-    with the tenant filter lifted; on PostgreSQL the transaction is also
-    ``READ ONLY`` and runs as the SELECT-only reader role.
+    Requires ``session`` to be in a housing bureau's scope.  Writes an audit
+    entry (who, why) and commits it first, then yields a *fresh* session whose
+    transactions are read-only with the tenant filter lifted; on PostgreSQL
+    they are also ``READ ONLY`` and run as the SELECT-only reader role.  The
+    caller's session stays in the bureau's scope (its objects were expired by
+    the commit and load again when used).
     """
     session = _real(session)
     from red_property.core.audit import record_event
@@ -134,19 +136,14 @@ def bureau_cross_tenant_read(session: Session, *, reason: str) -> Iterator[Sessi
     tenant = session.get(Tenant, tenant_id)
     if tenant is None or tenant.kind != TenantKind.BUREAU:
         raise CrossTenantWrite("only a housing bureau may read across tenants")
-    actor_id = session.info.get(ACTOR)
     record_event(session, action="cross_tenant_read", entity="tenant", after={"reason": reason})
     session.commit()
-    session.close()
-    session.info[MODE] = CROSS_READ
+    reader = fresh_session()
+    reader.info[MODE] = CROSS_READ
     try:
-        yield session
+        yield reader
     finally:
-        session.rollback()
-        session.close()
-        session.info.pop(MODE, None)
-        session.info[TENANT] = tenant_id
-        session.info[ACTOR] = actor_id
+        reader.close()
 
 
 def fresh_session() -> Session:

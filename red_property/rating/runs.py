@@ -143,7 +143,8 @@ def breakdown(score: CompanyScore) -> dict:
     return {
         "indicators": [{"id": i.id, "name": i.name, "metric": i.metric, "weight": num(i.weight, 2),
                         "value": num(i.value), "share": num(i.share), "points": num(i.points, 2),
-                        "full": num(i.full, 2), "measured_in": i.measured_in, "missing": i.share is None}
+                        "full": num(i.full, 2), "measured_in": i.measured_in, "missing": i.share is None,
+                        "communities": [[cid, num(v)] for cid, v in i.by_community]}
                        for i in score.indicators],
         "events": [{"kind": e.event.kind, "name": e.name, "points": num(e.points, 2), "on": e.event.on.isoformat(),
                     "ref": e.event.ref, "authority": e.event.authority, "counted": e.counted}

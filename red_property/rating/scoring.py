@@ -58,6 +58,7 @@ class IndicatorScore:
     points: Fraction                # after re-spreading missing weight
     full: Fraction                  # the most this indicator could give (same spreading)
     measured_in: int                # communities that had a value
+    by_community: tuple[tuple[int, Fraction | None], ...] = ()   # the values behind the company value
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ def score_company(model: RatingModel, inputs: CompanyInputs, as_of: dt.date) -> 
     spread = budget / available if (model.missing == "exclude" and available) else Fraction(1)
     indicators = [IndicatorScore(i.id, i.name, i.metric, i.weight, value, share,
                                  (i.weight * share * spread) if share is not None else Fraction(0),
-                                 i.weight * i.cap * spread, count)
+                                 i.weight * i.cap * spread, count,
+                                 tuple((c.community_id, c.values.get(i.metric)) for c in inputs.communities))
                   for i, value, share, count in raw]
 
     events, bonus, deductions, blacklisted = [], Fraction(0), Fraction(0), False

@@ -19,6 +19,7 @@ from red_property.core.pdf import pdf_response
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
 from red_property.core.errors import InputError
+from red_property.rating.evidence import indicator_evidence
 from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, RatingRun
@@ -160,6 +161,20 @@ def _company_view(run_id: int, company_id: int):
     chart = line_chart([(r.period, float(x.score) if x.score is not None else None) for r, x in trend],
                        title=_("历年信用评价得分"), high=100) if trend else None
     return kind, rating_run, rows[0], chart
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/companies/<int:company_id>/evidence/<metric>")
+@login_required
+def evidence(run_id: int, company_id: int, metric: str):
+    """The records behind one indicator: each community's value and what it was measured from."""
+    kind, rating_run, row, _chart = _company_view(run_id, company_id)
+    indicator = next((i for i in row["breakdown"]["indicators"] if i["metric"] == metric), None)
+    if indicator is None:
+        abort(404)
+    run_info = {"id": rating_run.id, "period": rating_run.period, "as_of": rating_run.as_of}
+    items = indicator_evidence(db.session, rating_run, row["breakdown"], company_id, metric,
+                               is_bureau=kind == BUREAU)  # the bureau's read ends this transaction
+    return render_template("rating/evidence.html", run=run_info, row=row, indicator=indicator, items=items)
 
 
 def _appeal_form(row: dict) -> AppealForm:

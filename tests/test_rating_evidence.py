@@ -1,0 +1,49 @@
+"""Drill-down from an indicator to the records behind it."""
+import datetime as dt
+
+from sqlalchemy import select
+
+from red_property.core.audit import AuditEntry
+from red_property.core.tenancy import tenant_scope
+from red_property.extensions import db
+from red_property.party.models import Level
+from red_property.party.services import create_organisation
+from tests.test_rating_web import _start
+
+
+def _with_branch(app, world):
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                            founded_on=dt.date(2024, 7, 1), today=dt.date.today())
+
+
+def test_the_bureau_drills_down_to_a_companys_records_through_the_audited_path(app, client, web, world):
+    _with_branch(app, world)
+    run_page, _token = _start(app, client, web, world)
+    run_id = int(run_page.rstrip("/").split("/")[-1])
+    base = f"/bureau/rating/runs/{run_id}/companies/{world.a}"
+    assert f'{base}/evidence/party_coverage"' in client.get(base).get_data(as_text=True)
+    html = client.get(f"{base}/evidence/party_coverage").get_data(as_text=True)
+    assert "甲一小区党支部" in html and "2024-07-01" in html and "甲二小区" in html and "没有相关记录" in html
+    inspections = client.get(f"{base}/evidence/inspection_score").get_data(as_text=True)
+    assert "检查得分 92.00" in inspections
+    assert client.get(f"{base}/evidence/no_such_metric").status_code == 404
+    with app.app_context(), tenant_scope(db.session, world.bureau) as s:
+        reasons = [e.after["reason"] for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "cross_tenant_read"))]
+    assert any("党组织覆盖" in r and f"企业 {world.a}" in r for r in reasons)
+
+
+def test_a_company_sees_only_its_own_evidence_once_published(app, client, web, world):
+    _with_branch(app, world)
+    run_page, token = _start(app, client, web, world)
+    run_id = int(run_page.rstrip("/").split("/")[-1])
+    client.post(run_page + "/publish", data={"csrf_token": token})
+    company = app.test_client()
+    from tests.conftest import csrf_token
+    from tests.factories import PASSWORD
+
+    form = csrf_token(company.get("/login").get_data(as_text=True))
+    company.post("/login", data={"email": "a-staff@test.cn", "password": PASSWORD, "csrf_token": form})
+    own = company.get(f"/company-a/rating/runs/{run_id}/companies/{world.a}/evidence/party_coverage")
+    assert own.status_code == 200 and "甲一小区党支部" in own.get_data(as_text=True)
+    assert company.get(f"/company-a/rating/runs/{run_id}/companies/{world.b}/evidence/party_coverage").status_code == 404
