@@ -52,11 +52,9 @@ def tenant_folder(tenant_id: int) -> Path:
     return path
 
 
-def store_file(session: Session, *, purpose: str, filename: str, data: bytes, field: str = "file") -> StoredFile:
-    """Check and keep an upload for the session's tenant; flushes the row (the caller commits).
-
-    Raises ``InputError`` on ``field`` for an empty, oversized or unknown file.
-    """
+def check_upload(data: bytes, field: str) -> tuple[str, str]:
+    """(suffix, content type) of an acceptable upload; ``InputError`` on ``field`` for an
+    empty, oversized or unknown file."""
     if not data:
         raise InputError(field, "文件是空的")
     if len(data) > MAX_BYTES:
@@ -64,13 +62,25 @@ def store_file(session: Session, *, purpose: str, filename: str, data: bytes, fi
     kind = next((k for magic, k in SIGNATURES.items() if data.startswith(magic)), None)
     if kind is None:
         raise InputError(field, f"文件只能是 {KINDS_TEXT}")
-    suffix, content_type = kind
+    return kind
+
+
+def original_name(filename: str, fallback: str) -> str:
+    """The uploader's file name without any path it came with."""
+    return Path(filename.replace("\\", "/")).name.strip()[:200] or fallback
+
+
+def store_file(session: Session, *, purpose: str, filename: str, data: bytes, field: str = "file") -> StoredFile:
+    """Check and keep an upload for the session's tenant; flushes the row (the caller commits).
+
+    Raises ``InputError`` on ``field`` for an empty, oversized or unknown file.
+    """
+    suffix, content_type = check_upload(data, field)
     stored_as = secrets.token_hex(16) + suffix
     # Written before the row: a rolled-back transaction leaves an unreferenced
     # file (harmless, never served), never a row without its bytes.
     (tenant_folder(current_tenant_id(session)) / stored_as).write_bytes(data)
-    original = Path(filename.replace("\\", "/")).name.strip()[:200] or stored_as
-    row = StoredFile(purpose=purpose, name=original, content_type=content_type, size=len(data),
+    row = StoredFile(purpose=purpose, name=original_name(filename, stored_as), content_type=content_type, size=len(data),
                      sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as,
                      uploaded_by=current_actor_id(session))
     session.add(row)

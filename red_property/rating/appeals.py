@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 
 from red_property.core.errors import InputError
 from red_property.core.exports import tenant_dir
+from red_property.core.files import check_upload, original_name
 from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id, current_tenant_id
 from red_property.rating.models import Appeal, AppealDecision, RatingResult, RatingRun
 from red_property.rating.runs import correct_run
 
-MAX_BYTES = 10 * 1024 * 1024
-SIGNATURES = {b"%PDF": ".pdf", b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg"}
 
 
 def file_appeal(session: Session, run: RatingRun, *, indicator_id: str, explanation: str,
@@ -56,16 +55,13 @@ def file_appeal(session: Session, run: RatingRun, *, indicator_id: str, explanat
 
 
 def _store(session: Session, name: str, data: bytes) -> tuple[str, str]:
-    if len(data) > MAX_BYTES:
-        raise InputError("attachment", "附件不能超过 10 MB")
-    suffix = next((ext for magic, ext in SIGNATURES.items() if data.startswith(magic)), None)
-    if suffix is None:
-        raise InputError("attachment", "附件只能是 PDF、PNG 或 JPEG")
+    """Keep the file beside the appeal: the bureau reads it through the appeal's visibility."""
+    suffix, _content_type = check_upload(data, "attachment")
     stored = secrets.token_hex(16) + suffix
     folder = tenant_dir(current_tenant_id(session)) / "appeals"
     folder.mkdir(exist_ok=True)
     (folder / stored).write_bytes(data)
-    return stored, Path(name).name[:200] or stored
+    return stored, original_name(name, stored)
 
 
 def attachment_path(appeal: Appeal) -> Path | None:
