@@ -89,7 +89,7 @@ def create_demand(session: Session, *, community_id: int, source, category, desc
     source = member(Source, "source", source)
     if source == Source.PUBLIC_PAGE:
         raise InputError("source", "小区公开页的诉求由居民在公开页提交")
-    received_at = aware(received_at) if received_at else now
+    received_at = aware(received_at, "received_at") if received_at is not None else now
     if received_at > now + CLOCK_SKEW:
         raise InputError("received_at", "受理时间不能晚于现在")
     if received_at < now - OLDEST:

@@ -151,7 +151,7 @@ def inform_resident(session: Session, demand: Demand, informed_at: dt.datetime |
     _require(demand, CLOSED, "诉求办结后才能告知居民")
     if demand.informed_at is not None:
         raise InputError("informed_at", "已记录过告知时间")
-    informed_at = aware(informed_at) if informed_at else now
+    informed_at = aware(informed_at, "informed_at") if informed_at is not None else now
     if informed_at < demand.closed_at or informed_at > now + CLOCK_SKEW:
         raise InputError("informed_at", "告知时间应在办结之后、现在之前")
     _log(session, demand, EventKind.INFORMED, at=informed_at)

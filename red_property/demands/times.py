@@ -19,9 +19,16 @@ def local_zone() -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def aware(value: dt.datetime) -> dt.datetime:
-    """A datetime with a zone; a naive one is read as local time."""
-    return value.replace(tzinfo=local_zone()) if value.tzinfo is None else value
+def aware(value, field: str) -> dt.datetime:
+    """The instant in UTC; a naive datetime is read as local time.  Bad input names ``field``."""
+    from red_property.core.errors import InputError
+
+    if not isinstance(value, dt.datetime):
+        raise InputError(field, "请填写日期和时间")
+    try:
+        return (value.replace(tzinfo=local_zone()) if value.tzinfo is None else value).astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):  # year 1 or 9999 shifted past the calendar
+        raise InputError(field, "时间超出范围") from None
 
 
 def day_start(day: dt.date) -> dt.datetime:
