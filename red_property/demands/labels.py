@@ -1,5 +1,6 @@
 """What users read for each category, route, source, status and history line."""
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from red_property.demands.models import Category, EventKind, Route, Source, Status
 
@@ -51,6 +52,6 @@ EVENT = {
 }
 
 
-def choices(labels: dict) -> list[tuple[str, str]]:
-    """(value, label) pairs for a select field, in the enum's order."""
-    return [(member.value, label) for member, label in labels.items()]
+def choices(labels: dict) -> list[SelectChoice]:
+    """A select field's options, in the enum's order."""
+    return [SelectChoice(member.value, label) for member, label in labels.items()]
