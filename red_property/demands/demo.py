@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from red_property.accounts.models import Role, User
 from red_property.communities.models import Community, ManagementContract
 from red_property.core.tenancy import tenant_scope
 from red_property.demands import services
 from red_property.demands.models import (DEFAULTS, Category, Demand, DemandEvent, EventKind, Mediation, Route, Source,
                                          Status)
-from red_property.demands.times import day_start
+from red_property.demands.times import day_start, local_date
 from red_property.demo import names
 
 H = dt.timedelta(hours=1)
+DAY_HOURS = [1, 1, 0, 0, 0, 1, 2, 6, 10, 12, 11, 9, 7, 8, 9, 10, 9, 9, 10, 11, 9, 6, 3, 2]
 CATEGORY_WEIGHTS = {  # service 70, management 20, enforcement 8 (+ overrides: about 10)
     Category.URGENT_REPAIR: 8, Category.REPAIR: 26, Category.ELEVATOR: 6, Category.SANITATION: 15,
     Category.GREENING: 8, Category.OTHER: 7, Category.SECURITY: 5, Category.PARKING: 6, Category.NOISE: 4,
@@ -82,9 +84,14 @@ def plan_demands(rng: random.Random, *, tenant_id: int, community_id: int, stree
     ticket_seq = ticket_seq if ticket_seq is not None else [0]
     out = []
     span = (end - start).total_seconds()
+    days = max(1, int(span // 86400))
     for _ in range(count):
-        received = start + dt.timedelta(seconds=rng.uniform(0, span - 3600))
-        received = received.replace(minute=rng.choice((0, 10, 20, 30, 40, 50)), second=0, microsecond=0)
+        # a day in the span, at a local time when residents call or come by (mostly 8:00-21:00)
+        hour = rng.choices(range(24), weights=DAY_HOURS)[0]
+        received = day_start(local_date(start) + dt.timedelta(days=rng.randrange(days))) + dt.timedelta(
+            hours=hour, minutes=rng.choice((0, 10, 20, 30, 40, 50)))
+        if not start <= received < end:
+            received = end - rng.uniform(2, 10) * H
         category = _pick(rng, HOT_WEIGHTS if hot else CATEGORY_WEIGHTS)
         source = _pick(rng, SOURCE_WEIGHTS)
         hours = (limits or {}).get(category, DEFAULTS[category].hours)
@@ -206,6 +213,15 @@ def add_demo_records(session: Session, rng: random.Random, tenants: dict, today:
                 planned += plan_demands(rng, tenant_id=company.id, community_id=community_id, street=street,
                                         start=start, end=now - H, count=round(per_month * months), on_time=on_time,
                                         hot=is_hot, ticket_seq=seq)
+            staff = s.scalar(select(User.id).where(User.role != Role.READONLY)
+                             .order_by(User.role == Role.ADMIN, User.id))  # a staff member, else the admin
+            for plan in planned:
+                if plan.row["source"] != Source.PUBLIC_PAGE:
+                    plan.row["created_by"] = staff
+                for event in plan.events:
+                    if event["kind"] != EventKind.OVERDUE and not (
+                            event["kind"] == EventKind.RECEIVED and plan.row["source"] == Source.PUBLIC_PAGE):
+                        event["actor_id"] = staff
             insert_planned(s, company.id, planned)
             s.commit()
             services.flag_overdue(s, now=now)

@@ -23,6 +23,7 @@ ROUTE = {
     Route.MANAGEMENT: _l("管理解决"),
     Route.ENFORCEMENT: _l("执法解决（综合执法）"),
 }
+ROUTE_SHORT = {Route.SERVICE: _l("服务解决"), Route.MANAGEMENT: _l("管理解决"), Route.ENFORCEMENT: _l("执法解决")}
 # the 721 method's target shares, shown beside the actual shares
 ROUTE_TARGET = {Route.SERVICE: 70, Route.MANAGEMENT: 20, Route.ENFORCEMENT: 10}
 SOURCE = {

@@ -76,7 +76,7 @@ def stats():
                          unit="%", high=100)
     resolved = line_chart([(label(m.month), m.resolved_rate) for m in months], title=_("解决率（按办结月份）"),
                           unit="%", high=100)
-    routes = bar_chart([(_("%(route)s（目标 %(t)s%%）", route=labels.ROUTE[r], t=labels.ROUTE_TARGET[r]),
+    routes = bar_chart([(_("%(route)s（目标 %(t)s%%）", route=labels.ROUTE_SHORT[r], t=labels.ROUTE_TARGET[r]),
                          round(100 * n / total, 1) if total else 0) for r, n in shares.items()],
                        title=_("721 分流占比"), unit="%", max_value=100)
     return render_template("demands/stats.html", months=months, shares=shares, total=total, on_time=on_time,

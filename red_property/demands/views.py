@@ -17,6 +17,7 @@ from red_property.demands import labels, services
 from red_property.demands.forms import (CloseForm, FilterForm, InformForm, IntakeForm, MediationForm, ProgressForm,
                                         RatingForm, RouteForm)
 from red_property.demands.intake import create_demand, mask_phone
+from red_property.demands.limits import effective_limits
 from red_property.demands.models import DEFAULTS, Category, Demand, Route, Source, Status
 from red_property.demands.presenters import export_table
 from red_property.demands.queries import (OPEN_FILTER, DemandFilter, count_demands, demand_detail, export_rows,
@@ -137,7 +138,8 @@ def new():
             status = 422
     elif form.is_submitted():
         status = 400
-    return render_template("demands/new.html", form=form, defaults=DEFAULTS), status
+    return render_template("demands/new.html", form=form, defaults=DEFAULTS,
+                           limits=effective_limits(db.session)), status
 
 
 ACTIONS = {"route": RouteForm, "progress": ProgressForm, "mediation": MediationForm, "close": CloseForm,
