@@ -24,8 +24,9 @@ def test_the_demo_city_has_a_year_of_demands_worth_looking_at(app):
         rows, per_community, history = [], Counter(), Counter()
         for slug, tenant_id in companies.items():
             with tenant_scope(db.session, tenant_id) as s:
-                found = s.execute(select(Demand.status, Demand.route, Demand.source, Demand.rating, Demand.overdue_at,
-                                         Demand.closed_at, Demand.due_at, Demand.received_at, Demand.community_id)).all()
+                found = s.execute(select(Demand.status, Demand.route, Demand.source, Demand.rating,
+                                         Demand.overdue_at, Demand.closed_at, Demand.due_at, Demand.received_at,
+                                         Demand.community_id)).all()
                 rows += [(slug, *r) for r in found]
                 per_community.update((slug, r.community_id) for r in found)
                 history.update(s.scalars(select(DemandEvent.kind)).all())

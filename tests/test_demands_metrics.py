@@ -41,7 +41,8 @@ EXPECTED = {
 
 
 def _pairs(world, key):
-    return {"a": (world.a, world.community_a), "a2": (world.a, world.community_a2), "b": (world.b, world.community_b)}[key]
+    return {"a": (world.a, world.community_a), "a2": (world.a, world.community_a2),
+            "b": (world.b, world.community_b)}[key]
 
 
 def test_sources_are_registered_as_missing_when_absent():

@@ -46,13 +46,15 @@ def _seed(app, world, n=3):
                    description=f"=HYPERLINK(\"http://x\") 夜间噪音扰民 {i}")
         late = demand(s, world.community_a2, category="urgent_repair", at=utcnow() - dt.timedelta(hours=30))
         services.flag_overdue(s)
-        done = resolved(s, world.community_a, at=utcnow() - dt.timedelta(hours=6), after=dt.timedelta(hours=1), rating=5)
+        done = resolved(s, world.community_a, at=utcnow() - dt.timedelta(hours=6), after=dt.timedelta(hours=1),
+                        rating=5)
         return late.id, done.id
 
 
 def test_intake_through_the_form(page, world):
     response = page.post(f"{HOME}/demands/new", {
-        "community_id": world.community_a, "source": "hotline", "hotline_ticket": "2026112500031", "category": "elevator",
+        "community_id": world.community_a, "source": "hotline", "hotline_ticket": "2026112500031",
+        "category": "elevator",
         "description": "3栋电梯停在 12 楼不动", "received_at": "", "building_id": "", "location": "3栋",
         "contact_name": "刘先生", "contact_phone": "13912345678"})
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -65,77 +65,36 @@ class DemandResource(MethodView):
         return _detail(demand_id)
 
 
-@blp.route("/<int:demand_id>/route")
-class RouteDemand(MethodView):
-    decorators = ONE
+def _transition(path: str, schema, status: int, apply, summary: str) -> None:
+    """``POST /<id>/<path>``: parse ``schema``, ``apply(demand, data)`` through a service, answer the demand."""
 
-    @blp.arguments(RouteIn)
-    @blp.response(200, DemandDetailOut)
+    @blp.arguments(schema)
+    @blp.response(status, DemandDetailOut)
     def post(self, data, demand_id):
-        """Route the demand to its handler (服务/管理/执法解决); another route than the default needs a reason."""
-        services.route_demand(db.session, _demand(demand_id), **data)
+        apply(_demand(demand_id), data)
         return _detail(demand_id)
 
-
-@blp.route("/<int:demand_id>/progress")
-class Progress(MethodView):
-    decorators = ONE
-
-    @blp.arguments(ProgressIn)
-    @blp.response(200, DemandDetailOut)
-    def post(self, data, demand_id):
-        """Note how a demand in progress is getting on."""
-        services.add_progress(db.session, _demand(demand_id), data["note"])
-        return _detail(demand_id)
+    post.__doc__ = summary
+    name = "Demand" + path.title().replace("-", "")
+    blp.route(f"/<int:demand_id>/{path}")(type(name, (MethodView,), {"post": post, "decorators": ONE}))
 
 
-@blp.route("/<int:demand_id>/mediations")
-class Mediations(MethodView):
-    decorators = ONE
-
-    @blp.arguments(MediationIn)
-    @blp.response(201, DemandDetailOut)
-    def post(self, data, demand_id):
-        """Record a mediation session of a dispute (矛盾调解)."""
-        services.record_mediation(db.session, _demand(demand_id), **data)
-        return _detail(demand_id)
-
-
-@blp.route("/<int:demand_id>/close")
-class Close(MethodView):
-    decorators = ONE
-
-    @blp.arguments(CloseIn)
-    @blp.response(200, DemandDetailOut)
-    def post(self, data, demand_id):
-        """Close the demand: resolved, or unresolved with the reason."""
-        services.close_demand(db.session, _demand(demand_id), resolved=data["outcome"] == "resolved",
-                              resolution=data["resolution"])
-        return _detail(demand_id)
-
-
-@blp.route("/<int:demand_id>/inform")
-class Inform(MethodView):
-    decorators = ONE
-
-    @blp.arguments(InformIn)
-    @blp.response(200, DemandDetailOut)
-    def post(self, data, demand_id):
-        """Record when the resident was told the outcome."""
-        services.inform_resident(db.session, _demand(demand_id), data["informed_at"])
-        return _detail(demand_id)
-
-
-@blp.route("/<int:demand_id>/rating")
-class Rating(MethodView):
-    decorators = ONE
-
-    @blp.arguments(RatingIn)
-    @blp.response(200, DemandDetailOut)
-    def post(self, data, demand_id):
-        """The resident's rating, 1 to 5, once, after the demand is closed."""
-        services.rate_demand(db.session, _demand(demand_id), data["rating"], data["comment"])
-        return _detail(demand_id)
+for _path, _schema, _status, _apply, _summary in (
+    ("route", RouteIn, 200, lambda d, data: services.route_demand(db.session, d, **data),
+     "Route the demand to its handler (服务/管理/执法解决); another route than the default needs a reason."),
+    ("progress", ProgressIn, 200, lambda d, data: services.add_progress(db.session, d, data["note"]),
+     "Note how a demand in progress is getting on."),
+    ("mediations", MediationIn, 201, lambda d, data: services.record_mediation(db.session, d, **data),
+     "Record a mediation session of a dispute (矛盾调解)."),
+    ("close", CloseIn, 200, lambda d, data: services.close_demand(
+        db.session, d, resolved=data["outcome"] == "resolved", resolution=data["resolution"]),
+     "Close the demand: resolved, or unresolved with the reason."),
+    ("inform", InformIn, 200, lambda d, data: services.inform_resident(db.session, d, data["informed_at"]),
+     "Record when the resident was told the outcome."),
+    ("rating", RatingIn, 200, lambda d, data: services.rate_demand(db.session, d, data["rating"], data["comment"]),
+     "The resident's rating, 1 to 5, once, after the demand is closed."),
+):
+    _transition(_path, _schema, _status, _apply, _summary)
 
 
 def _limits() -> list[dict]:

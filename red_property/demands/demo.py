@@ -126,7 +126,8 @@ def _outcome(rng: random.Random, plan: Planned, now: dt.datetime, on_time: float
         return  # not routed yet: waiting (and, once past due, flagged by the overdue check)
     row.update(status=Status.IN_PROGRESS, handler=handler)
     events.append(dict(kind=EventKind.ROUTED, at=routed, from_status=Status.RECEIVED, to_status=Status.IN_PROGRESS,
-                       route=row["route"], note=handler + (f"（理由：{row['route_reason']}）" if row["route_reason"] else "")))
+                       route=row["route"],
+                       note=handler + (f"（理由：{row['route_reason']}）" if row["route_reason"] else "")))
     limit = due - received
     late = rng.random() > on_time
     closed = received + limit * (rng.uniform(1.05, 2.5) if late else rng.uniform(0.15, 0.95))
@@ -175,7 +176,7 @@ def insert_planned(session: Session, tenant_id: int, planned: list[Planned]) -> 
     ids = session.execute(insert(Demand).returning(Demand.id, sort_by_parameter_order=True),
                           [p.row for p in planned]).scalars().all()
     events, mediations = [], []
-    for demand_id, plan in zip(ids, planned):
+    for demand_id, plan in zip(ids, planned, strict=True):
         for event in plan.events:
             events.append(dict(dict.fromkeys(("actor_id", "from_status", "to_status", "route", "category", "note")),
                                tenant_id=tenant_id, demand_id=demand_id, **event))

@@ -29,7 +29,8 @@ class FilterForm(FlaskForm):
                          validators=[Optional()])
     category = SelectField(_l("类别"), choices=_any(labels.choices(labels.CATEGORY)), validators=[Optional()])
     route = SelectField(_l("分流方式"), choices=_any(labels.choices(labels.ROUTE)), validators=[Optional()])
-    overdue = SelectField(_l("超期"), choices=_any([SelectChoice("1", _l("超期")), SelectChoice("0", _l("未超期"))]), validators=[Optional()])
+    overdue = SelectField(_l("超期"), choices=_any([SelectChoice("1", _l("超期")), SelectChoice("0", _l("未超期"))]),
+                          validators=[Optional()])
     source = SelectField(_l("来源"), choices=_any(labels.choices(labels.SOURCE)), validators=[Optional()])
 
 
@@ -66,7 +67,8 @@ class MediationForm(FlaskForm):
 
 
 class CloseForm(FlaskForm):
-    outcome = RadioField(_l("办结结果"), choices=[SelectChoice("resolved", _l("已解决")), SelectChoice("unresolved", _l("未解决"))],
+    outcome = RadioField(_l("办结结果"),
+                         choices=[SelectChoice("resolved", _l("已解决")), SelectChoice("unresolved", _l("未解决"))],
                          validators=[InputRequired(_l("请选择办结结果"))])
     resolution = TextAreaField(_l("处理结果或未解决的原因"), validators=[DataRequired(), Length(min=4, max=2000)])
 

@@ -58,7 +58,7 @@ def _filters() -> tuple[FilterForm, DemandFilter | None]:
     data = form.data
     return form, DemandFilter(
         community_id=int(data["community_id"]) if data["community_id"] else None,
-        status=(data["status"] if data["status"] == OPEN_FILTER else Status(data["status"])) if data["status"] else None,
+        status=None if not data["status"] else OPEN_FILTER if data["status"] == OPEN_FILTER else Status(data["status"]),
         category=Category(data["category"]) if data["category"] else None,
         route=Route(data["route"]) if data["route"] else None,
         overdue=data["overdue"] == "1" if data["overdue"] else None,
@@ -142,12 +142,8 @@ def new():
                            limits=effective_limits(db.session)), status
 
 
-ACTIONS = {"route": RouteForm, "progress": ProgressForm, "mediation": MediationForm, "close": CloseForm,
-           "inform": InformForm, "rating": RatingForm}
-
-
 def _forms(demand: Demand, **given) -> dict:
-    forms = {name: given.get(name) or cls(prefix=name) for name, cls in ACTIONS.items()}
+    forms = {name: given.get(name) or step[0](prefix=name) for name, step in STEPS.items()}
     if "route" not in given:
         forms["route"].route.data = demand.route.value
         forms["route"].category.data = demand.category.value
@@ -168,12 +164,13 @@ def show(demand_id: int, status: int = 200, **given):
                            handlers=handlers, defaults=DEFAULTS), status
 
 
-def _act(demand_id: int, name: str, apply) -> object:
+def _act(demand_id: int, name: str) -> object:
     """Validate the named form, apply it through a service, redirect; or show the form's errors."""
     demand = db.session.get(Demand, demand_id)
     if demand is None:
         abort(404)
-    form = ACTIONS[name](prefix=name)
+    form_class, _path, apply = STEPS[name]
+    form = form_class(prefix=name)
     if not form.validate_on_submit():
         return show(demand_id, status=400, **{name: form})
     try:
@@ -185,43 +182,30 @@ def _act(demand_id: int, name: str, apply) -> object:
     return redirect(url_for("demands.show", demand_id=demand_id))
 
 
-@bp.route("/<slug:tenant_slug>/demands/<int:demand_id>/route", methods=["POST"])
-@login_required
-def route(demand_id: int):
-    """Route the demand (分流派单)."""
-    return _act(demand_id, "route", lambda d, f: services.route_demand(
-        db.session, d, route=f.route.data, handler=f.handler.data, reason=f.reason.data, category=f.category.data))
-
-
-@bp.route("/<slug:tenant_slug>/demands/<int:demand_id>/progress", methods=["POST"])
-@login_required
-def progress(demand_id: int):
-    return _act(demand_id, "progress", lambda d, f: services.add_progress(db.session, d, f.note.data))
-
-
-@bp.route("/<slug:tenant_slug>/demands/<int:demand_id>/mediations", methods=["POST"])
-@login_required
-def mediation(demand_id: int):
-    return _act(demand_id, "mediation", lambda d, f: services.record_mediation(
+# The detail page's forms: name -> (form, URL path, how a service applies the validated form)
+STEPS = {
+    "route": (RouteForm, "route", lambda d, f: services.route_demand(
+        db.session, d, route=f.route.data, handler=f.handler.data, reason=f.reason.data, category=f.category.data)),
+    "progress": (ProgressForm, "progress", lambda d, f: services.add_progress(db.session, d, f.note.data)),
+    "mediation": (MediationForm, "mediations", lambda d, f: services.record_mediation(
         db.session, d, held_on=f.held_on.data, mediator=f.mediator.data, parties=f.parties.data,
-        agreed=f.agreed.data, summary=f.summary.data))
+        agreed=f.agreed.data, summary=f.summary.data)),
+    "close": (CloseForm, "close", lambda d, f: services.close_demand(
+        db.session, d, resolved=f.outcome.data == "resolved", resolution=f.resolution.data)),
+    "inform": (InformForm, "inform", lambda d, f: services.inform_resident(db.session, d, f.informed_at.data)),
+    "rating": (RatingForm, "rating", lambda d, f: services.rate_demand(
+        db.session, d, f.rating.data, f.comment.data)),
+}
 
 
-@bp.route("/<slug:tenant_slug>/demands/<int:demand_id>/close", methods=["POST"])
-@login_required
-def close(demand_id: int):
-    return _act(demand_id, "close", lambda d, f: services.close_demand(
-        db.session, d, resolved=f.outcome.data == "resolved", resolution=f.resolution.data))
+def _step_view(name: str):
+    def view(demand_id: int):
+        return _act(demand_id, name)
+
+    view.__name__, view.__doc__ = name, f"POST the detail page's {name} form."
+    return login_required(view)
 
 
-@bp.route("/<slug:tenant_slug>/demands/<int:demand_id>/inform", methods=["POST"])
-@login_required
-def inform(demand_id: int):
-    return _act(demand_id, "inform", lambda d, f: services.inform_resident(db.session, d, f.informed_at.data))
-
-
-@bp.route("/<slug:tenant_slug>/demands/<int:demand_id>/rating", methods=["POST"])
-@login_required
-def rating(demand_id: int):
-    return _act(demand_id, "rating", lambda d, f: services.rate_demand(db.session, d, f.rating.data,
-                                                                        f.comment.data))
+for _name, (_form, _path, _apply) in STEPS.items():
+    bp.add_url_rule(f"/<slug:tenant_slug>/demands/<int:demand_id>/{_path}", endpoint=_name,
+                    view_func=_step_view(_name), methods=["POST"])
