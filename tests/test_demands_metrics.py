@@ -109,3 +109,22 @@ def test_a_rating_run_reads_the_demand_metrics(app, world):
                for company, b in results.items()}
     assert not on_time[world.a]["missing"] and not on_time[world.b]["missing"]
     assert on_time[world.a]["measured_in"] == 2 and on_time[world.b]["measured_in"] == 1  # community X: no demands
+
+
+def test_evidence_lists_the_demands_behind_each_value(app, world):
+    from red_property.demands.metrics import on_time_evidence, resolved_evidence, satisfaction_evidence
+
+    with app.app_context():
+        _records(world)
+        with tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+            with bureau_cross_tenant_read(s, reason="测试：诉求依据") as reader:
+                on_time = on_time_evidence(reader, WINDOW, world.a, world.community_a)
+                resolved = resolved_evidence(reader, WINDOW, world.a, world.community_a)
+                stars = satisfaction_evidence(reader, WINDOW, world.b, world.community_b)
+                late_b = on_time_evidence(reader, WINDOW, world.b, world.community_b)
+        with tenant_scope(db.session, world.a) as s:
+            assert on_time_evidence(s, WINDOW, world.b, world.community_b) == []  # a company sees its own only
+    assert sorted(e.detail for e in on_time) == ["按时解决", "按时解决", "未解决", "逾期解决"]
+    assert sorted(e.detail for e in resolved)[-1] == "未解决：属于市政管网，已转自来水公司"
+    assert [e.detail for e in stars] == ["3 星"] and "超期未办结" in {e.detail for e in late_b}
+    assert all(e.title.startswith("#") and e.on.year == 2026 for e in on_time)

@@ -128,6 +128,8 @@ def test_list_filters_pages_and_masks(app, page, world):
     listed = page.text(f"{HOME}/demands?category=noise")
     assert "138****5678" in listed and "13812345678" not in listed
     assert "1 / 2" in listed and "category=noise" in listed.split('class="pager"')[1]  # the pager keeps the filter
+    for option in ("_method=POST", "_scheme=ftp", "_external=1"):  # url_for's options are not filters
+        assert page.get(f"{HOME}/demands?category=noise&{option}").status_code == 200, option
     overdue = page.text(f"{HOME}/demands?overdue=1&status=open")
     assert overdue.count('class="overdue"') == 1
     assert page.get(f"{HOME}/demands?status=nonsense").status_code == 400
