@@ -10,9 +10,10 @@ from flask_login import login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from red_property.communities.models import Building, Community
+from red_property.communities.models import Building, Community, ManagementContract
 from red_property.core.errors import InputError
 from red_property.core.tabular import csv_response, xlsx_response
+from red_property.core.tenancy import current_tenant_id
 from red_property.demands import labels, services
 from red_property.demands.forms import (CloseForm, FilterForm, InformForm, IntakeForm, MediationForm, ProgressForm,
                                         RatingForm, RouteForm)
@@ -87,7 +88,7 @@ def index():
 @login_required
 def export():
     """The filtered list as CSV (default) or XLSX (``?format=xlsx``); phones masked."""
-    form, flt = _filters()
+    _form, flt = _filters()
     fmt = request.args.get("format", "csv")
     if flt is None or fmt not in ("csv", "xlsx"):
         abort(400)
@@ -101,9 +102,6 @@ def export():
 
 def _intake_choices(form: IntakeForm) -> None:
     """Communities the company manages now, and their buildings (two queries)."""
-    from red_property.communities.models import ManagementContract
-    from red_property.core.tenancy import current_tenant_id
-
     today = dt.date.today()
     managed = select(ManagementContract.community_id).where(
         ManagementContract.company_tenant_id == current_tenant_id(db.session), ManagementContract.starts_on <= today,

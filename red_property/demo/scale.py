@@ -56,7 +56,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
         for chunk in _chunks(rows):
             community_ids += session.execute(insert(Community).returning(
                 Community.id, sort_by_parameter_order=True), chunk).scalars().all()
-        streets = {community_id: row["street"] for community_id, row in zip(community_ids, rows)}
+        streets = {community_id: row["street"] for community_id, row in zip(community_ids, rows, strict=True)}
         contracts = []
         for n, community_id in enumerate(community_ids):
             company_id = company_ids[n % companies]
