@@ -41,11 +41,15 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.accounts.views import bp as accounts_views
     from red_property.communities import household_upload as _imports  # noqa: F401  (registers jobs)
     from red_property.communities import jobs as _community_jobs  # noqa: F401  (registers jobs)
+    from red_property.demands import jobs as _demand_jobs  # noqa: F401  (registers jobs, periodic jobs)
     from red_property.rating import runs as _rating_runs  # noqa: F401  (registers jobs, guards)
     from red_property.communities.api import blp as communities_api
     from red_property.communities.views import bp as communities_views
     from red_property.compliance.api import blp as compliance_api
     from red_property.compliance.views import bp as compliance_views
+    from red_property.demands.api import blp as demands_api
+    from red_property.demands.overview import bp as demand_overview
+    from red_property.demands.views import bp as demand_views
     from red_property.party.api import blp as party_api
     from red_property.public.views import bp as public_views
     from red_property.rating.api import blp as rating_api
@@ -57,12 +61,12 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, users_api, communities_api, compliance_api, files_api, jobs_api, party_api,
-                      rating_api):
+    for blueprint in (auth_api, users_api, communities_api, compliance_api, demands_api, files_api, jobs_api,
+                      party_api, rating_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
-    for blueprint in (health_bp, accounts_views, core_views, communities_views, compliance_views, public_views,
-                      rating_views, rating_input_views):
+    for blueprint in (health_bp, accounts_views, core_views, communities_views, compliance_views, demand_views,
+                      demand_overview, public_views, rating_views, rating_input_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)

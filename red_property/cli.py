@@ -3,6 +3,8 @@
     red-property demo                 build (once) and serve the demo city on :5000
     red-property tenants apply DIR    provision tenants from declarative files
     red-property worker               run an RQ worker (needs REDIS_URL)
+    red-property cron                 run RQ's cron scheduler for the periodic jobs (needs REDIS_URL)
+    red-property schedule             enqueue every periodic job for every tenant, now
     red-property generate --scale city|province   fill a database for benchmarks
     red-property db upgrade           Alembic migrations (Flask-Migrate)
 """
@@ -74,6 +76,44 @@ def worker(burst: bool, with_scheduler: bool):
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=with_scheduler)
 
 
+@click.command("cron")
+@with_appcontext
+def cron():
+    """Run RQ's cron scheduler: each periodic job (core.schedule) for every tenant, on its schedule."""
+    from red_property.core.schedule import PERIODIC, cron_scheduler
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: the cron scheduler enqueues into Redis.")
+    for job in PERIODIC.values():
+        click.echo(f"{job.name}: {job.cron} (UTC) for {', '.join(k.value for k in job.kinds)} tenants")
+    cron_scheduler(current_app).start()
+
+
+@click.command("schedule")
+@click.option("--job", "names", multiple=True, help="Only this periodic job (repeatable).")
+@with_appcontext
+def schedule(names: tuple[str, ...]):
+    """Enqueue every periodic job (or --job NAME) once for every tenant it is for, now."""
+    click.echo(f"queued {_run_periodic(list(names) or None)} jobs")
+
+
+def _run_periodic(names: list[str] | None) -> int:
+    """Without Redis the jobs run here, one after another (SQLite allows one writer)."""
+    from red_property.core.schedule import enqueue_for_tenants
+    from red_property.extensions import db
+
+    inline = current_app.config.get("JOBS_INLINE")
+    if not current_app.config.get("REDIS_URL"):
+        current_app.config["JOBS_INLINE"] = True
+    try:
+        return enqueue_for_tenants(db.session, names)
+    except KeyError as exc:
+        raise click.ClickException(str(exc.args[0])) from exc
+    finally:
+        current_app.config["JOBS_INLINE"] = inline
+        db.session.remove()
+
+
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete the demo database and build it again.")
 @click.option("--port", default=5000, show_default=True)
@@ -101,6 +141,7 @@ def demo(reset: bool, port: int, no_serve: bool):
         click.echo(f"{summary.tenants} tenants, {summary.communities} communities, "
                    f"{summary.households} households")
     db.session.remove()
+    click.echo(f"periodic jobs (overdue demands, ...): {_run_periodic(None)} run")
     click.echo(f"\ndatabase: {uri}\ndemo logins (password: {DEMO_PASSWORD}):")
     for email, role, tenant in _demo_logins():
         click.echo(f"  {email:<24} {role:<9} {tenant}")
@@ -143,7 +184,7 @@ def generate(scale: str, households: int, seed: int):
 
 
 def register_commands(app) -> None:
-    for command in (tenants_group, worker, demo, generate):
+    for command in (tenants_group, worker, cron, schedule, demo, generate):
         app.cli.add_command(command)
 
 

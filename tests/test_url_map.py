@@ -47,6 +47,10 @@ def b_records(app, world):
     with app.app_context(), tenant_scope(db.session, world.b, world.users["b"][next(iter(world.users["b"]))]) as s:
         ids = {"job_id": enqueue(s, "communities.export_register").id}
         ids["file_id"] = store_file(s, purpose="evidence", filename="b.pdf", data=b"%PDF-1.4 b").id
+        from red_property.demands.intake import create_demand
+
+        ids["demand_id"] = create_demand(s, community_id=world.community_b, source="phone", category="repair",
+                                         description="乙一小区 1 栋楼道灯不亮").id
         s.commit()
         return ids
 

@@ -4,7 +4,7 @@ Order: ``?lang=``, the ``lang`` cookie (set by the switch), the user's saved
 choice, then Chinese.  We deliberately do not follow Accept-Language: the users
 work in Chinese even on English-language browsers.
 """
-from flask import Blueprint, current_app, redirect, request, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
 def N_(message: str) -> str:
@@ -18,6 +18,8 @@ bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a job or a CLI command: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     for candidate in (request.args.get("lang"), request.cookies.get("lang"),
                       getattr(current_user, "locale", None)):
         if candidate in LOCALES:

@@ -15,8 +15,9 @@ import logging
 import os
 import threading
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from flask import current_app, has_app_context
 from sqlalchemy import JSON, String, Text, update
@@ -116,8 +117,9 @@ def get_queue(app=None):
 _engine_pid = os.getpid()
 
 
-def run_job(tenant_id: int, job_id: int, app=None) -> None:
-    """Entry point for RQ workers and the in-process runner."""
+@contextmanager
+def worker_context(app=None) -> Iterator[Any]:
+    """The app context a job function runs in: the caller's app, or one built for the worker."""
     global _engine_pid
     if app is None:
         app = current_app._get_current_object() if has_app_context() else _worker_app()
@@ -128,6 +130,14 @@ def run_job(tenant_id: int, job_id: int, app=None) -> None:
             # RQ forks a work horse per job: never reuse the parent's connections.
             db.engine.dispose(close=False)
             _engine_pid = os.getpid()
+        yield app
+
+
+def run_job(tenant_id: int, job_id: int, app=None) -> None:
+    """Entry point for RQ workers and the in-process runner."""
+    from red_property.extensions import db
+
+    with worker_context(app) as app:
         with tenant_scope(db.session, tenant_id) as session:
             record = session.get(JobRecord, job_id)
             if record is None or record.status in (DONE,):

@@ -42,7 +42,8 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime: use red_property.core.model.utcnow()")
-        return value
+        # SQLite keeps the wall time and drops the offset: store every instant as UTC
+        return value.astimezone(timezone.utc) if value is not None else None
 
     def process_result_value(self, value, dialect):
         if value is not None and value.tzinfo is None:

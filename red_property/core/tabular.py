@@ -1,6 +1,9 @@
 """CSV and XLSX downloads of a table (header + rows), for every domain's exports.
 
-CSV is UTF-8 with a BOM so that Excel opens Chinese text correctly.
+CSV is UTF-8 with a BOM so that Excel opens Chinese text correctly.  Text that
+a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first: a
+resident's complaint can say anything) is prefixed with an apostrophe, in both
+formats (openpyxl would otherwise store it as a formula).
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_safe(v) for v in row] for row in rows)
     return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), mimetype="text/csv",
                     headers={"Content-Disposition": _disposition(filename)})
 
@@ -47,7 +50,15 @@ def xlsx_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]
     return Response(buffer.getvalue(), mimetype=XLSX, headers={"Content-Disposition": _disposition(filename)})
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(value):
+    """Text that would start a formula, as text."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def _cell(value):
     from decimal import Decimal
 
-    return float(value) if isinstance(value, Decimal) else value
+    return float(value) if isinstance(value, Decimal) else _safe(value)

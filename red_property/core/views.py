@@ -10,6 +10,7 @@ from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
 from red_property.core.jobs import DONE, JobRecord, enqueue
 from red_property.extensions import db
+from red_property.tenants.models import TenantKind
 
 bp = Blueprint("core", __name__)
 AUDIT_PAGE = 50
@@ -34,7 +35,12 @@ def home():
     """The tenant's home page."""
     jobs = db.session.scalars(select(JobRecord).where(JobRecord.created_by == current_user.id)
                               .order_by(JobRecord.id.desc()).limit(5)).all()
-    return render_template("core/home.html", stats=register_stats(db.session), jobs=jobs)
+    demands = None
+    if current_user.tenant.kind == TenantKind.COMPANY:
+        from red_property.demands.queries import overdue_summary
+
+        demands = overdue_summary(db.session)
+    return render_template("core/home.html", stats=register_stats(db.session), jobs=jobs, demands=demands)
 
 
 @bp.route("/<slug:tenant_slug>/audit")

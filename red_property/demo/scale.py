@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.tenancy import tenant_scope
+from red_property.demands.demo import add_scale_records as add_scale_demands
 from red_property.demo import names
 from red_property.tenants.models import Tenant, TenantKind
 
@@ -55,6 +56,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
         for chunk in _chunks(rows):
             community_ids += session.execute(insert(Community).returning(
                 Community.id, sort_by_parameter_order=True), chunk).scalars().all()
+        streets = {community_id: row["street"] for community_id, row in zip(community_ids, rows, strict=True)}
         contracts = []
         for n, community_id in enumerate(community_ids):
             company_id = company_ids[n % companies]
@@ -66,6 +68,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
         session.commit()
     progress(f"{communities} communities")
 
+    demands = 0
     for number, company_id in enumerate(company_ids, start=1):
         with tenant_scope(session, company_id):
             for community_id, count in assignment[company_id]:
@@ -79,11 +82,13 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
                     unit="1", room=f"{h % per_building + 101}", floor_area=Decimal(rng.randrange(6000, 14000)) / 100,
                     owner_name=names.person(rng), party_member_household=rng.random() < 0.05)
                     for h in range(count)])
+            demands += add_scale_demands(session, rng, company_id,
+                                         [(c, streets[c]) for c, _ in assignment[company_id]], today)
             session.commit()
         if number % 500 == 0:
             progress(f"records of {number}/{companies} companies")
     return {"bureau_id": bureau_id, "companies": companies, "communities": communities,
-            "households": communities * households_per_community,
+            "households": communities * households_per_community, "demands": demands,
             "seconds": round(time.perf_counter() - started, 1)}
 
 

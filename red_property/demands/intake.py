@@ -1,0 +1,175 @@
+"""Receiving demands: from staff (walk-in, phone, 12345 hotline, visits) and from
+the community's public page, where anyone may write.
+
+Every text is checked here, not only in the forms and schemas, because the
+public page calls ``submit_public_demand`` with whatever a stranger sent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from red_property.communities.models import Building, Household
+from red_property.communities.services import managed_now
+from red_property.core.errors import InputError
+from red_property.core.model import utcnow
+from red_property.core.tenancy import current_actor_id
+from red_property.demands.limits import due_time
+from red_property.demands.models import DEFAULTS, Category, Demand, DemandEvent, EventKind, Source, Status
+from red_property.demands.times import aware, local_date
+
+# Mainland mobile numbers, or a landline with its area code (028-85551234).
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+TICKET = re.compile(r"^[A-Za-z0-9-]{6,30}$")
+# Control characters (PostgreSQL refuses NUL outright); newlines and tabs are fine.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CLOCK_SKEW = dt.timedelta(minutes=5)
+OLDEST = dt.timedelta(days=366)   # a hotline ticket may be entered late, not a year late
+
+
+def text(field: str, value, *, required: bool, max_len: int, min_len: int = 1) -> str | None:
+    """A stripped text within its length, without control characters; None when optional and empty."""
+    if value is not None and not isinstance(value, str):
+        raise InputError(field, "应为文字")
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InputError(field, "必填")
+        return None
+    if CONTROL.search(value):
+        raise InputError(field, "含有不可见的控制字符")
+    if len(value) < min_len:
+        raise InputError(field, f"至少 {min_len} 个字")
+    if len(value) > max_len:
+        raise InputError(field, f"最多 {max_len} 个字")
+    return value
+
+
+def phone(field: str, value, *, required: bool) -> str | None:
+    """A mainland mobile or landline number, spaces removed."""
+    value = text(field, value, required=required, max_len=30)
+    if value is None:
+        return None
+    value = value.replace(" ", "")
+    if not PHONE.match(value):
+        raise InputError(field, "请填写 11 位手机号或带区号的固定电话（如 028-85551234）")
+    return value
+
+
+def member(enum_cls: type[enum.Enum], field: str, value):
+    """An enum member from itself or its value."""
+    if isinstance(value, enum_cls):
+        return value
+    try:
+        return enum_cls(value)
+    except ValueError:
+        raise InputError(field, "不是可选的值") from None
+
+
+def mask_phone(value: str | None) -> str:
+    """138****5678: the first three and last four digits, for lists and exports."""
+    if not value:
+        return ""
+    return value[:3] + "*" * max(0, len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+
+
+def create_demand(session: Session, *, community_id: int, source, category, description,
+                  received_at: dt.datetime | None = None, building_id: int | None = None,
+                  household_id: int | None = None, location=None, hotline_ticket=None,
+                  contact_name=None, contact_phone=None, now: dt.datetime | None = None) -> Demand:
+    """Receive a demand from a resident, the 12345 hotline or a visit, for a community
+    the company managed at the time it was received; its due time follows the
+    category's time limit."""
+    now = now or utcnow()
+    source = member(Source, "source", source)
+    if source == Source.PUBLIC_PAGE:
+        raise InputError("source", "小区公开页的诉求由居民在公开页提交")
+    received_at = aware(received_at, "received_at") if received_at is not None else now
+    if received_at > now + CLOCK_SKEW:
+        raise InputError("received_at", "受理时间不能晚于现在")
+    if received_at < now - OLDEST:
+        raise InputError("received_at", "受理时间不能早于一年前")
+    ticket = text("hotline_ticket", hotline_ticket, required=source == Source.HOTLINE, max_len=30)
+    if ticket is not None:
+        if source != Source.HOTLINE:
+            raise InputError("hotline_ticket", "只有 12345 热线诉求填写工单号")
+        if not TICKET.match(ticket):
+            raise InputError("hotline_ticket", "工单号由 6 到 30 位字母、数字或连字符组成")
+        existing = session.scalar(select(Demand.id).where(Demand.hotline_ticket == ticket))
+        if existing is not None:
+            raise InputError("hotline_ticket", f"该工单号已登记（诉求 #{existing}）")
+    demand = _new(session, community_id=community_id, source=source, category=category, description=description,
+                  received_at=received_at, location=location, contact_name=contact_name,
+                  contact_phone=phone("contact_phone", contact_phone, required=False),
+                  min_description=5, max_description=2000)
+    _place(session, demand, building_id, household_id)
+    demand.hotline_ticket = ticket
+    return _save(session, demand)
+
+
+def submit_public_demand(session: Session, community_id: int, *, category, description, contact_phone,
+                         contact_name=None, location=None, now: dt.datetime | None = None) -> Demand:
+    """A demand from the community's public page, in the managing company's scope.
+
+    Anyone may send it, so everything is checked: the community must be managed
+    by this company now, the category one of the list, the texts within their
+    lengths and free of control characters, the phone a real number (required:
+    it is how the resident hears back).
+    """
+    now = now or utcnow()
+    demand = _new(session, community_id=community_id, source=Source.PUBLIC_PAGE, category=category,
+                  description=description, received_at=now, location=location, contact_name=contact_name,
+                  contact_phone=phone("contact_phone", contact_phone, required=True),
+                  min_description=10, max_description=1000)
+    return _save(session, demand)
+
+
+def _new(session: Session, *, community_id, source: Source, category, description, received_at: dt.datetime,
+         location, contact_name, contact_phone, min_description: int, max_description: int) -> Demand:
+    category = member(Category, "category", category)
+    if isinstance(community_id, bool) or not isinstance(community_id, int) or community_id < 1:
+        raise InputError("community_id", "请选择小区")
+    if not managed_now(session, community_id, local_date(received_at)):
+        raise InputError("community_id", "受理时该小区不由本企业管理")
+    return Demand(community_id=community_id, source=source, category=category,
+                  description=text("description", description, required=True, min_len=min_description,
+                                   max_len=max_description),
+                  location=text("location", location, required=False, max_len=100),
+                  contact_name=text("contact_name", contact_name, required=False, max_len=50),
+                  contact_phone=contact_phone, received_at=received_at,
+                  due_at=due_time(session, category, received_at), route=DEFAULTS[category].route,
+                  status=Status.RECEIVED, created_by=current_actor_id(session))
+
+
+def _place(session: Session, demand: Demand, building_id: int | None, household_id: int | None) -> None:
+    """The building and household, when given, must be the company's own in that community."""
+    if building_id is not None:
+        building = session.get(Building, building_id)
+        if building is None or building.community_id != demand.community_id:
+            raise InputError("building_id", "楼栋不在这个小区")
+        demand.building_id = building_id
+    if household_id is not None:
+        household = session.get(Household, household_id)
+        if household is None or household.community_id != demand.community_id:
+            raise InputError("household_id", "住户不在这个小区")
+        if building_id is not None and household.building_id != building_id:
+            raise InputError("household_id", "住户不在这栋楼")
+        demand.building_id, demand.household_id = household.building_id, household_id
+
+
+def _save(session: Session, demand: Demand) -> Demand:
+    try:
+        session.add(demand)
+        session.flush()
+        session.add(DemandEvent(demand_id=demand.id, kind=EventKind.RECEIVED, at=demand.received_at,
+                                actor_id=current_actor_id(session), to_status=Status.RECEIVED))
+        session.commit()
+    except IntegrityError as exc:  # the same hotline ticket entered twice at the same moment
+        session.rollback()
+        raise InputError("hotline_ticket", "该工单号已登记") from exc
+    return demand
