@@ -7,7 +7,9 @@ from sqlalchemy import select
 from red_property.communities.models import Building
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
-from red_property.party.models import CommitteeMember, Level, PartyMember, Post, ReviewKind, YearlyReview
+from red_property.appointments.models import Body, Person, Post, PostRole, Procedure
+from red_property.party.models import (Level, PartyMember, ReviewKind, SiteCheck, SiteItem, SiteStatus,
+                                       YearlyReview)
 from red_property.party.rules import check_formation
 from red_property.party.services import create_organisation
 
@@ -21,7 +23,8 @@ def codes(findings):
 def add_members(s, community, building, n, *, formal=True, direct=True):
     for i in range(n):
         s.add(PartyMember(name=f"党员{i}", community_id=community, building_id=building, formal=formal,
-                          directly_managed=direct, home_organisation=None if direct else "市税务局机关党委"))
+                          directly_managed=direct, home_organisation=None if direct else "市税务局机关党委",
+                          reported_on=None if direct else dt.date(2025, 3, 1)))
     s.commit()
 
 
@@ -58,22 +61,59 @@ def test_a_building_with_three_formal_residents_needs_a_party_group(a_scope, wor
     assert "needs_party_group" not in codes(check_formation(s, world.community_a, TODAY))
 
 
+def secretary(s, branch, community, name, start, end, *, record=None):
+    """A branch seat as the posts keep it (rows written directly: the rules read whatever is stored)."""
+    person = Person(community_id=community, name=name)
+    s.add(person)
+    s.flush()
+    s.add(Post(person_id=person.id, body=Body.PARTY_BRANCH, role=PostRole.SECRETARY, organisation_id=branch.id,
+               term_start=start, term_end=end, procedure=Procedure.ELECTION, procedure_on=start,
+               record_file_id=record))
+    s.commit()
+
+
 def test_committee_secretary_terms_and_yearly_reviews(a_scope, world):
+    from red_property.core.files import store_file
+
     s, building = a_scope
     branch = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
                                  founded_on=dt.date(2020, 1, 1), today=TODAY)
     found = codes(check_formation(s, world.community_a, TODAY))
     assert {"covered", "no_secretary", "missing_assessment", "missing_secretary_report"} <= found
-    s.add(CommitteeMember(organisation_id=branch.id, name="王书记", post=Post.SECRETARY,
-                          term_start=dt.date(2021, 1, 1), term_end=dt.date(2025, 12, 31)))
-    s.commit()
+    secretary(s, branch, world.community_a, "王书记", dt.date(2021, 1, 1), dt.date(2025, 12, 31))
     assert {"no_secretary", "term_expired"} <= codes(check_formation(s, world.community_a, TODAY))
-    s.add(CommitteeMember(organisation_id=branch.id, name="李书记", post=Post.SECRETARY,
-                          term_start=dt.date(2026, 1, 1), term_end=dt.date(2030, 12, 31)))
+    secretary(s, branch, world.community_a, "李书记", dt.date(2026, 1, 1), dt.date(2030, 12, 31))
+    found = codes(check_formation(s, world.community_a, TODAY))
+    assert {"no_secretary", "term_expired"}.isdisjoint(found) and "missing_election_record" in found
+    s.query(Post).filter(Post.term_start == dt.date(2026, 1, 1)).update(
+        {"record_file_id": store_file(s, purpose="appointment_record", filename="选举结果.pdf", data=b"%PDF-1.4").id})
     s.add_all([YearlyReview(organisation_id=branch.id, year=2025, kind=k, done_on=dt.date(2025, 12, 30))
                for k in ReviewKind])
     s.commit()
-    assert codes(check_formation(s, world.community_a, TODAY)) == {"covered"}
+    assert codes(check_formation(s, world.community_a, TODAY)) == {"covered", "site_evidence_missing"}
+
+
+def test_an_ended_secretary_is_no_longer_in_office(a_scope, world):
+    s, _ = a_scope
+    branch = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                                 today=TODAY)
+    secretary(s, branch, world.community_a, "王书记", dt.date(2024, 1, 1), dt.date(2028, 12, 31))
+    assert "no_secretary" not in codes(check_formation(s, world.community_a, TODAY))
+    s.query(Post).update({"ended_on": dt.date(2026, 6, 30), "end_reason": "辞职"})
+    s.commit()
+    assert "no_secretary" in codes(check_formation(s, world.community_a, TODAY))
+
+
+def test_site_findings_name_the_items_lacking_evidence_or_not_in_place(a_scope, world):
+    s, _ = a_scope
+    branch = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                                 today=TODAY)
+    found = {f.code: f.message for f in check_formation(s, world.community_a, TODAY)}
+    assert "党旗" in found["site_evidence_missing"] and "site_incomplete" not in found
+    s.add(SiteCheck(organisation_id=branch.id, item=SiteItem.FLAG, status=SiteStatus.MISSING, checked_on=TODAY))
+    s.commit()
+    found = {f.code: f.message for f in check_formation(s, world.community_a, TODAY)}
+    assert "党旗" in found["site_incomplete"] and "入党誓词" not in found["site_incomplete"]
 
 
 def test_joint_branches_span_communities(a_scope, world):
@@ -101,15 +141,13 @@ def test_api_checks_what_a_user_can_get_wrong(api, world):
                       json={"name": "甲一小区党支部", "level": "community", "community_ids": [world.community_a]})
     assert branch.status_code == 201
     branch_id = branch.get_json()["id"]
-    bad_term = api.post(f"/api/v1/party/organisations/{branch_id}/committee", token, json={
-        "name": "张三", "post": "secretary", "term_start": "2026-01-01", "term_end": "2025-01-01"})
-    assert bad_term.status_code == 422 and "term_end" in bad_term.get_json()["errors"]["json"]
-    part_time = api.post(f"/api/v1/party/organisations/{branch_id}/committee", token, json={
-        "name": "李四", "post": "part_time", "term_start": "2026-01-01", "term_end": "2028-12-31"})
-    assert "from_body" in part_time.get_json()["errors"]["json"]
+    assert api.get(f"/api/v1/party/organisations/{branch_id}/committee", token).get_json() == []
     in_service = api.post("/api/v1/party/members", token, json={
         "name": "赵五", "community_id": world.community_a, "directly_managed": False})
     assert "home_organisation" in in_service.get_json()["errors"]["json"]
+    no_date = api.post("/api/v1/party/members", token, json={
+        "name": "赵五", "community_id": world.community_a, "directly_managed": False, "home_organisation": "市税务局"})
+    assert "reported_on" in no_date.get_json()["errors"]["json"]
     view = api.get(f"/api/v1/party/communities/{world.community_a}", token).get_json()
     assert [o["name"] for o in view["organisations"]] == ["甲一小区党支部"]
     assert {f["code"] for f in view["findings"]} >= {"covered", "no_secretary"}
@@ -120,7 +158,8 @@ def test_other_tenants_cannot_reach_party_records(api, world):
     branch_id = api.post("/api/v1/party/organisations", a, json={
         "name": "甲一小区党支部", "level": "community", "community_ids": [world.community_a]}).get_json()["id"]
     b = api.token("b-admin@test.cn")
-    assert api.post(f"/api/v1/party/organisations/{branch_id}/committee", b, json={}).status_code == 404
+    assert api.get(f"/api/v1/party/organisations/{branch_id}/committee", b).status_code == 404
+    assert api.post(f"/api/v1/party/organisations/{branch_id}/reviews", b, json={}).status_code == 404
     assert api.get(f"/api/v1/party/communities/{world.community_a}", b).status_code == 404
     assert api.get("/api/v1/party/members", api.token("bureau-admin@test.cn")).status_code == 404
 
