@@ -173,3 +173,95 @@ def test_member_list_query_count_is_flat(api, app, world, count_queries):
     with count_queries() as many:
         api.get("/api/v1/party/members?per_page=100", token)
     assert many.count == few.count
+
+
+def test_api_overview_and_committee_seats(api, app, world, count_queries):
+    from tests.factories_party import person, post
+
+    token = api.token("a-staff@test.cn")
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        branch = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                                     today=dt.date.today())
+        post(s, person(s, world.community_a, "王书记", party=True), Body.PARTY_BRANCH, PostRole.SECRETARY,
+             organisation=branch)
+        branch_id = branch.id
+    with count_queries() as few:
+        rows = api.get("/api/v1/party/overview", token).get_json()
+    by_name = {r["community_name"]: r for r in rows}
+    assert set(by_name) == {"甲一小区", "甲二小区"}
+    assert [b["name"] for b in by_name["甲一小区"]["branches"]] == ["甲一小区党支部"]
+    assert "needs_joint_branch" in {f["code"] for f in by_name["甲二小区"]["findings"]}
+    assert "no_secretary" not in {f["code"] for f in by_name["甲一小区"]["findings"]}
+    seats = api.get(f"/api/v1/party/organisations/{branch_id}/committee", token).get_json()
+    assert [(s["name"], s["role"], s["in_office"]) for s in seats] == [("王书记", "secretary", True)]
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        create_organisation(s, name="甲二小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a2],
+                            today=dt.date.today())
+        add_members(s, world.community_a2, None, 5)
+    with count_queries() as many:
+        api.get("/api/v1/party/overview", token)
+    assert many.count == few.count
+
+
+def test_api_site_checklist_status_and_evidence(api, app, world):
+    import io
+
+    from tests.factories_party import PNG
+
+    token = api.token("a-staff@test.cn")
+    branch_id = api.post("/api/v1/party/organisations", token, json={
+        "name": "甲一小区党支部", "level": "community", "community_ids": [world.community_a]}).get_json()["id"]
+    site = f"/api/v1/party/organisations/{branch_id}/site"
+    rows = api.get(site, token).get_json()
+    assert [r["item"] for r in rows] == ["place", "facilities", "sign", "flag", "oath", "reading", "rules"]
+    assert all(r["status"] is None and r["evidence"] == [] for r in rows)
+    for body, field in [({"item": "tv", "status": "in_place", "checked_on": "2026-01-01"}, "item"),
+                        ({"item": "flag", "status": "fine", "checked_on": "2026-01-01"}, "status"),
+                        ({"item": "flag", "status": "in_place", "checked_on": "2999-01-01"}, "checked_on"),
+                        ({"item": "flag", "status": "in_place", "checked_on": "2026-01-01", "note": "x" * 201}, "note")]:
+        response = api.post(site, token, json=body)
+        assert response.status_code == 422 and field in response.get_json()["errors"]["json"], body
+    rows = api.post(site, token, json={"item": "flag", "status": "incomplete", "checked_on": "2026-01-01"}).get_json()
+    assert next(r for r in rows if r["item"] == "flag")["status"] == "incomplete"
+    upload = f"{site}/evidence?item=oath&caption=誓词墙"
+    bad = api.post(upload, token, data={"file": (io.BytesIO(b"%!PS-Adobe"), "oath.ps")}, content_type="multipart/form-data")
+    assert bad.status_code == 422 and "file" in bad.get_json()["errors"]["json"]
+    assert api.post(f"{site}/evidence?item=bogus", token, data={"file": (io.BytesIO(PNG), "a.png")},
+                    content_type="multipart/form-data").status_code == 422
+    good = api.post(upload, token, data={"file": (io.BytesIO(PNG), "oath.png")}, content_type="multipart/form-data")
+    assert good.status_code == 201
+    oath = next(r for r in good.get_json() if r["item"] == "oath")
+    assert oath["status"] == "in_place" and oath["evidence"][0]["caption"] == "誓词墙"
+    b = api.token("b-admin@test.cn")
+    assert api.get(site, b).status_code == 404
+    assert api.post(upload, b, data={"file": (io.BytesIO(PNG), "x.png")}, content_type="multipart/form-data").status_code == 404
+    with api.get(f"/api/v1/files/{oath['evidence'][0]['file_id']}", token) as response:
+        assert response.data == PNG
+
+
+def test_organisation_rules_on_parents_levels_and_dates(a_scope, world):
+    from red_property.core.errors import InputError
+
+    s, building = a_scope
+    top = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                              today=TODAY)
+    other = create_organisation(s, name="甲二小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a2],
+                                today=TODAY)
+    group = create_organisation(s, name="1栋党小组", level=Level.GROUP, community_ids=[world.community_a],
+                                parent_id=top.id, building_id=building, today=TODAY)
+    cases = [
+        (dict(name="网格", level=Level.GRID, community_ids=[world.community_a], parent_id=group.id), "parent_id"),
+        (dict(name="网格", level=Level.GRID, community_ids=[world.community_a], parent_id=other.id), "parent_id"),
+        (dict(name="新支部", level=Level.COMMUNITY, community_ids=[world.community_a], founded_on=TODAY + dt.timedelta(1)),
+         "founded_on"),
+        (dict(name="联合", level=Level.JOINT, community_ids=[world.community_a, world.community_a2]), "community_ids"),
+        (dict(name=" ", level=Level.COMMUNITY, community_ids=[world.community_a]), "name"),
+    ]
+    for kwargs, field in cases:
+        with pytest.raises(InputError) as caught:
+            create_organisation(s, today=TODAY, **kwargs)
+        assert caught.value.field == field, (kwargs, str(caught.value))
+        s.rollback()
+    zone = create_organisation(s, name="1单元责任区", level=Level.ZONE, community_ids=[world.community_a],
+                               parent_id=group.id, today=TODAY)
+    assert zone.parent_id == group.id

@@ -68,7 +68,7 @@ class Committee(MethodView):
             select(Post, Person.name).join(Person, and_(Person.id == Post.person_id, Person.tenant_id == Post.tenant_id))
             .where(Post.body == Body.PARTY_BRANCH, Post.organisation_id == organisation_id)
             .order_by(Post.term_start.desc(), Post.id)).all()
-        return [{"id": p.id, "person_id": p.person_id, "name": name, "role": p.role, "term_start": p.term_start,
+        return [{"id": p.id, "person_id": p.person_id, "name": name, "role": p.role.value, "term_start": p.term_start,
                  "term_end": p.term_end, "ended_on": p.ended_on, "in_office": p.in_office(today)}
                 for p, name in rows]
 

@@ -44,7 +44,7 @@ class SeatOut(Schema):
     post_id = fields.Integer(attribute="id")
     person_id = fields.Integer()
     name = fields.String()
-    role = enum_value("role")
+    role = fields.String()
     term_start = fields.Date()
     term_end = fields.Date(allow_none=True)
     ended_on = fields.Date(allow_none=True)
