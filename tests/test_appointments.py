@@ -5,7 +5,7 @@ from fractions import Fraction
 import pytest
 
 from red_property.appointments.indicators import today_by_community
-from red_property.appointments.models import Body, PostRole
+from red_property.appointments.models import Body
 from red_property.appointments.models import PostRole as R
 from red_property.appointments.services import add_years, create_person, end_post
 from red_property.compliance.sources import Window, measure

@@ -85,7 +85,7 @@ def test_community_page_shows_the_tree_and_plain_findings(app, client, login, wo
         create_organisation(s, name="1栋党小组", level=Level.GROUP, community_ids=[world.community_a],
                             parent_id=grid.id, building_id=building, today=TODAY)
     page = client.get(f"/company-a/party/communities/{world.community_a}").get_data(as_text=True)
-    depths = re.findall(r'--depth: (\d)" data-level="(\w+)"', page)
+    depths = re.findall(r'class="depth-(\d)" data-level="(\w+)"', page)
     assert depths == [("0", "community"), ("1", "grid"), ("2", "group")]
     assert "没有在任书记" in page and "“七有”缺少证明材料" in page
 

@@ -156,7 +156,7 @@ def _committee(w: _Writer, expired: bool, community_id: int, branch: PartyOrgani
 
 def _owners_committee(w: _Writer, community_id: int, roll: list[tuple[int, str]], seats: list[Person]) -> None:
     size = w.rng.choice((5, 7))
-    party = max(1, size // 2 - 1) if w.slug in LOW_SHARE else -(-size // 2) + w.rng.randint(0, 1)
+    party = max(1, size // 2 - w.rng.randint(0, 1)) if w.slug in LOW_SHARE else min(size, -(-size // 2) + w.rng.randint(0, 2))
     start = w.today.replace(year=w.today.year - w.rng.randint(1, 3), month=w.rng.choice((4, 5, 10)), day=8)
     chair_from_branch = w.slug in BRANCH_CHAIRS and seats
     people = [seats[-1]] if chair_from_branch else []

@@ -24,6 +24,7 @@ from red_property.demo import names
 from red_property.demo.samples import pdf, png
 from red_property.party.models import (Level, OrganisationCommunity, PartyMember, PartyOrganisation, ReviewKind,
                                        SiteCheck, SiteEvidence, SiteItem, SiteStatus, YearlyReview)
+from red_property.party.rules import SITE_ITEM_NAMES
 from red_property.tenants.models import Tenant, TenantKind
 
 HOME_ORGANISATIONS = ["市税务局机关党委", "区教育局党委", "锦城银行党委", "市第三人民医院党委", "区市场监管局党组",
@@ -172,7 +173,7 @@ def _site(s: Session, rng: random.Random, slug: str, branch: PartyOrganisation, 
         if item == SiteItem.RULES:
             data, filename = pdf(f"Branch rules {branch.id}"), "党支部工作制度.pdf"
         else:
-            data, filename = png(SITE_COLOURS[n]), f"{item.value}.png"
+            data, filename = png(SITE_COLOURS[n]), f"{SITE_ITEM_NAMES[item]}照片.png"
         stored = store_file(s, purpose="site_evidence", filename=filename, data=data)
         s.add(SiteEvidence(check_id=check.id, file_id=stored.id, caption=None))
 

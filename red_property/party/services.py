@@ -173,6 +173,14 @@ def managed_communities(session: Session, today: dt.date) -> list[tuple[int, str
                                               .where(Community.id.in_(current)).order_by(Community.name, Community.id))]
 
 
+def covered_communities(session: Session, organisation_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the communities an organisation covers."""
+    return [tuple(r) for r in session.execute(
+        select(Community.id, Community.name)
+        .join(OrganisationCommunity, OrganisationCommunity.community_id == Community.id)
+        .where(OrganisationCommunity.organisation_id == organisation_id).order_by(Community.name))]
+
+
 def organisation_tree(organisations: list[PartyOrganisation]) -> list[tuple[PartyOrganisation, int]]:
     """Organisations in tree order with their depth (branch 0, grid branch 1, ...)."""
     ids = {o.id for o in organisations}

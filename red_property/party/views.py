@@ -18,8 +18,8 @@ from red_property.party.forms import (LEVEL_LABELS, NONE, REVIEW_LABELS, SITE_IT
                                       MemberForm, OrganisationForm, ReviewForm, SiteForm, optional_id, show_error)
 from red_property.party.models import Level, PartyOrganisation, ReviewKind, SiteItem, SiteStatus
 from red_property.party.rules import BRANCH_LEVELS, formation_for
-from red_property.party.services import (add_member, create_organisation, list_members, managed_communities,
-                                         organisation_tree, organisations_of, record_review)
+from red_property.party.services import (add_member, covered_communities, create_organisation, list_members,
+                                         managed_communities, organisation_tree, organisations_of, record_review)
 from red_property.party.site import record_site_check, site_checklist
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import TenantKind
@@ -207,15 +207,5 @@ def site(organisation_id: int):
                 status = 422
         else:
             status = 400
-    rows = site_checklist(db.session, branch)
-    communities = [(c, n) for c, n in _covered(branch)]
-    return render_template("party/site.html", branch=branch, rows=rows, form=form, labels=LABELS,
-                           communities=communities), status
-
-
-def _covered(branch: PartyOrganisation) -> list[tuple[int, str]]:
-    from red_property.party.models import OrganisationCommunity
-
-    return [tuple(r) for r in db.session.execute(
-        select(Community.id, Community.name).join(OrganisationCommunity, OrganisationCommunity.community_id == Community.id)
-        .where(OrganisationCommunity.organisation_id == branch.id).order_by(Community.name))]
+    return render_template("party/site.html", branch=branch, rows=site_checklist(db.session, branch), form=form,
+                           labels=LABELS, communities=covered_communities(db.session, branch.id)), status
