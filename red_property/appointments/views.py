@@ -18,9 +18,8 @@ from red_property.appointments.services import (COMMITTEE_LEVELS, attach_record,
 from red_property.communities.models import Community
 from red_property.communities.services import managed_now
 from red_property.core.charts import bar_chart
-from red_property.core.errors import InputError
 from red_property.extensions import db
-from red_property.party.forms import NONE, optional_id, show_error
+from red_property.party.forms import NONE, optional_id, submit
 from red_property.party.models import PartyMember
 from red_property.party.services import managed_communities, organisations_of
 from red_property.tenants.access import require_kind
@@ -106,18 +105,16 @@ def add_person(community_id: int):
     _community(community_id)
     form = PersonForm(prefix="person")
     _choices(community_id, form, PostForm(prefix="post"))
-    if not form.validate_on_submit():
-        return community(community_id, person=form, status=400)
-    try:
+
+    def save():
         created = create_person(db.session, {"community_id": community_id, "name": form.name.data,
                                              "phone": form.phone.data,
                                              "party_member_id": optional_id(form.party_member_id.data)},
                                 today=dt.date.today())
-    except InputError as exc:
-        show_error(form, exc)
-        return community(community_id, person=form, status=422)
-    flash(_("已登记：%(name)s", name=created.name), "success")
-    return redirect(url_for("appointments.community", community_id=community_id))
+        flash(_("已登记：%(name)s", name=created.name), "success")
+        return redirect(url_for("appointments.community", community_id=community_id))
+
+    return submit(form, save, lambda status: community(community_id, person=form, status=status))
 
 
 @bp.route("/<slug:tenant_slug>/appointments/communities/<int:community_id>/posts", methods=["POST"])
@@ -128,61 +125,53 @@ def add_post(community_id: int):
     _community(community_id)
     form = PostForm(prefix="post")
     _choices(community_id, PersonForm(prefix="person"), form)
-    if not form.validate_on_submit():
-        return community(community_id, post=form, status=400)
-    upload = form.record.data
-    record = (upload.filename, upload.read()) if upload and upload.filename else None
-    data = {"person_id": form.person_id.data, "body": form.body.data, "role": form.role.data,
-            "organisation_id": optional_id(form.organisation_id.data), "term_start": form.term_start.data,
-            "term_end": form.term_end.data, "procedure": form.procedure.data, "procedure_on": form.procedure_on.data}
-    try:
-        create_post(db.session, data, today=dt.date.today(), record=record)
-    except InputError as exc:
-        show_error(form, exc)
-        return community(community_id, post=form, status=422)
-    flash(_("已登记任职。"), "success")
-    return redirect(url_for("appointments.community", community_id=community_id))
+
+    def save():
+        upload = form.record.data
+        create_post(db.session, {"person_id": form.person_id.data, "body": form.body.data, "role": form.role.data,
+                                 "organisation_id": optional_id(form.organisation_id.data),
+                                 "term_start": form.term_start.data, "term_end": form.term_end.data,
+                                 "procedure": form.procedure.data, "procedure_on": form.procedure_on.data},
+                    today=dt.date.today(),
+                    record=(upload.filename, upload.read()) if upload and upload.filename else None)
+        flash(_("已登记任职。"), "success")
+        return redirect(url_for("appointments.community", community_id=community_id))
+
+    return submit(form, save, lambda status: community(community_id, post=form, status=status))
 
 
-def _post_community(post: Post) -> int:
-    return db.session.get(Person, post.person_id).community_id
+def _row_form(post_id: int, kind: str, form_class, action):
+    """A form of one post's row (end the term, upload its record), re-rendered in its row on bad input."""
+    require_kind(TenantKind.COMPANY)
+    post = _post(post_id)
+    community_id = db.session.get(Person, post.person_id).community_id
+    form = form_class(prefix=f"{kind}{post_id}")
+
+    def save():
+        action(post, form)
+        return redirect(url_for("appointments.community", community_id=community_id))
+
+    return submit(form, save, lambda status: community(community_id, row_forms={(kind, post_id): form}, status=status))
 
 
 @bp.route("/<slug:tenant_slug>/appointments/posts/<int:post_id>/end", methods=["POST"])
 @login_required
 def end(post_id: int):
     """End a term before it runs out (resignation, removal, re-election)."""
-    require_kind(TenantKind.COMPANY)
-    post = _post(post_id)
-    community_id = _post_community(post)
-    form = EndForm(prefix=f"end{post_id}")
-    if not form.validate_on_submit():
-        return community(community_id, row_forms={("end", post_id): form}, status=400)
-    try:
+    def action(post, form):
         end_post(db.session, post, ended_on=form.ended_on.data, reason=form.reason.data)
-    except InputError as exc:
-        show_error(form, exc)
-        return community(community_id, row_forms={("end", post_id): form}, status=422)
-    flash(_("任期已结束。"), "success")
-    return redirect(url_for("appointments.community", community_id=community_id))
+        flash(_("任期已结束。"), "success")
+
+    return _row_form(post_id, "end", EndForm, action)
 
 
 @bp.route("/<slug:tenant_slug>/appointments/posts/<int:post_id>/record", methods=["POST"])
 @login_required
 def record(post_id: int):
     """Upload a post's election minutes or letter of appointment."""
-    require_kind(TenantKind.COMPANY)
-    post = _post(post_id)
-    community_id = _post_community(post)
-    form = RecordForm(prefix=f"record{post_id}")
-    if not form.validate_on_submit():
-        return community(community_id, row_forms={("record", post_id): form}, status=400)
-    upload = form.file.data
-    try:
+    def action(post, form):
+        upload = form.file.data
         attach_record(db.session, post, filename=upload.filename or "", data=upload.read())
-    except InputError as exc:
-        show_error(form, exc)
-        return community(community_id, row_forms={("record", post_id): form}, status=422)
-    flash(_("已上传。"), "success")
-    return redirect(url_for("appointments.community", community_id=community_id))
+        flash(_("已上传。"), "success")
 
+    return _row_form(post_id, "record", RecordForm, action)

@@ -35,6 +35,21 @@ def show_error(form: FlaskForm, exc: InputError) -> None:
         form.form_errors.append(str(exc))
 
 
+def submit(form: FlaskForm, save, rerender):
+    """Validate ``form``, then ``save()`` (the service call, returning the response).
+
+    Bad input re-renders the page (``rerender(status)``) with each message beside
+    its field: 400 when the form's own checks fail, 422 when the service refuses.
+    """
+    if not form.validate_on_submit():
+        return rerender(400)
+    try:
+        return save()
+    except InputError as exc:
+        show_error(form, exc)
+        return rerender(422)
+
+
 def optional_id(value: int | None) -> int | None:
     return None if not value else value
 

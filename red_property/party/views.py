@@ -12,10 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from red_property.communities.models import Building, Community
 from red_property.communities.services import managed_now
 from red_property.core.charts import bar_chart
-from red_property.core.errors import InputError
 from red_property.extensions import db
 from red_property.party.forms import (LEVEL_LABELS, NONE, REVIEW_LABELS, SITE_ITEM_LABELS, SITE_STATUS_LABELS,
-                                      MemberForm, OrganisationForm, ReviewForm, SiteForm, optional_id, show_error)
+                                      MemberForm, OrganisationForm, ReviewForm, SiteForm, optional_id, submit)
 from red_property.party.models import Level, PartyOrganisation, ReviewKind, SiteItem, SiteStatus
 from red_property.party.rules import BRANCH_LEVELS, formation_for
 from red_property.party.services import (add_member, covered_communities, create_organisation, list_members,
@@ -99,26 +98,29 @@ def _organisations(community_id: int) -> list[PartyOrganisation]:
     return [o for o, _covers in organisations_of(db.session, community_id)]
 
 
+def _rerender(community_id: int, key: str, form):
+    return lambda status: community(community_id, forms={key: form}, status=status)
+
+
 @bp.route("/<slug:tenant_slug>/party/communities/<int:community_id>/organisations", methods=["POST"])
 @login_required
 def add_organisation(community_id: int):
     """Create an organisation covering this community (or several, for a joint branch)."""
     _company()
     _community(community_id)
+    today = dt.date.today()
     form = OrganisationForm(prefix="org")
-    _forms(community_id, _organisations(community_id), dt.date.today(), org=form)
-    if not form.validate_on_submit():
-        return community(community_id, forms={"org": form}, status=400)
-    try:
+    _forms(community_id, _organisations(community_id), today, org=form)
+
+    def save():
         created = create_organisation(db.session, name=form.name.data, level=Level(form.level.data),
                                       community_ids=form.community_ids.data, parent_id=optional_id(form.parent_id.data),
                                       building_id=optional_id(form.building_id.data), founded_on=form.founded_on.data,
-                                      today=dt.date.today())
-    except InputError as exc:
-        show_error(form, exc)
-        return community(community_id, forms={"org": form}, status=422)
-    flash(_("已成立：%(name)s", name=created.name), "success")
-    return redirect(url_for("party.community", community_id=community_id))
+                                      today=today)
+        flash(_("已成立：%(name)s", name=created.name), "success")
+        return redirect(url_for("party.community", community_id=community_id))
+
+    return submit(form, save, _rerender(community_id, "org", form))
 
 
 @bp.route("/<slug:tenant_slug>/party/communities/<int:community_id>/members", methods=["POST"])
@@ -129,15 +131,13 @@ def add_member_here(community_id: int):
     _community(community_id)
     form = MemberForm(prefix="member")
     _forms(community_id, _organisations(community_id), dt.date.today(), member=form)
-    if not form.validate_on_submit():
-        return community(community_id, forms={"member": form}, status=400)
-    try:
+
+    def save():
         member = add_member(db.session, form.service_data(community_id))
-    except InputError as exc:
-        show_error(form, exc)
-        return community(community_id, forms={"member": form}, status=422)
-    flash(_("已登记党员：%(name)s", name=member.name), "success")
-    return redirect(url_for("party.members", community_id=community_id))
+        flash(_("已登记党员：%(name)s", name=member.name), "success")
+        return redirect(url_for("party.members", community_id=community_id))
+
+    return submit(form, save, _rerender(community_id, "member", form))
 
 
 @bp.route("/<slug:tenant_slug>/party/communities/<int:community_id>/reviews", methods=["POST"])
@@ -149,17 +149,15 @@ def add_review(community_id: int):
     form = ReviewForm(prefix="review")
     organisations = _organisations(community_id)
     _forms(community_id, organisations, dt.date.today(), review=form)
-    if not form.validate_on_submit():
-        return community(community_id, forms={"review": form}, status=400)
-    branch = next(o for o in organisations if o.id == form.organisation_id.data)  # a validated choice
-    try:
+
+    def save():
+        branch = next(o for o in organisations if o.id == form.organisation_id.data)  # a validated choice
         record_review(db.session, branch, {"year": form.year.data, "kind": ReviewKind(form.kind.data),
                                            "done_on": form.done_on.data})
-    except InputError as exc:
-        show_error(form, exc)
-        return community(community_id, forms={"review": form}, status=422)
-    flash(_("已记录。"), "success")
-    return redirect(url_for("party.community", community_id=community_id))
+        flash(_("已记录。"), "success")
+        return redirect(url_for("party.community", community_id=community_id))
+
+    return submit(form, save, _rerender(community_id, "review", form))
 
 
 @bp.route("/<slug:tenant_slug>/party/members")
@@ -190,22 +188,18 @@ def site(organisation_id: int):
     branch = _branch(organisation_id)
     today = dt.date.today()
     form = SiteForm(prefix="site", checked_on=today)
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            upload = form.file.data
-            data = upload.read() if upload else b""
-            try:
-                record_site_check(db.session, branch, item=SiteItem(form.item.data), status=SiteStatus(form.status.data),
-                                  checked_on=form.checked_on.data, note=form.note.data,
-                                  upload=(upload.filename or "", data) if upload and upload.filename else None,
-                                  caption=form.caption.data, today=today)
-                flash(_("已保存。"), "success")
-                return redirect(url_for("party.site", organisation_id=organisation_id))
-            except InputError as exc:
-                show_error(form, exc)
-                status = 422
-        else:
-            status = 400
-    return render_template("party/site.html", branch=branch, rows=site_checklist(db.session, branch), form=form,
-                           labels=LABELS, communities=covered_communities(db.session, branch.id)), status
+
+    def page(status: int = 200):
+        return render_template("party/site.html", branch=branch, rows=site_checklist(db.session, branch), form=form,
+                               labels=LABELS, communities=covered_communities(db.session, branch.id)), status
+
+    def save():
+        upload = form.file.data
+        record_site_check(db.session, branch, item=SiteItem(form.item.data), status=SiteStatus(form.status.data),
+                          checked_on=form.checked_on.data, note=form.note.data,
+                          upload=(upload.filename, upload.read()) if upload and upload.filename else None,
+                          caption=form.caption.data, today=today)
+        flash(_("已保存。"), "success")
+        return redirect(url_for("party.site", organisation_id=organisation_id))
+
+    return submit(form, save, page) if request.method == "POST" else page()
