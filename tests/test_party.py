@@ -265,3 +265,12 @@ def test_organisation_rules_on_parents_levels_and_dates(a_scope, world):
     zone = create_organisation(s, name="1单元责任区", level=Level.ZONE, community_ids=[world.community_a],
                                parent_id=group.id, today=TODAY)
     assert zone.parent_id == group.id
+
+
+def test_a_committee_elected_for_later_has_not_expired(a_scope, world):
+    s, _ = a_scope
+    branch = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                                 today=TODAY)
+    secretary(s, branch, world.community_a, "新书记", TODAY + dt.timedelta(days=30), TODAY + dt.timedelta(days=1000))
+    found = codes(check_formation(s, world.community_a, TODAY))
+    assert "no_secretary" in found and "term_expired" not in found

@@ -229,3 +229,9 @@ def test_read_only_users_see_no_forms_and_cannot_write(app, client, web, world):
     response = client.post(f"/company-a/party/organisations/{organisation_id}/site",
                            data={"csrf_token": token, "site-item": "flag"})
     assert response.status_code == 403
+
+
+def test_member_list_ignores_ids_and_pages_out_of_range(client, login, world):
+    for query in ("community_id=99999999999999999999999", "community_id=-3", "page=99999999999999999999",
+                  "community_id=abc&page=x"):
+        assert client.get(f"/company-a/party/members?{query}").status_code == 200, query

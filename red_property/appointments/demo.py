@@ -24,6 +24,7 @@ from red_property.core.files import store_file
 from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
 from red_property.demo.samples import pdf
+from red_property.party.demo import bulk_insert
 from red_property.party.models import Level, OrganisationCommunity, PartyMember, PartyOrganisation
 from red_property.tenants.models import Tenant, TenantKind
 
@@ -156,7 +157,10 @@ def _committee(w: _Writer, expired: bool, community_id: int, branch: PartyOrgani
 
 def _owners_committee(w: _Writer, community_id: int, roll: list[tuple[int, str]], seats: list[Person]) -> None:
     size = w.rng.choice((5, 7))
-    party = max(1, size // 2 - w.rng.randint(0, 1)) if w.slug in LOW_SHARE else min(size, -(-size // 2) + w.rng.randint(0, 2))
+    if w.slug in LOW_SHARE:
+        party = max(1, size // 2 - w.rng.randint(0, 1))
+    else:
+        party = min(size, -(-size // 2) + w.rng.randint(0, 2))
     start = w.today.replace(year=w.today.year - w.rng.randint(1, 3), month=w.rng.choice((4, 5, 10)), day=8)
     chair_from_branch = w.slug in BRANCH_CHAIRS and seats
     people = [seats[-1]] if chair_from_branch else []
@@ -202,7 +206,7 @@ def add_scale_records(session: Session, rng: random.Random, company_id: int, par
             role = PostRole.CHAIR if n == 0 and not chaired else PostRole.MEMBER
             add(community_id, members[2 + n] if n < in_party else None,
                 dict(body=Body.OWNERS_COMMITTEE, role=role, organisation_id=None, **elected))
-    ids = session.execute(insert(Person).returning(Person.id, sort_by_parameter_order=True), people).scalars().all()
+    ids = bulk_insert(session, Person, people)
     rows = [dict(tenant_id=company_id, person_id=person_id, term_start=start, procedure_on=start, **post)
             for person_id, posts in zip(ids, planned) for post in posts]
     if rows:

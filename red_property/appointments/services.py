@@ -84,7 +84,8 @@ def create_post(session: Session, data: dict, *, today: dt.date,
     _check_term(body, start, end)
     procedure = Procedure(data["procedure"])
     if procedure not in PROCEDURES[body]:
-        raise InputError("procedure", f"{BODY_NAMES[body]}成员应经{'选举' if PROCEDURES[body][0] == Procedure.ELECTION else '任命'}产生")
+        required = "选举" if PROCEDURES[body][0] == Procedure.ELECTION else "任命"
+        raise InputError("procedure", f"{BODY_NAMES[body]}成员应经{required}产生")
     if data["procedure_on"] > start:
         raise InputError("procedure_on", "选举或任命日期不能晚于任期开始日期")
     organisation_id = _check_branch(session, person, body, data.get("organisation_id"))
@@ -110,7 +111,8 @@ def _check_term(body: Body, start: dt.date, end: dt.date | None) -> None:
         raise InputError("term_end", "任期届满日期应晚于开始日期")
     limit = MAX_TERM_YEARS.get(body)
     if limit and end > add_years(start, limit):
-        raise InputError("term_end", f"{BODY_NAMES[body]}每届任期最长 {limit} 年：自 {start} 起最晚至 {add_years(start, limit)}")
+        raise InputError("term_end",
+                         f"{BODY_NAMES[body]}每届任期最长 {limit} 年：自 {start} 起最晚至 {add_years(start, limit)}")
 
 
 def _check_branch(session: Session, person: Person, body: Body, organisation_id: int | None) -> int | None:
@@ -136,7 +138,8 @@ def _check_branch(session: Session, person: Person, body: Body, organisation_id:
 
 def _check_overlaps(session: Session, person: Person, post: Post) -> None:
     """Same person in the same body, and one-holder posts held by someone else: one query each."""
-    same_body = select(Post).where(Post.person_id == person.id, Post.body == post.body, Post.overlapping(post.term_start, post.last_day))
+    overlapping = Post.overlapping(post.term_start, post.last_day)
+    same_body = select(Post).where(Post.person_id == person.id, Post.body == post.body, overlapping)
     if post.body == Body.PARTY_BRANCH:
         same_body = same_body.where(Post.organisation_id == post.organisation_id)
     for other in session.scalars(same_body.order_by(Post.term_start).limit(1)):
@@ -147,8 +150,9 @@ def _check_overlaps(session: Session, person: Person, post: Post) -> None:
                                  f"（{_period(other.term_start, other.last_day)}），同一机构只能担任一个职务")
     if (post.body, post.role) not in SOLE_HOLDER:
         return
-    holders = (select(Post, Person.name).join(Person, (Person.id == Post.person_id) & (Person.tenant_id == Post.tenant_id))
-               .where(Post.body == post.body, Post.role == post.role, Post.person_id != person.id, Post.overlapping(post.term_start, post.last_day)))
+    holders = (select(Post, Person.name)
+               .join(Person, and_(Person.id == Post.person_id, Person.tenant_id == Post.tenant_id))
+               .where(Post.body == post.body, Post.role == post.role, Post.person_id != person.id, overlapping))
     if post.body == Body.PARTY_BRANCH:
         holders = holders.where(Post.organisation_id == post.organisation_id)
     else:
@@ -202,7 +206,8 @@ def people_of(session: Session, community_id: int) -> list[PersonPosts]:
     """A community's people with their party membership and every post, newest first: two queries."""
     rows = session.execute(
         select(Person, PartyMember)
-        .outerjoin(PartyMember, and_(PartyMember.id == Person.party_member_id, PartyMember.tenant_id == Person.tenant_id))
+        .outerjoin(PartyMember, and_(PartyMember.id == Person.party_member_id,
+                                     PartyMember.tenant_id == Person.tenant_id))
         .where(Person.community_id == community_id).order_by(Person.name, Person.id)).all()
     people = {person.id: PersonPosts(person, member) for person, member in rows}
     if people:

@@ -193,26 +193,28 @@ def add_scale_records(session: Session, rng: random.Random, company_id: int, com
                                     home_organisation=None if n != 5 else HOME_ORGANISATIONS[0],
                                     reported_on=None if n != 5 else today - dt.timedelta(days=300),
                                     building_head=n == 0))
-    ids = session.execute(insert(PartyMember).returning(PartyMember.id, PartyMember.community_id,
-                                                         sort_by_parameter_order=True), member_rows).all()
     by_community: dict[int, list[int]] = defaultdict(list)
-    for member_id, community_id in ids:
-        by_community[community_id].append(member_id)
+    for member_id, row in zip(bulk_insert(session, PartyMember, member_rows), member_rows):
+        by_community[row["community_id"]].append(member_id)
     founded = today.replace(year=today.year - 3, month=1, day=1)
-    branches = session.execute(insert(PartyOrganisation).returning(PartyOrganisation.id, sort_by_parameter_order=True), [
+    branches = bulk_insert(session, PartyOrganisation, [
         dict(tenant_id=company_id, name=f"第{c}小区党支部", level=Level.COMMUNITY, founded_on=founded)
-        for c in communities]).scalars().all()
-    session.execute(insert(OrganisationCommunity), [dict(tenant_id=company_id, organisation_id=b, community_id=c)
-                                                     for b, c in zip(branches, communities)])
-    groups = [dict(tenant_id=company_id, name=f"第{c}小区1栋党小组", level=Level.GROUP, founded_on=founded, parent_id=b,
-                   building_id=buildings[c][0]) for b, c in zip(branches, communities) if buildings[c]]
-    if groups:
-        group_ids = session.execute(insert(PartyOrganisation).returning(PartyOrganisation.id,
-                                                                        sort_by_parameter_order=True), groups).scalars().all()
-        session.execute(insert(OrganisationCommunity), [
-            dict(tenant_id=company_id, organisation_id=g, community_id=c)
-            for g, c in zip(group_ids, [c for c in communities if buildings[c]])])
+        for c in communities])
+    with_buildings = [(b, c) for b, c in zip(branches, communities) if buildings[c]]
+    groups = bulk_insert(session, PartyOrganisation, [
+        dict(tenant_id=company_id, name=f"第{c}小区1栋党小组", level=Level.GROUP, founded_on=founded, parent_id=b,
+             building_id=buildings[c][0]) for b, c in with_buildings])
+    session.execute(insert(OrganisationCommunity), [
+        dict(tenant_id=company_id, organisation_id=o, community_id=c)
+        for o, c in list(zip(branches, communities)) + list(zip(groups, [c for _b, c in with_buildings]))])
     session.execute(insert(YearlyReview), [dict(tenant_id=company_id, organisation_id=b, year=today.year - 1, kind=k,
                                                 done_on=dt.date(today.year - 1, 12, 28))
                                            for b in branches for k in ReviewKind])
     return {"members": dict(by_community), "branches": dict(zip(communities, branches))}
+
+
+def bulk_insert(session: Session, model, rows: list[dict]) -> list[int]:
+    """Bulk INSERT returning the new ids in the rows' order."""
+    if not rows:
+        return []
+    return list(session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows).scalars())

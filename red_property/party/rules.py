@@ -147,8 +147,9 @@ def _committee(branch: PartyOrganisation, seats: list[Post], today: dt.date) -> 
     findings = []
     if not any(s.role == PostRole.SECRETARY for s in current):
         findings.append(Finding("no_secretary", "error", f"{branch.name}没有在任书记。"))
-    if seats and not current:
-        last = max(s.last_day for s in seats if s.last_day)
+    served = [s for s in seats if s.term_start <= today]   # a committee elected to take office later has not served
+    if served and not current:
+        last = max(s.last_day for s in served)
         findings.append(Finding("term_expired", "error", f"{branch.name}支委会任期已于 {last} 届满，应按期换届选举。"))
     unrecorded = [s for s in current if s.record_file_id is None]
     if unrecorded:

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from red_property.communities.models import Building, Community
 from red_property.communities.services import managed_now
 from red_property.core.charts import bar_chart
+from red_property.core.routing import MAX_ID
 from red_property.extensions import db
 from red_property.party.forms import (LEVEL_LABELS, NONE, REVIEW_LABELS, SITE_ITEM_LABELS, SITE_STATUS_LABELS,
                                       MemberForm, OrganisationForm, ReviewForm, SiteForm, optional_id, submit)
@@ -25,6 +26,7 @@ from red_property.tenants.models import TenantKind
 
 bp = Blueprint("party", __name__, template_folder="templates")
 PER_PAGE = 50
+MAX_PAGE = 1_000_000
 COMMITTEE_LEVELS = (Level.COMMUNITY, Level.JOINT, Level.GRID)
 LABELS = {"level": LEVEL_LABELS, "review": REVIEW_LABELS, "item": SITE_ITEM_LABELS, "status": SITE_STATUS_LABELS}
 
@@ -165,8 +167,10 @@ def add_review(community_id: int):
 def members():
     """The company's party members, paged, optionally of one community: four queries."""
     _company()
-    page = max(1, request.args.get("page", 1, type=int))
-    community_id = request.args.get("community_id", type=int) or None
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
+    community_id = request.args.get("community_id", type=int)
+    if community_id is not None and not 1 <= community_id <= MAX_ID:
+        community_id = None   # not an id: the database would refuse it
     communities = managed_communities(db.session, dt.date.today())
     result = list_members(db.session, page=page, per_page=PER_PAGE, community_id=community_id)
     return render_template("party/members.html", result=result, communities=communities, community_id=community_id,
