@@ -88,6 +88,8 @@ def record_review(session: Session, organisation: PartyOrganisation, data: dict)
     """A branch's yearly member assessment or secretary's report (once per year and kind)."""
     if organisation.level not in (Level.COMMUNITY, Level.JOINT, Level.GRID):
         raise InputError("organisation_id", "只有党支部（含联合、网格党支部）需要年度考核和书记述职")
+    if data["done_on"] > dt.date.today():
+        raise InputError("done_on", "完成日期不能晚于今天")
     if data["done_on"].year not in (data["year"], data["year"] + 1):
         raise InputError("done_on", f"{data['year']} 年度的考核或述职应在当年或次年完成")
     review = YearlyReview(organisation_id=organisation.id, **data)
