@@ -231,3 +231,13 @@ def test_pages_count_a_fixed_number_of_queries(app, client, login, world, count_
         with count_queries() as q:
             assert client.get(path).status_code == 200
         assert q.count == before, path
+
+
+def test_pages_read_in_english_too(client, web, world):
+    """The percent sign in a template msgid must come out once, in both languages."""
+    web.login("a-staff@test.cn")
+    assert "不低于 50%；" in client.get("/company-a/appointments").get_data(as_text=True)
+    client.get("/lang/en")
+    page = client.get("/company-a/appointments").get_data(as_text=True)
+    assert "at least 50% of" in page and "50%%" not in page
+    assert "Party building" in client.get("/company-a/party").get_data(as_text=True)
