@@ -39,6 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.accounts.api import blp as auth_api
     from red_property.accounts.users_api import blp as users_api
     from red_property.accounts.views import bp as accounts_views
+    from red_property.appointments.api import blp as appointments_api
+    from red_property.appointments.views import bp as appointments_views
     from red_property.communities import household_upload as _imports  # noqa: F401  (registers jobs)
     from red_property.communities import jobs as _community_jobs  # noqa: F401  (registers jobs)
     from red_property.demands import jobs as _demand_jobs  # noqa: F401  (registers jobs, periodic jobs)
@@ -52,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.demands.views import bp as demand_views
     from red_property.party.api import blp as party_api
     from red_property.public.views import bp as public_views
+    from red_property.party.views import bp as party_views
     from red_property.rating.api import blp as rating_api
     from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
@@ -61,12 +64,12 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, users_api, communities_api, compliance_api, demands_api, files_api, jobs_api,
-                      party_api, rating_api):
+    for blueprint in (auth_api, users_api, appointments_api, communities_api, compliance_api, demands_api, files_api,
+                      jobs_api, party_api, rating_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
-    for blueprint in (health_bp, accounts_views, core_views, communities_views, compliance_views, demand_views,
-                      demand_overview, public_views, rating_views, rating_input_views):
+    for blueprint in (health_bp, accounts_views, appointments_views, core_views, communities_views, compliance_views,
+                      demand_views, demand_overview, party_views, public_views, rating_views, rating_input_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)

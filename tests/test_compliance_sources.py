@@ -35,5 +35,9 @@ def test_every_records_link_names_a_page_that_takes_a_community(app):
     load_sources()
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     for metric, registered in SOURCES.items():
-        if registered.records:
-            assert registered.records in endpoints, f"{metric}: no endpoint {registered.records}"
+        for endpoint in (registered.records, registered.community_records):
+            if endpoint:
+                assert endpoint in endpoints, f"{metric}: no endpoint {endpoint}"
+        if registered.community_records:
+            rule = next(app.url_map.iter_rules(registered.community_records))
+            assert "community_id" in rule.arguments, registered.community_records

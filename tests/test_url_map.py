@@ -23,8 +23,7 @@ def _foreign_values(world, b_records, draft_run=None):
             "user_id": world.users["b"][next(iter(world.users["b"]))],
             # the bureau's model version and an unpublished run
             "version_id": (draft_run or {}).get("version_id", 1), "run_id": (draft_run or {}).get("run_id", 1),
-            "company_id": world.b, "fmt": "csv", "appeal_id": 999_999, "organisation_id": 999_999,
-            "metric": "party_coverage"}
+            "company_id": world.b, "fmt": "csv", "appeal_id": 999_999, "metric": "party_coverage"}
 
 
 @pytest.fixture
@@ -52,7 +51,18 @@ def b_records(app, world):
         ids["demand_id"] = create_demand(s, community_id=world.community_b, source="phone", category="repair",
                                          description="乙一小区 1 栋楼道灯不亮").id
         s.commit()
+        ids.update(_party_records(s, world))
         return ids
+
+
+def _party_records(s, world):
+    """Company B's branch and a post of its owners' committee."""
+    from red_property.appointments.models import Body, PostRole
+    from tests.factories_party import branch, person, post
+
+    organisation = branch(s, world.community_b, name="乙一小区党支部")
+    held = post(s, person(s, world.community_b, "乙主任"), Body.OWNERS_COMMITTEE, PostRole.CHAIR)
+    return {"organisation_id": organisation.id, "post_id": held.id}
 
 
 def _rules(app):

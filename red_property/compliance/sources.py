@@ -76,18 +76,21 @@ class Source:
     metric: str
     measure: Callable[[Session, Window], Values]
     absent: Fraction | None
-    records: str | None = None       # endpoint listing the records behind it (takes ?community_id=)
-    evidence: Evidence | None = None  # fn(session, window, company id, community id) -> rows
+    records: str | None = None            # endpoint listing the company's records (takes ?community_id=)
+    community_records: str | None = None  # endpoint of one community's records (takes community_id)
+    evidence: Evidence | None = None      # fn(session, window, company id, community id) -> rows
 
 
 SOURCES: dict[str, Source] = {}
 
 
-def source(metric: str, *, absent: int | None, records: str | None = None, evidence: Evidence | None = None):
+def source(metric: str, *, absent: int | None, records: str | None = None, community_records: str | None = None,
+           evidence: Evidence | None = None):
     """Register ``fn(session, window) -> {(company, community): value}`` as the source of ``metric``.
 
     ``records`` names the web endpoint that lists the records behind the
-    value; the dashboard links to it with ``community_id`` as a query argument.
+    value; the dashboard links to it with ``community_id`` as a query argument,
+    or to ``community_records`` (which takes ``community_id``) on a community's page.
     ``evidence(session, window, company_id, community_id)`` lists those
     records for the bureau's drill-down (run inside its audited cross-tenant read).
     """
@@ -97,7 +100,8 @@ def source(metric: str, *, absent: int | None, records: str | None = None, evide
         raise KeyError(f"unknown metric {metric!r}: add it to rating/metrics.py")
 
     def register(fn):
-        SOURCES[metric] = Source(metric, fn, None if absent is None else Fraction(absent), records, evidence)
+        SOURCES[metric] = Source(metric, fn, None if absent is None else Fraction(absent), records,
+                                 community_records, evidence)
         return fn
 
     return register

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from red_property.compliance.sources import Source
 from red_property.compliance.dashboard import Dashboard, chart_value, company_dashboard, display
 from red_property.core.charts import line_chart
 from red_property.core.tabular import csv_response, xlsx_response
@@ -17,10 +18,12 @@ from red_property.tenants.models import TenantKind
 bp = Blueprint("compliance", __name__, template_folder="templates")
 
 
-def _records_url(endpoint: str | None, community_id: int | None) -> str | None:
-    if endpoint is None:
+def _records_url(source: Source, community_id: int | None) -> str | None:
+    if community_id and source.community_records:
+        return url_for(source.community_records, community_id=community_id)
+    if source.records is None:
         return None
-    return url_for(endpoint, **({"community_id": community_id} if community_id else {}))
+    return url_for(source.records, **({"community_id": community_id} if community_id else {}))
 
 
 def _charts(board: Dashboard) -> dict[str, object]:

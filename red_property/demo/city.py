@@ -52,9 +52,13 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     households = 0
     for company in companies:
         households += _company_records(session, rng, company, plan.get(company.id, []))
+    from red_property.appointments.demo import add_demo_records as add_appointments
     from red_property.demands.demo import add_demo_records as add_demands
+    from red_property.party.demo import add_demo_records as add_party
     from red_property.rating.demo import add_demo_records as add_rating
 
+    add_party(session, rng, tenants, today)
+    add_appointments(session, rng, tenants, today)
     add_demands(session, rng, tenants, today)
     add_rating(session, rng, tenants, today)
     logins = _logins(session, tenants)

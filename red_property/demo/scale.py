@@ -15,10 +15,12 @@ from typing import Callable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from red_property.appointments.demo import add_scale_records as add_appointment_records
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_scale_records as add_scale_demands
 from red_property.demo import names
+from red_property.party.demo import add_scale_records as add_party_records
 from red_property.tenants.models import Tenant, TenantKind
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
@@ -68,9 +70,10 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
         session.commit()
     progress(f"{communities} communities")
 
-    demands = 0
+    demands = posts = 0
     for number, company_id in enumerate(company_ids, start=1):
         with tenant_scope(session, company_id):
+            buildings: dict[int, list[int]] = {}
             for community_id, count in assignment[company_id]:
                 per_building = 24
                 building_rows = [dict(tenant_id=company_id, community_id=community_id, name=f"{b + 1}栋",
@@ -82,13 +85,17 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
                     unit="1", room=f"{h % per_building + 101}", floor_area=Decimal(rng.randrange(6000, 14000)) / 100,
                     owner_name=names.person(rng), party_member_household=rng.random() < 0.05)
                     for h in range(count)])
+                buildings[community_id] = list(building_ids)
+            if buildings:
+                party = add_party_records(session, rng, company_id, list(buildings), buildings, today)
+                posts += add_appointment_records(session, rng, company_id, party, today)
             demands += add_scale_demands(session, rng, company_id,
                                          [(c, streets[c]) for c, _ in assignment[company_id]], today)
             session.commit()
         if number % 500 == 0:
             progress(f"records of {number}/{companies} companies")
     return {"bureau_id": bureau_id, "companies": companies, "communities": communities,
-            "households": communities * households_per_community, "demands": demands,
+            "households": communities * households_per_community, "demands": demands, "posts": posts,
             "seconds": round(time.perf_counter() - started, 1)}
 
 

@@ -29,7 +29,8 @@ def coverage_evidence(session: Session, window: Window, company_id: int, communi
     return [EvidenceRow(r.founded_on, r.name, labels.get(r.level.value, r.level.value)) for r in rows]
 
 
-@source("party_coverage", absent=0, evidence=coverage_evidence)
+@source("party_coverage", absent=0, records="party.overview", community_records="party.community",
+        evidence=coverage_evidence)
 def party_coverage(session: Session, window: Window) -> Values:
     """1 for a community covered by a branch or joint branch founded by the window's end.
 

@@ -1,9 +1,11 @@
-"""Party organisations, their committees and yearly reviews, and party members.
+"""Party organisations, their yearly reviews and 七有 sites, and party members.
 
 All owned by the managing company that keeps the records (see DOMAIN.md):
 community organisation (小区党支部/党总支) → grid branch (网格党支部) →
 party group (党小组) → responsibility zone (党员责任区).  A joint branch
-(联合党支部) covers several communities.
+(联合党支部) covers several communities.  Branch committee seats are posts in
+the party-branch body (``appointments.models.Post``), so that one person's
+posts in every body are kept in one place.
 """
 from __future__ import annotations
 
@@ -26,19 +28,6 @@ class Level(str, enum.Enum):
     GRID = "grid"                  # 网格党支部
     GROUP = "group"                # 党小组
     ZONE = "zone"                  # 党员责任区
-
-
-class Post(str, enum.Enum):
-    SECRETARY = "secretary"
-    DEPUTY = "deputy"
-    MEMBER = "member"
-    PART_TIME = "part_time"        # 兼职委员
-
-
-class Body(str, enum.Enum):
-    OWNERS_COMMITTEE = "owners_committee"
-    PROJECT_OFFICE = "project_office"
-    RESIDENTS_COMMITTEE = "residents_committee"
 
 
 class ReviewKind(str, enum.Enum):
@@ -74,23 +63,6 @@ class OrganisationCommunity(TenantScoped, Base):
     community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"), index=True)
 
 
-class CommitteeMember(TenantScoped, Base):
-    """A seat on a branch committee, with its term."""
-
-    __tablename__ = "party_committee_member"
-    __extra_table_args__ = (
-        ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"],
-                             ondelete="CASCADE"),
-    )
-
-    organisation_id: Mapped[int] = mapped_column(BigId, index=True)
-    name: Mapped[str] = mapped_column(String(50))
-    post: Mapped[Post] = mapped_column(_enum(Post, "party_post"))
-    from_body: Mapped[Body | None] = mapped_column(_enum(Body, "party_body"))   # for part-time members
-    term_start: Mapped[dt.date]
-    term_end: Mapped[dt.date]
-
-
 class YearlyReview(TenantScoped, Base):
     """A branch's yearly member assessment or secretary's report, once done."""
 
@@ -123,4 +95,55 @@ class PartyMember(TenantScoped, Base):
     formal: Mapped[bool] = mapped_column(default=True)              # False: probationary (预备)
     directly_managed: Mapped[bool] = mapped_column(default=True)    # False: in service, reporting here
     home_organisation: Mapped[str | None] = mapped_column(String(100))  # where an in-service member belongs
+    reported_on: Mapped[dt.date | None]                              # when an in-service member reported here
     building_head: Mapped[bool] = mapped_column(default=False)      # 楼栋长
+
+
+class SiteItem(str, enum.Enum):
+    """The branch site standard "七有"."""
+
+    PLACE = "place"              # 有场所
+    FACILITIES = "facilities"    # 有设施
+    SIGN = "sign"                # 有标志（党组织牌子）
+    FLAG = "flag"                # 有党旗
+    OATH = "oath"                # 有入党誓词
+    READING = "reading"          # 有书报
+    RULES = "rules"              # 有制度（上墙）
+
+
+class SiteStatus(str, enum.Enum):
+    IN_PLACE = "in_place"        # 已具备
+    INCOMPLETE = "incomplete"    # 需完善
+    MISSING = "missing"          # 未具备
+
+
+class SiteCheck(TenantScoped, Base):
+    """One 七有 item of a branch's site: its status as last checked."""
+
+    __tablename__ = "party_site_check"
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"],
+                             ondelete="CASCADE"),
+        UniqueConstraint("tenant_id", "organisation_id", "item"),
+    )
+
+    organisation_id: Mapped[int] = mapped_column(BigId)
+    item: Mapped[SiteItem] = mapped_column(_enum(SiteItem, "party_site_item"))
+    status: Mapped[SiteStatus] = mapped_column(_enum(SiteStatus, "party_site_status"))
+    note: Mapped[str | None] = mapped_column(String(200))
+    checked_on: Mapped[dt.date]
+
+
+class SiteEvidence(TenantScoped, Base):
+    """A photo or document showing a 七有 item (an uploaded ``StoredFile``)."""
+
+    __tablename__ = "party_site_evidence"
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "check_id"], ["party_site_check.tenant_id", "party_site_check.id"],
+                             ondelete="CASCADE"),
+        ForeignKeyConstraint(["tenant_id", "file_id"], ["stored_file.tenant_id", "stored_file.id"]),
+    )
+
+    check_id: Mapped[int] = mapped_column(BigId, index=True)
+    file_id: Mapped[int] = mapped_column(BigId)
+    caption: Mapped[str | None] = mapped_column(String(100))
