@@ -1,0 +1,86 @@
+"""JSON shapes of the owner-vote API."""
+from marshmallow import Schema, fields, validate
+
+from red_property.core.schemas import PageArgs
+from red_property.votes.models import Choice, ProposalKind
+
+AREA_META = {"type": "string", "format": "decimal"}
+
+
+def _values(enum_cls):
+    return validate.OneOf([m.value for m in enum_cls])
+
+
+class VoteIn(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    kind = fields.String(required=True, validate=_values(ProposalKind))
+    description = fields.String(load_default="", validate=validate.Length(max=5000))
+
+
+class VoteOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    kind = fields.Function(lambda v: v.kind.value)
+    description = fields.String()
+    status = fields.Function(lambda v: v.status.value)
+    total_owners = fields.Integer(allow_none=True)
+    total_area = fields.Decimal(as_string=True, allow_none=True, metadata=AREA_META)
+    passed = fields.Boolean(allow_none=True)
+    created_at = fields.DateTime()
+    opened_at = fields.DateTime(allow_none=True)
+    closed_at = fields.DateTime(allow_none=True)
+
+
+class ConditionOut(Schema):
+    code = fields.String()
+    met = fields.Boolean()
+    numerator = fields.String()
+    denominator = fields.String()
+    threshold = fields.String()
+    strict = fields.Boolean()
+    share = fields.Float(allow_none=True, metadata={"description": "for charts; the decision uses exact fractions"})
+    message = fields.String()
+
+
+class TallyOut(Schema):
+    kind = fields.String()
+    total_owners = fields.Integer()
+    total_area = fields.String()
+    counts = fields.Dict()
+    participating_owners = fields.Integer()
+    participating_area = fields.String()
+    conditions = fields.List(fields.Nested(ConditionOut))
+    passed = fields.Boolean()
+    failed = fields.List(fields.String(), metadata={"description": "the conditions not met, in plain words"})
+
+
+class VoteDetail(VoteOut):
+    tally = fields.Nested(TallyOut, allow_none=True)
+
+
+class BallotIn(Schema):
+    owner_id = fields.Integer(required=True, strict=True)
+    choice = fields.String(required=True, validate=_values(Choice))
+
+
+class BallotOut(Schema):
+    owner_id = fields.Integer()
+    name = fields.String()
+    building = fields.String()
+    unit = fields.String()
+    room = fields.String()
+    floor_area = fields.Decimal(as_string=True, metadata=AREA_META)
+    choice = fields.Function(lambda b: b.choice.value if b.choice else None, allow_none=True)
+    cast_at = fields.DateTime(allow_none=True)
+
+
+class BallotListArgs(PageArgs):
+    cast = fields.Boolean(metadata={"description": "true: ballots cast; false: not yet"})
+    q = fields.String(validate=validate.Length(min=1, max=50))
+
+
+class BallotImportReport(Schema):
+    ballots = fields.Integer()
+    for_ = fields.Integer(data_key="for", attribute="for")
+    against = fields.Integer()
+    abstain = fields.Integer()

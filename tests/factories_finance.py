@@ -1,0 +1,47 @@
+"""Committee records for the world's owners' committee (``world.committee``, slug ``committee-x``)."""
+import datetime as dt
+from contextlib import contextmanager
+from decimal import Decimal
+
+from sqlalchemy import insert
+
+from red_property.core.tenancy import tenant_scope
+from red_property.extensions import db
+from red_property.finance.ledger import add_entry, set_book
+from red_property.finance.models import Category, Owner
+
+TODAY = dt.date(2026, 11, 1)
+EMAIL = "committee-admin@test.cn"
+
+
+def committee_admin(world) -> int:
+    return next(iter(world.users["committee"].values()))
+
+
+@contextmanager
+def committee_scope(app, world):
+    with app.app_context(), tenant_scope(db.session, world.committee, committee_admin(world)) as s:
+        yield s
+
+
+def make_roll(s, areas: list[str], building: str = "1栋") -> list[int]:
+    """Owners in one building, rooms 101, 102, ... with these floor areas."""
+    from sqlalchemy import select
+
+    s.execute(insert(Owner), [dict(tenant_id=s.info["tenant_id"], building=building, unit="1", room=f"{101 + n}",
+                                   name=f"业主{n}", floor_area=Decimal(area)) for n, area in enumerate(areas)])
+    s.commit()
+    return list(s.scalars(select(Owner.id).where(Owner.building == building).order_by(Owner.room)))
+
+
+def book_year(s, year: int = 2025) -> None:
+    """An opening balance and a few entries in each quarter of ``year``."""
+    set_book(s, opened_on=dt.date(year, 1, 1), opening_balance_fen=100_000_00, today=TODAY)
+    for quarter in range(4):
+        month = 3 * quarter + 1
+        add_entry(s, category=Category.PARKING, amount_fen=12_000_00, occurred_on=dt.date(year, month, 5),
+                  counterparty="锦绣物业（代收停车费）", note="", today=TODAY)
+        add_entry(s, category=Category.ADVERTISING, amount_fen=3_600_50, occurred_on=dt.date(year, month + 1, 10),
+                  counterparty="分众传媒", note="电梯广告", today=TODAY)
+        add_entry(s, category=Category.MAINTENANCE, amount_fen=8_000_00, occurred_on=dt.date(year, month + 2, 20),
+                  counterparty="锦城电梯维保公司", note="更换门禁", today=TODAY)
