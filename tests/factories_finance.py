@@ -3,12 +3,12 @@ import datetime as dt
 from contextlib import contextmanager
 from decimal import Decimal
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.finance.ledger import add_entry, set_book
-from red_property.finance.models import Category, Owner
+from red_property.finance.models import Category, LedgerEntry, Owner
 
 TODAY = dt.date(2026, 11, 1)
 EMAIL = "committee-admin@test.cn"
@@ -26,8 +26,6 @@ def committee_scope(app, world):
 
 def make_roll(s, areas: list[str], building: str = "1栋") -> list[int]:
     """Owners in one building, rooms 101, 102, ... with these floor areas."""
-    from sqlalchemy import select
-
     s.execute(insert(Owner), [dict(tenant_id=s.info["tenant_id"], building=building, unit="1", room=f"{101 + n}",
                                    name=f"业主{n}", floor_area=Decimal(area)) for n, area in enumerate(areas)])
     s.commit()
@@ -45,3 +43,23 @@ def book_year(s, year: int = 2025) -> None:
                   counterparty="分众传媒", note="电梯广告", today=TODAY)
         add_entry(s, category=Category.MAINTENANCE, amount_fen=8_000_00, occurred_on=dt.date(year, month + 2, 20),
                   counterparty="锦城电梯维保公司", note="更换门禁", today=TODAY)
+
+
+def committee_records(world) -> dict:
+    """One row of each kind the committee's URLs name: an owner, an entry, a draft statement, a
+    distribution and a vote (for the URL-map walk and cross-tenant tests)."""
+    from red_property.finance.distribution import create_distribution
+    from red_property.finance.models import DistributionMethod, StatementKind
+    from red_property.finance.statements import create_statement
+    from red_property.votes.models import ProposalKind
+    from red_property.votes.services import create_vote
+
+    with tenant_scope(db.session, world.committee, committee_admin(world)) as s:
+        owner_id = make_roll(s, ["88.00", "92.00"])[0]
+        book_year(s)
+        entry_id = s.scalar(select(LedgerEntry.id).order_by(LedgerEntry.id))
+        statement = create_statement(s, kind=StatementKind.QUARTER, year=2025, quarter=1, today=TODAY)
+        distribution = create_distribution(s, title="试算分配", method=DistributionMethod.AREA, total_fen=1000)
+        vote = create_vote(s, title="使用公共收益", kind=ProposalKind.PUBLIC_INCOME)
+        return {"owner_id": owner_id, "entry_id": entry_id, "statement_id": statement.id,
+                "distribution_id": distribution.id, "vote_id": vote.id}

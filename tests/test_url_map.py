@@ -47,7 +47,15 @@ def b_records(app, world):
         ids = {"job_id": enqueue(s, "communities.export_register").id}
         ids["file_id"] = store_file(s, purpose="evidence", filename="b.pdf", data=b"%PDF-1.4 b").id
         s.commit()
-        return ids
+    return {**ids, **committee_records(app, world)}
+
+
+def committee_records(app, world) -> dict:
+    """The owners' committee's rows (``world.committee``): a company never reaches them."""
+    from tests.factories_finance import committee_records as make
+
+    with app.app_context():
+        return make(world)
 
 
 def _rules(app):

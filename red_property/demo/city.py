@@ -55,6 +55,9 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     from red_property.rating.demo import add_demo_records as add_rating
 
     add_rating(session, rng, tenants, today)
+    from red_property.finance.demo import add_demo_records as add_committee_finance
+
+    add_committee_finance(session, rng, tenants, today)
     logins = _logins(session, tenants)
     return DemoSummary(len(tenants), COMMUNITIES, households, logins)
 

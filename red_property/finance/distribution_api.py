@@ -9,7 +9,7 @@ from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.finance import distribution as service
 from red_property.finance.models import Distribution, DistributionMethod
-from red_property.finance.schemas import DistributionDetail, DistributionIn, DistributionOut, RecordIn
+from red_property.finance.schemas import DistributionDetail, DistributionIn, DistributionOut, RecordIn, attributes
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
 
@@ -20,8 +20,7 @@ ONE = [visible_or_404(Distribution, "distribution_id")] + COMMITTEES
 
 
 def _detail(distribution: Distribution) -> dict:
-    fields = DistributionOut().dump(distribution)
-    return {**fields, "shares": service.shares_of(db.session, distribution)}
+    return {**attributes(distribution, DistributionOut), "shares": service.shares_of(db.session, distribution)}
 
 
 @blp.route("")

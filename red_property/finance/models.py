@@ -175,6 +175,10 @@ class Statement(TenantScoped, Base):
     published_by: Mapped[int | None] = mapped_column(BigId)
     published_at: Mapped[dt.datetime | None]
 
+    @property
+    def status(self) -> str:
+        return "published" if self.published_at is not None else "draft"
+
 
 class DistributionMethod(str, enum.Enum):
     AREA = "area"              # by floor-area share

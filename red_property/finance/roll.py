@@ -131,9 +131,15 @@ def list_owners(session: Session, *, page: int, per_page: int, q: str | None = N
     if q:
         stmt = stmt.where(or_(Owner.name.contains(q), Owner.building.contains(q)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = session.scalars(stmt.order_by(Owner.building, Owner.unit, Owner.room, Owner.id)
+    items = session.scalars(stmt.order_by(*roll_sql_order(Owner))
                             .limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), total
+
+
+def roll_sql_order(model) -> tuple:
+    """Roll order in SQL, close to the natural one: shorter names first ("2栋" before "10栋", "301" before "1201")."""
+    return (func.length(model.building), model.building, func.length(model.unit), model.unit,
+            func.length(model.room), model.room, model.id)
 
 
 def roll_order(building: str, unit: str, room: str, owner_id: int) -> tuple:

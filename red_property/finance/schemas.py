@@ -3,10 +3,16 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from red_property.core.money import MAX_FEN
 from red_property.core.schemas import PageArgs
-from red_property.finance.models import Category, DistributionMethod, StatementKind
+from red_property.finance.models import Category, Direction, DistributionMethod, StatementKind
 
 FEN = validate.Range(min=1, max=MAX_FEN)
 AREA_META = {"type": "string", "format": "decimal"}
+
+
+def attributes(obj, schema: type[Schema]) -> dict:
+    """The object's values for a schema's fields, undumped (for a response that adds more keys)."""
+    return {name: getattr(obj, field.attribute or name) for name, field in schema().fields.items()
+            if hasattr(obj, field.attribute or name)}
 
 
 def _values(enum_cls):
@@ -70,8 +76,8 @@ class ReceiptOut(Schema):
 
 class EntryOut(Schema):
     id = fields.Integer()
-    direction = fields.Function(lambda e: e.direction.value)
-    category = fields.Function(lambda e: e.category.value)
+    direction = fields.Enum(Direction, by_value=True)
+    category = fields.Enum(Category, by_value=True)
     amount_fen = fields.Integer()
     occurred_on = fields.Date()
     counterparty = fields.String()
@@ -110,11 +116,11 @@ class StatementIn(Schema):
 class StatementOut(Schema):
     id = fields.Integer()
     period = fields.String()
-    kind = fields.Function(lambda s: s.kind.value)
+    kind = fields.Enum(StatementKind, by_value=True)
     version = fields.Integer()
     starts_on = fields.Date()
     ends_on = fields.Date()
-    status = fields.Function(lambda s: "published" if s.published_at else "draft")
+    status = fields.String(metadata={"enum": ["draft", "published"]})
     supersedes_id = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
     fingerprint = fields.String(allow_none=True)
@@ -144,7 +150,7 @@ class DistributionIn(Schema):
 class DistributionOut(Schema):
     id = fields.Integer()
     title = fields.String()
-    method = fields.Function(lambda d: d.method.value)
+    method = fields.Enum(DistributionMethod, by_value=True)
     total_fen = fields.Integer()
     owners = fields.Integer()
     total_area = fields.Decimal(as_string=True, metadata=AREA_META)

@@ -11,7 +11,8 @@ from red_property.extensions import db
 from red_property.finance import statements
 from red_property.finance.models import Statement, StatementKind
 from red_property.finance.public import document_html
-from red_property.finance.schemas import StatementCorrectionIn, FingerprintArgs, StatementDetail, StatementIn, StatementOut
+from red_property.finance.schemas import (FingerprintArgs, StatementCorrectionIn, StatementDetail, StatementIn,
+                                          StatementOut, attributes)
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
 
@@ -26,9 +27,7 @@ def _statement(statement_id: int) -> Statement:
 
 
 def _detail(statement: Statement) -> dict:
-    fields = {k: getattr(statement, k) for k in ("id", "period", "kind", "version", "starts_on", "ends_on",
-                                                 "supersedes_id", "reason", "fingerprint", "published_at")}
-    return {**fields, "content": statements.content_of(db.session, statement),
+    return {**attributes(statement, StatementOut), "content": statements.content_of(db.session, statement),
             "ledger_changes": statements.ledger_changes(db.session, statement)}
 
 

@@ -108,7 +108,7 @@ def show(statement_id: int):
         status = 400
     content = statements.content_of(db.session, statement)
     files = receipts_of(db.session, [e["ref"] for e in content["entries"]])
-    receipt_files = {f.sha256: f.id for found in files.values() for f in found}
+    receipt_files = {ref: {f.sha256: f.id for f in found} for ref, found in files.items()}
     versions = statements.versions_of(db.session, statement.period)
     return render_template("finance/statement.html", statement=statement, content=content, versions=versions,
                            receipt_files=receipt_files, correction=correction,

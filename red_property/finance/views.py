@@ -69,9 +69,12 @@ def index():
     """Balance, this year's income and expense by quarter, and the latest statements."""
     committee_only()
     today = dt.date.today()
-    index_now = today.year * 4 + (today.month - 1) // 3          # quarters since year 0
-    first, last = divmod(index_now - 7, 4), divmod(index_now, 4)   # the last eight quarters
-    first, last = (first[0], first[1] + 1), (last[0], last[1] + 1)
+    book = ledger.book_of(db.session)
+    index_now = today.year * 4 + (today.month - 1) // 3   # quarters since year 0
+    index_first = index_now - 7                            # the last eight quarters, from the book's start
+    if book.opened_on is not None:
+        index_first = max(index_first, min(index_now, book.opened_on.year * 4 + (book.opened_on.month - 1) // 3))
+    first, last = (index_first // 4, index_first % 4 + 1), (index_now // 4, index_now % 4 + 1)
     quarters = ledger.quarter_totals(db.session, first, last)
     chart = grouped_bar_chart([(label, [income / 100, expense / 100]) for label, income, expense in quarters],
                               [_("收入"), _("支出")], title=_("各季度收入与支出（元）"))
@@ -79,7 +82,7 @@ def index():
     statements = db.session.scalars(select(Statement).order_by(Statement.starts_on.desc(), Statement.version.desc())
                                     .limit(6)).all()
     return render_template("finance/index.html", chart=chart, quarters=quarters, owners=owners, area=area,
-                           balance=ledger.balance_before(db.session, None), book=ledger.book_of(db.session),
+                           balance=ledger.balance_before(db.session, None), book=book,
                            statements=statements)
 
 
@@ -101,7 +104,7 @@ def owners(upload: RollFileForm | None = None, errors=None, status: int = 200):
     """The roll: search, page, add one owner, import a file."""
     committee_only()
     form = OwnerForm(prefix="owner")
-    if request.method == "POST":
+    if request.method == "POST" and upload is None:  # the add form (the import renders this page too)
         if form.validate_on_submit():
             try:
                 roll.add_owner(db.session, building=form.building.data, unit=form.unit.data, room=form.room.data,

@@ -8,6 +8,7 @@ from red_property.core.table_import import ImportRejected
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.finance.api import UploadIn
+from red_property.finance.schemas import attributes
 from red_property.votes import services
 from red_property.votes.models import Choice, ProposalKind, Vote
 from red_property.votes.schemas import (BallotImportReport, BallotIn, BallotListArgs, BallotOut, TallyOut, VoteDetail,
@@ -28,7 +29,7 @@ def _vote(vote_id: int) -> Vote:
 
 def _detail(vote: Vote) -> dict:
     result = services.current_tally(db.session, vote)
-    return {**VoteOut().dump(vote), "tally": result.as_dict() if result else None}
+    return {**attributes(vote, VoteOut), "tally": result.as_dict() if result else None}
 
 
 @blp.route("")

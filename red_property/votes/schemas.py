@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from red_property.core.schemas import PageArgs
-from red_property.votes.models import Choice, ProposalKind
+from red_property.votes.models import Choice, ProposalKind, VoteStatus
 
 AREA_META = {"type": "string", "format": "decimal"}
 
@@ -20,9 +20,9 @@ class VoteIn(Schema):
 class VoteOut(Schema):
     id = fields.Integer()
     title = fields.String()
-    kind = fields.Function(lambda v: v.kind.value)
+    kind = fields.Enum(ProposalKind, by_value=True)
     description = fields.String()
-    status = fields.Function(lambda v: v.status.value)
+    status = fields.Enum(VoteStatus, by_value=True)
     total_owners = fields.Integer(allow_none=True)
     total_area = fields.Decimal(as_string=True, allow_none=True, metadata=AREA_META)
     passed = fields.Boolean(allow_none=True)
@@ -70,7 +70,7 @@ class BallotOut(Schema):
     unit = fields.String()
     room = fields.String()
     floor_area = fields.Decimal(as_string=True, metadata=AREA_META)
-    choice = fields.Function(lambda b: b.choice.value if b.choice else None, allow_none=True)
+    choice = fields.Enum(Choice, by_value=True, allow_none=True)
     cast_at = fields.DateTime(allow_none=True)
 
 

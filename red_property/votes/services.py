@@ -19,6 +19,7 @@ from red_property.core.table_import import (ImportRejected, RowError, check_fill
                                             read_table)
 from red_property.core.tenancy import TenantSession, current_actor_id, current_tenant_id
 from red_property.finance.models import Owner
+from red_property.finance.roll import roll_sql_order
 from red_property.votes.models import Ballot, Choice, ProposalKind, Vote, VoteStatus
 from red_property.votes.rules import Tally, tally
 
@@ -26,6 +27,7 @@ CHOICE_WORDS = {"同意": Choice.FOR, "赞成": Choice.FOR, "反对": Choice.AGA
                 "for": Choice.FOR, "against": Choice.AGAINST, "abstain": Choice.ABSTAIN}
 BALLOT_COLUMNS = ("楼栋", "单元", "室", "表决意见")
 MAX_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 20_000
 
 
 class ClosedVoteIsFinal(RuntimeError):
@@ -146,7 +148,7 @@ def import_ballots(session: Session, vote: Vote, filename: str, data: bytes) -> 
     errors: list[RowError] = []
     seen: dict[tuple[str, ...], int] = {}
     wanted: list[tuple[Ballot, Choice]] = []
-    for row in data_rows(table, BALLOT_COLUMNS, BALLOT_COLUMNS, max_rows=len(issued), unit="张选票"):
+    for row in data_rows(table, BALLOT_COLUMNS, BALLOT_COLUMNS, max_rows=MAX_ROWS, unit="张选票"):
         before = len(errors)
         check_filled(row, BALLOT_COLUMNS, errors)
         key = (row.get("楼栋"), row.get("单元"), row.get("室"))
@@ -231,7 +233,7 @@ def ballots_page(session: Session, vote: Vote, *, page: int, per_page: int, cast
     if q:
         stmt = stmt.where(Ballot.name.contains(q) | Ballot.building.contains(q))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = session.scalars(stmt.order_by(Ballot.building, Ballot.unit, Ballot.room, Ballot.id)
+    items = session.scalars(stmt.order_by(*roll_sql_order(Ballot))
                             .limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), total
 
