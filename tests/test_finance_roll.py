@@ -3,31 +3,17 @@ import io
 from decimal import Decimal
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from red_property.core.errors import InputError
 from red_property.finance.models import Owner
 from red_property.finance.roll import add_owner, remove_owner, roll_order
 from tests.conftest import csrf_token
+from tests.test_household_import import csv_file, xlsx_file
 from tests.factories_finance import EMAIL, committee_scope
 
 HEADER = "楼栋,单元,室,业主姓名,建筑面积"
 GOOD = "\n".join([HEADER, "1栋,1,101,王伟,88.50", "1栋,1,102,李娜,92", "2栋,2,1201,张敏,120.25"])
-
-
-def csv_file(text, encoding="utf-8-sig"):
-    return (io.BytesIO(text.encode(encoding)), "名册.csv")
-
-
-def xlsx_file(rows):
-    book = Workbook()
-    for row in rows:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    buffer.seek(0)
-    return (buffer, "名册.xlsx")
 
 
 def upload(api, token, file):

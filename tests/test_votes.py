@@ -1,9 +1,8 @@
 """Running a vote: the electorate is fixed at opening, one ballot per owner, nothing after closing."""
-import io
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from red_property.core.errors import InputError
 from red_property.core.table_import import ImportRejected

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unique,
-                                            data_rows, parse_area, read_table)
+from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unit,
+                                            data_rows, read_table)
 
 __all__ = ["HouseholdRow", "ImportRejected", "RowError", "check_rows", "read_table"]
 
@@ -41,12 +41,10 @@ def check_rows(table: list[list[str]]) -> list[HouseholdRow]:
         before = len(errors)
         check_filled(row, REQUIRED, errors)
         check_lengths(row, LIMITS, errors)
-        area = parse_area(row, "建筑面积", errors)
+        key, area = check_unit(row, errors, seen)
         flag = row.get("党员户")
         if flag not in YES and flag not in NO:
             errors.append(RowError(row.number, "党员户", "应填“是”或“否”"))
-        key = (row.get("楼栋"), row.get("单元"), row.get("室"))
-        check_unique(row, key, seen, "室", errors)
         if len(errors) == before:
             rows.append(HouseholdRow(row.number, *key, area, row.get("业主姓名"), flag in YES))
     if errors:

@@ -141,6 +141,14 @@ def parse_area(row: Row, column: str, errors: list[RowError], maximum: Decimal =
     return value
 
 
+def check_unit(row: Row, errors: list[RowError], seen: dict[tuple[str, ...], int],
+               area_column: str = "建筑面积") -> tuple[tuple[str, str, str], Decimal | None]:
+    """The 楼栋, 单元 and 室 of a unit (once per file) and its floor area: ((building, unit, room), area)."""
+    key = (row.get("楼栋"), row.get("单元"), row.get("室"))
+    check_unique(row, key, seen, "室", errors)
+    return key, parse_area(row, area_column, errors)
+
+
 def check_unique(row: Row, key: tuple[str, ...], seen: dict[tuple[str, ...], int], column: str,
                  errors: list[RowError]) -> None:
     """The same key (e.g. building, unit, room) twice in a file names the first row."""

@@ -5,11 +5,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from red_property.core.schemas import attributes
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.finance import distribution as service
 from red_property.finance.models import Distribution, DistributionMethod
-from red_property.finance.schemas import DistributionDetail, DistributionIn, DistributionOut, RecordIn, attributes
+from red_property.finance.schemas import DistributionDetail, DistributionIn, DistributionOut, RecordIn
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
 

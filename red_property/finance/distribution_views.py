@@ -23,7 +23,7 @@ from red_property.finance import distribution as service
 from red_property.finance.ledger import balance_before
 from red_property.finance.models import METHOD_LABELS, Distribution, DistributionMethod
 from red_property.finance.roll import roll_totals
-from red_property.finance.views import committee_only, page_arg, show_error
+from red_property.finance.views import button, committee_only, page_arg, show_error
 from red_property.votes.models import ProposalKind, Vote, VoteStatus
 
 bp = Blueprint("finance_distributions", __name__, template_folder="templates")
@@ -116,13 +116,10 @@ def _exact_yuan(share: Fraction) -> str:
 @login_required
 def delete(distribution_id: int):
     committee_only()
-    try:
-        service.delete_distribution(db.session, _distribution(distribution_id))
-        flash(_("已删除。"), "success")
-    except InputError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("finance_distributions.show", distribution_id=distribution_id))
-    return redirect(url_for("finance_distributions.index"))
+    found = _distribution(distribution_id)
+    return button(lambda: service.delete_distribution(db.session, found), done=_("已删除。"),
+                  back=url_for("finance_distributions.show", distribution_id=distribution_id),
+                  then=url_for("finance_distributions.index"))
 
 
 @bp.route("/<slug:tenant_slug>/finance/distributions/<int:distribution_id>/shares.<any(csv, xlsx):fmt>")

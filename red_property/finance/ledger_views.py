@@ -19,7 +19,7 @@ from red_property.extensions import db
 from red_property.finance import ledger
 from red_property.finance.models import (CATEGORY_LABELS, EXPENSE_CATEGORIES, INCOME_CATEGORIES, Category,
                                          LedgerEntry)
-from red_property.finance.views import PER_PAGE, committee_only, page_arg, show_error
+from red_property.finance.views import PER_PAGE, button, committee_only, page_arg, show_error
 
 bp = Blueprint("finance_ledger", __name__, template_folder="templates")
 ALIASES = {"amount_fen": "amount", "opening_balance_fen": "opening_balance"}
@@ -168,10 +168,6 @@ def add_receipt(entry_id: int):
 @login_required
 def delete(entry_id: int):
     committee_only()
-    try:
-        ledger.delete_entry(db.session, _entry(entry_id))
-        flash(_("已删除。"), "success")
-    except InputError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("finance_ledger.entry", entry_id=entry_id))
-    return redirect(url_for("finance_ledger.index"))
+    row = _entry(entry_id)
+    return button(lambda: ledger.delete_entry(db.session, row), done=_("已删除。"),
+                  back=url_for("finance_ledger.entry", entry_id=entry_id), then=url_for("finance_ledger.index"))

@@ -66,7 +66,17 @@ def direction_of(category: Category) -> Direction:
     return Direction.INCOME if category in INCOME_CATEGORIES else Direction.EXPENSE
 
 
-class Owner(TenantScoped, Base):
+class UnitColumns:
+    """A unit and its owner as the roll has them; ballots and shares keep a copy as it was when made."""
+
+    building: Mapped[str] = mapped_column(String(50))
+    unit: Mapped[str] = mapped_column(String(10))
+    room: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(50))
+    floor_area: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2))   # 专有部分面积, ㎡
+
+
+class Owner(UnitColumns, TenantScoped, Base):
     """业主名册: one exclusively owned unit (专有部分) and its owner, counted as one owner in votes."""
 
     __tablename__ = "owner"
@@ -74,12 +84,6 @@ class Owner(TenantScoped, Base):
         UniqueConstraint("tenant_id", "building", "unit", "room"),
         CheckConstraint("floor_area > 0", name="floor_area"),
     )
-
-    building: Mapped[str] = mapped_column(String(50))
-    unit: Mapped[str] = mapped_column(String(10))
-    room: Mapped[str] = mapped_column(String(10))
-    name: Mapped[str] = mapped_column(String(50))
-    floor_area: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2))   # 专有部分面积, ㎡
 
     @property
     def address(self) -> str:
@@ -214,7 +218,7 @@ class Distribution(TenantScoped, Base):
     decision: Mapped[str | None] = mapped_column(String(200))  # how the owners decided (meeting, resolution no.)
 
 
-class DistributionShare(TenantScoped, Base):
+class DistributionShare(UnitColumns, TenantScoped, Base):
     """One owner's share, with the roll's details as they were when computed."""
 
     __tablename__ = "finance_distribution_share"
@@ -229,9 +233,4 @@ class DistributionShare(TenantScoped, Base):
 
     distribution_id: Mapped[int] = mapped_column(BigId, index=True)
     owner_id: Mapped[int] = mapped_column(BigId, index=True)
-    name: Mapped[str] = mapped_column(String(50))
-    building: Mapped[str] = mapped_column(String(50))
-    unit: Mapped[str] = mapped_column(String(10))
-    room: Mapped[str] = mapped_column(String(10))
-    floor_area: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2))
     amount_fen: Mapped[int] = mapped_column(BigInteger)

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
-from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unique,
-                                            data_rows, parse_area, read_table)
+from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unit,
+                                            data_rows, read_table)
 from red_property.core.tenancy import current_tenant_id
 from red_property.finance.models import DistributionShare, Owner
 
@@ -46,9 +46,7 @@ def check_roll(table: list[list[str]]) -> list[OwnerRow]:
         before = len(errors)
         check_filled(row, COLUMNS, errors)
         check_lengths(row, LIMITS, errors)
-        area = parse_area(row, "建筑面积", errors)
-        key = (row.get("楼栋"), row.get("单元"), row.get("室"))
-        check_unique(row, key, seen, "室", errors)
+        key, area = check_unit(row, errors, seen)
         if len(errors) == before:
             rows.append(OwnerRow(row.number, *key, row.get("业主姓名"), area))
     if errors:

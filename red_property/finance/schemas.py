@@ -2,21 +2,10 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from red_property.core.money import MAX_FEN
-from red_property.core.schemas import PageArgs
+from red_property.core.schemas import DECIMAL_TEXT, PageArgs, one_of
 from red_property.finance.models import Category, Direction, DistributionMethod, StatementKind
 
 FEN = validate.Range(min=1, max=MAX_FEN)
-AREA_META = {"type": "string", "format": "decimal"}
-
-
-def attributes(obj, schema: type[Schema]) -> dict:
-    """The object's values for a schema's fields, undumped (for a response that adds more keys)."""
-    return {name: getattr(obj, field.attribute or name) for name, field in schema().fields.items()
-            if hasattr(obj, field.attribute or name)}
-
-
-def _values(enum_cls):
-    return validate.OneOf([m.value for m in enum_cls])
 
 
 class OwnerIn(Schema):
@@ -25,7 +14,7 @@ class OwnerIn(Schema):
     room = fields.String(required=True, validate=validate.Length(min=1, max=10))
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     # A string ("88.50") or a number; at most two decimals, checked by the service (no silent rounding).
-    floor_area = fields.Decimal(required=True, metadata=AREA_META)
+    floor_area = fields.Decimal(required=True, metadata=DECIMAL_TEXT)
 
 
 class OwnerOut(Schema):
@@ -34,7 +23,7 @@ class OwnerOut(Schema):
     unit = fields.String()
     room = fields.String()
     name = fields.String()
-    floor_area = fields.Decimal(as_string=True, metadata=AREA_META)
+    floor_area = fields.Decimal(as_string=True, metadata=DECIMAL_TEXT)
 
 
 class OwnerListArgs(PageArgs):
@@ -60,7 +49,7 @@ class BookOut(Schema):
 
 
 class EntryIn(Schema):
-    category = fields.String(required=True, validate=_values(Category))
+    category = fields.String(required=True, validate=one_of(Category))
     amount_fen = fields.Integer(required=True, strict=True, validate=FEN)
     occurred_on = fields.Date(required=True)
     counterparty = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -87,7 +76,7 @@ class EntryOut(Schema):
 
 class EntryListArgs(PageArgs):
     year = fields.Integer(validate=validate.Range(min=2000, max=2100))
-    category = fields.String(validate=_values(Category))
+    category = fields.String(validate=one_of(Category))
 
 
 class QuarterArgs(Schema):
@@ -101,7 +90,7 @@ class QuarterOut(Schema):
 
 
 class StatementIn(Schema):
-    kind = fields.String(load_default=StatementKind.QUARTER.value, validate=_values(StatementKind))
+    kind = fields.String(load_default=StatementKind.QUARTER.value, validate=one_of(StatementKind))
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
     quarter = fields.Integer(strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1, max=4))
 
@@ -143,7 +132,7 @@ class FingerprintArgs(Schema):
 
 class DistributionIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=2, max=100))
-    method = fields.String(required=True, validate=_values(DistributionMethod))
+    method = fields.String(required=True, validate=one_of(DistributionMethod))
     total_fen = fields.Integer(required=True, strict=True, validate=FEN)
 
 
@@ -153,7 +142,7 @@ class DistributionOut(Schema):
     method = fields.Enum(DistributionMethod, by_value=True)
     total_fen = fields.Integer()
     owners = fields.Integer()
-    total_area = fields.Decimal(as_string=True, metadata=AREA_META)
+    total_area = fields.Decimal(as_string=True, metadata=DECIMAL_TEXT)
     entry_id = fields.Integer(allow_none=True)
     vote_id = fields.Integer(allow_none=True)
     decision = fields.String(allow_none=True)
@@ -166,7 +155,7 @@ class ShareOut(Schema):
     building = fields.String()
     unit = fields.String()
     room = fields.String()
-    floor_area = fields.Decimal(as_string=True, metadata=AREA_META)
+    floor_area = fields.Decimal(as_string=True, metadata=DECIMAL_TEXT)
     amount_fen = fields.Integer()
 
 

@@ -6,13 +6,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from red_property.core.schemas import attributes
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.finance import statements
 from red_property.finance.models import Statement, StatementKind
 from red_property.finance.public import document_html
 from red_property.finance.schemas import (FingerprintArgs, StatementCorrectionIn, StatementDetail, StatementIn,
-                                          StatementOut, attributes)
+                                          StatementOut)
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
 

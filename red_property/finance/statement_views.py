@@ -20,7 +20,7 @@ from red_property.finance import statements
 from red_property.finance.ledger import receipts_of
 from red_property.finance.models import Statement, StatementKind
 from red_property.finance.public import document_html
-from red_property.finance.views import committee_only, show_error
+from red_property.finance.views import button, committee_only, show_error
 
 bp = Blueprint("finance_statements", __name__, template_folder="templates")
 
@@ -122,25 +122,20 @@ def show(statement_id: int):
 @login_required
 def publish(statement_id: int):
     committee_only()
-    try:
-        statements.publish_statement(db.session, _statement(statement_id), today=dt.date.today())
-        flash(_("已发布。发布后的公示不可修改，如有错误请提交更正。"), "success")
-    except InputError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("finance_statements.show", statement_id=statement_id))
+    statement = _statement(statement_id)
+    return button(lambda: statements.publish_statement(db.session, statement, today=dt.date.today()),
+                  done=_("已发布。发布后的公示不可修改，如有错误请提交更正。"),
+                  back=url_for("finance_statements.show", statement_id=statement_id))
 
 
 @bp.route("/<slug:tenant_slug>/finance/statements/<int:statement_id>/delete", methods=["POST"])
 @login_required
 def delete(statement_id: int):
     committee_only()
-    try:
-        statements.delete_draft(db.session, _statement(statement_id))
-        flash(_("草稿已删除。"), "success")
-    except InputError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("finance_statements.show", statement_id=statement_id))
-    return redirect(url_for("finance_statements.index"))
+    statement = _statement(statement_id)
+    return button(lambda: statements.delete_draft(db.session, statement), done=_("草稿已删除。"),
+                  back=url_for("finance_statements.show", statement_id=statement_id),
+                  then=url_for("finance_statements.index"))
 
 
 @bp.route("/<slug:tenant_slug>/finance/statements/<int:statement_id>/statement.pdf")

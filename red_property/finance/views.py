@@ -59,6 +59,17 @@ def show_error(form: FlaskForm, exc: InputError, aliases: dict[str, str] | None 
         flash(str(exc), "error")
 
 
+def button(action, *, done: str, back: str, then: str | None = None):
+    """A button that runs one service call: say what happened, then go on (``then``) or stay (``back``)."""
+    try:
+        action()
+    except InputError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    flash(done, "success")
+    return redirect(then or back)
+
+
 def page_arg() -> int:
     return max(1, min(request.args.get("page", 1, type=int), 1_000_000))
 
@@ -147,9 +158,4 @@ def delete_owner(owner_id: int):
     owner = db.session.get(Owner, owner_id)
     if owner is None:
         abort(404)
-    try:
-        roll.remove_owner(db.session, owner)
-        flash(_("已从名册删除。"), "success")
-    except InputError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("finance.owners"))
+    return button(lambda: roll.remove_owner(db.session, owner), done=_("已从名册删除。"), back=url_for("finance.owners"))

@@ -3,12 +3,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from red_property.core.schemas import page_schema
+from red_property.core.schemas import attributes, page_schema
 from red_property.core.table_import import ImportRejected
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.finance.api import UploadIn
-from red_property.finance.schemas import attributes
 from red_property.votes import services
 from red_property.votes.models import Choice, ProposalKind, Vote
 from red_property.votes.schemas import (BallotImportReport, BallotIn, BallotListArgs, BallotOut, TallyOut, VoteDetail,

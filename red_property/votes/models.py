@@ -17,6 +17,7 @@ from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKeyConstraint, Numeri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.finance.models import UnitColumns
 
 
 def _enum(cls, name: str):
@@ -93,7 +94,7 @@ class Vote(TenantScoped, Base):
     closed_at: Mapped[dt.datetime | None]
 
 
-class Ballot(TenantScoped, Base):
+class Ballot(UnitColumns, TenantScoped, Base):
     """One owner's ballot in a vote: issued when the vote opens, cast at most once."""
 
     __tablename__ = "vote_ballot"
@@ -107,11 +108,6 @@ class Ballot(TenantScoped, Base):
 
     vote_id: Mapped[int] = mapped_column(BigId, index=True)
     owner_id: Mapped[int] = mapped_column(BigId, index=True)
-    name: Mapped[str] = mapped_column(String(50))
-    building: Mapped[str] = mapped_column(String(50))
-    unit: Mapped[str] = mapped_column(String(10))
-    room: Mapped[str] = mapped_column(String(10))
-    floor_area: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2))
     choice: Mapped[Choice | None] = mapped_column(_enum(Choice, "ballot_choice"))
     cast_at: Mapped[dt.datetime | None]
     recorded_by: Mapped[int | None] = mapped_column(BigId)

@@ -1,19 +1,13 @@
 """JSON shapes of the owner-vote API."""
 from marshmallow import Schema, fields, validate
 
-from red_property.core.schemas import PageArgs
+from red_property.core.schemas import DECIMAL_TEXT, PageArgs, one_of
 from red_property.votes.models import Choice, ProposalKind, VoteStatus
-
-AREA_META = {"type": "string", "format": "decimal"}
-
-
-def _values(enum_cls):
-    return validate.OneOf([m.value for m in enum_cls])
 
 
 class VoteIn(Schema):
     title = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    kind = fields.String(required=True, validate=_values(ProposalKind))
+    kind = fields.String(required=True, validate=one_of(ProposalKind))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
 
 
@@ -24,7 +18,7 @@ class VoteOut(Schema):
     description = fields.String()
     status = fields.Enum(VoteStatus, by_value=True)
     total_owners = fields.Integer(allow_none=True)
-    total_area = fields.Decimal(as_string=True, allow_none=True, metadata=AREA_META)
+    total_area = fields.Decimal(as_string=True, allow_none=True, metadata=DECIMAL_TEXT)
     passed = fields.Boolean(allow_none=True)
     created_at = fields.DateTime()
     opened_at = fields.DateTime(allow_none=True)
@@ -60,7 +54,7 @@ class VoteDetail(VoteOut):
 
 class BallotIn(Schema):
     owner_id = fields.Integer(required=True, strict=True)
-    choice = fields.String(required=True, validate=_values(Choice))
+    choice = fields.String(required=True, validate=one_of(Choice))
 
 
 class BallotOut(Schema):
@@ -69,7 +63,7 @@ class BallotOut(Schema):
     building = fields.String()
     unit = fields.String()
     room = fields.String()
-    floor_area = fields.Decimal(as_string=True, metadata=AREA_META)
+    floor_area = fields.Decimal(as_string=True, metadata=DECIMAL_TEXT)
     choice = fields.Enum(Choice, by_value=True, allow_none=True)
     cast_at = fields.DateTime(allow_none=True)
 

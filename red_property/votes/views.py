@@ -17,7 +17,7 @@ from red_property.core.errors import InputError
 from red_property.core.table_import import ImportRejected
 from red_property.extensions import db
 from red_property.finance.roll import roll_totals
-from red_property.finance.views import committee_only, page_arg, show_error
+from red_property.finance.views import button, committee_only, page_arg, show_error
 from red_property.votes import services
 from red_property.votes.models import (CHOICE_LABELS, KIND_LABELS, SPECIAL_MAJORITY, STATUS_LABELS, Choice,
                                        ProposalKind, Vote, VoteStatus)
@@ -159,14 +159,11 @@ def import_ballots(vote_id: int):
     return redirect(url_for("votes.show", vote_id=vote_id))
 
 
-def _act(vote_id: int, action, done: str):
+def _act(vote_id: int, action, done: str, then: str | None = None):
     committee_only()
-    try:
-        action(db.session, _vote(vote_id))
-        flash(done, "success")
-    except InputError as exc:
-        flash(str(exc), "error")
-    return redirect(url_for("votes.show", vote_id=vote_id))
+    vote = _vote(vote_id)
+    return button(lambda: action(db.session, vote), done=done, back=url_for("votes.show", vote_id=vote_id),
+                  then=then)
 
 
 @bp.route("/<slug:tenant_slug>/votes/<int:vote_id>/open", methods=["POST"])
@@ -184,11 +181,4 @@ def close(vote_id: int):
 @bp.route("/<slug:tenant_slug>/votes/<int:vote_id>/delete", methods=["POST"])
 @login_required
 def delete(vote_id: int):
-    committee_only()
-    try:
-        services.delete_vote(db.session, _vote(vote_id))
-    except InputError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("votes.show", vote_id=vote_id))
-    flash(_("草稿已删除。"), "success")
-    return redirect(url_for("votes.index"))
+    return _act(vote_id, services.delete_vote, _("草稿已删除。"), then=url_for("votes.index"))
