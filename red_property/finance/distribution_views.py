@@ -23,7 +23,7 @@ from red_property.finance import distribution as service
 from red_property.finance.ledger import balance_before
 from red_property.finance.models import METHOD_LABELS, Distribution, DistributionMethod
 from red_property.finance.roll import roll_totals
-from red_property.finance.views import button, committee_only, page_arg, show_error
+from red_property.finance.views import button, committee_only, page_arg, paged, show_error
 from red_property.votes.models import ProposalKind, Vote, VoteStatus
 
 bp = Blueprint("finance_distributions", __name__, template_folder="templates")
@@ -58,9 +58,9 @@ def index():
             except InputError as exc:
                 show_error(form, exc, {"total_fen": "total"})
         status = 400
-    rows = db.session.scalars(select(Distribution).order_by(Distribution.id.desc())).all()
+    listing = paged(select(Distribution).order_by(Distribution.id.desc()))
     owners, area = roll_totals(db.session)
-    return render_template("finance/distributions.html", rows=rows, form=form, owners=owners, area=area,
+    return render_template("finance/distributions.html", **listing, form=form, owners=owners, area=area,
                            balance=balance_before(db.session, None)), status
 
 

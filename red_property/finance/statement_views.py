@@ -20,7 +20,7 @@ from red_property.finance import statements
 from red_property.finance.ledger import receipts_of
 from red_property.finance.models import Statement, StatementKind
 from red_property.finance.public import document_html
-from red_property.finance.views import button, committee_only, show_error
+from red_property.finance.views import button, committee_only, paged, show_error
 
 bp = Blueprint("finance_statements", __name__, template_folder="templates")
 
@@ -75,12 +75,13 @@ def index():
                 matches = statements.find_by_fingerprint(db.session, check.fingerprint.data)
             except InputError as exc:
                 show_error(check, exc)
-        status = status if check.errors == {} else 400
-    rows = db.session.scalars(select(Statement).order_by(Statement.starts_on.desc(), Statement.kind,
-                                                         Statement.version.desc())).all()
-    corrected = {s.supersedes_id for s in rows if s.supersedes_id and s.published_at}
-    return render_template("finance/statements.html", rows=rows, form=form, check=check, matches=matches,
-                           corrected=corrected), status
+        if any(field.errors for field in check):
+            status = 400
+    listing = paged(select(Statement).order_by(Statement.starts_on.desc(), Statement.kind,
+                                               Statement.version.desc()))
+    ids = [s.id for s in listing["rows"]] + [m.id for m in matches or []]
+    return render_template("finance/statements.html", **listing, form=form, check=check, matches=matches,
+                           corrected=statements.superseded_by(db.session, ids)), status
 
 
 def _statement(statement_id: int) -> Statement:

@@ -28,7 +28,7 @@ from red_property.core.audit import record_event
 from red_property.core.errors import InputError
 from red_property.core.model import utcnow
 from red_property.core.tenancy import TenantSession, current_actor_id, current_tenant_id
-from red_property.finance.ledger import balance_before, receipts_of
+from red_property.finance.ledger import balance_before, book_of, receipts_of
 from red_property.finance.models import (EXPENSE_CATEGORIES, INCOME_CATEGORIES, Direction, LedgerEntry, Statement,
                                          StatementKind)
 from red_property.tenants.models import Tenant
@@ -62,8 +62,6 @@ def versions_of(session: Session, period: str) -> list[Statement]:
 def create_statement(session: Session, *, kind: StatementKind, year: int, quarter: int | None,
                      today: dt.date) -> Statement:
     """A draft statement for a period that has none yet."""
-    from red_property.finance.ledger import book_of
-
     period, starts, ends = period_of(kind, year, quarter)
     if starts > today:
         raise InputError("year", f"{period} 尚未开始")
@@ -114,6 +112,9 @@ def delete_draft(session: Session, statement: Statement) -> None:
 
 def publish_statement(session: Session, statement: Statement, *, today: dt.date) -> Statement:
     """Freeze a draft: its content and fingerprint are final from now on."""
+    # Locked, so that two clerks publishing the same draft cannot both freeze it.
+    statement = session.scalar(select(Statement).where(Statement.id == statement.id).with_for_update()
+                               .execution_options(populate_existing=True))
     if statement.published_at is not None:
         raise InputError("statement_id", "该公示已发布")
     if statement.ends_on >= today:

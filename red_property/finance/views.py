@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -72,6 +72,14 @@ def button(action, *, done: str, back: str, then: str | None = None):
 
 def page_arg() -> int:
     return max(1, min(request.args.get("page", 1, type=int), 1_000_000))
+
+
+def paged(stmt, per_page: int = PER_PAGE) -> dict:
+    """One page of a query, as the list templates and ``pager.html`` want it: two queries."""
+    page = page_arg()
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"rows": items, "page": page, "pages": max(1, -(-total // per_page))}
 
 
 @bp.route("/<slug:tenant_slug>/finance")

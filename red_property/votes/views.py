@@ -17,7 +17,7 @@ from red_property.core.errors import InputError
 from red_property.core.table_import import ImportRejected
 from red_property.extensions import db
 from red_property.finance.roll import roll_totals
-from red_property.finance.views import button, committee_only, page_arg, show_error
+from red_property.finance.views import button, committee_only, page_arg, paged, show_error
 from red_property.votes import services
 from red_property.votes.models import (CHOICE_LABELS, KIND_LABELS, SPECIAL_MAJORITY, STATUS_LABELS, Choice,
                                        ProposalKind, Vote, VoteStatus)
@@ -64,9 +64,9 @@ def index():
             except InputError as exc:
                 show_error(form, exc)
         status = 400
-    votes = db.session.scalars(select(Vote).order_by(Vote.id.desc())).all()
+    listing = paged(select(Vote).order_by(Vote.id.desc()))
     owners, area = roll_totals(db.session)
-    return render_template("votes/index.html", votes=votes, form=form, owners=owners, area=area,
+    return render_template("votes/index.html", **listing, form=form, owners=owners, area=area,
                            labels=labels()), status
 
 
