@@ -1,5 +1,4 @@
 """An owners' committee books an income, publishes a statement and checks its printed fingerprint."""
-
 import pytest
 from playwright.sync_api import expect
 
