@@ -212,3 +212,14 @@ def test_other_tenants_see_none_of_the_committees_statements(app, world, books):
         with app.app_context(), tenant_scope(db.session, tenant) as s:
             assert s.scalars(select(Statement)).all() == []
             assert s.scalars(select(LedgerEntry)).all() == []
+
+
+def test_a_published_pdf_is_rendered_once(app, world, books, monkeypatch):
+    import red_property.core.pdf as pdf
+
+    with committee_scope(app, world) as s:
+        statement_id = publish_statement(s, q(s, 1), today=TODAY).id
+    with app.test_request_context(), committee_scope(app, world) as s:
+        first = public.statement_pdf(s, statement_id)
+        monkeypatch.setattr(pdf, "render_pdf", lambda html: pytest.fail("rendered twice"))
+        assert public.statement_pdf(s, statement_id) == first

@@ -16,6 +16,7 @@ document and the PDF carry their own CSS.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from flask import get_template_attribute, render_template
@@ -26,6 +27,9 @@ from sqlalchemy.orm import Session
 
 from red_property.finance.models import Statement
 from red_property.finance.statements import content_of, find_by_fingerprint, grouped
+
+# Bump when statement_document.html changes, so that cached PDFs are rendered again.
+PDF_LAYOUT = 1
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,26 @@ def statement_document(session: Session, statement_id: int) -> str | None:
 
 
 def statement_pdf(session: Session, statement_id: int) -> bytes | None:
-    """The statement as a Chinese PDF with its fingerprint on every page."""
+    """The statement as a Chinese PDF with its fingerprint on every page.
+
+    A published statement never changes, so its PDF is rendered once and kept
+    beside the tenant's files under its fingerprint (and the layout version):
+    a busy public page costs a file read, not a WeasyPrint run (about 0.3 s a page).
+    """
+    from red_property.core.files import tenant_folder
     from red_property.core.pdf import render_pdf
 
-    html = statement_document(session, statement_id)
-    return render_pdf(html) if html is not None else None
+    statement = published_statement(session, statement_id)
+    if statement is None:
+        return None
+    cached = tenant_folder(statement.tenant_id) / f"statement-{statement.fingerprint}-layout{PDF_LAYOUT}.pdf"
+    if cached.exists():
+        return cached.read_bytes()
+    data = render_pdf(document_html(content_of(session, statement), statement.fingerprint))
+    partial = cached.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    partial.write_bytes(data)
+    partial.replace(cached)  # atomic: a concurrent reader sees the whole file or none
+    return data
 
 
 def document_html(content: dict, fingerprint: str | None) -> str:

@@ -11,7 +11,7 @@ from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.finance import statements
 from red_property.finance.models import Statement, StatementKind
-from red_property.finance.public import document_html
+from red_property.finance.public import document_html, statement_pdf
 from red_property.finance.schemas import (FingerprintArgs, StatementCorrectionIn, StatementDetail, StatementIn,
                                           StatementOut)
 from red_property.tenants.access import for_kinds
@@ -107,5 +107,7 @@ class Pdf(MethodView):
         from red_property.core.pdf import render_pdf
 
         statement = _statement(statement_id)
-        html = document_html(statements.content_of(db.session, statement), statement.fingerprint)
+        if statement.published_at is not None:
+            return Response(statement_pdf(db.session, statement_id), mimetype="application/pdf")
+        html = document_html(statements.content_of(db.session, statement), None)
         return Response(render_pdf(html), mimetype="application/pdf")

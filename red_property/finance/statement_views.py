@@ -14,12 +14,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from red_property.core.errors import InputError
-from red_property.core.pdf import pdf_response
+from red_property.core.pdf import pdf_file, pdf_response
 from red_property.extensions import db
 from red_property.finance import statements
 from red_property.finance.ledger import receipts_of
 from red_property.finance.models import Statement, StatementKind
-from red_property.finance.public import document_html
+from red_property.finance.public import document_html, statement_pdf
 from red_property.finance.views import button, committee_only, paged, show_error
 
 bp = Blueprint("finance_statements", __name__, template_folder="templates")
@@ -145,6 +145,7 @@ def pdf(statement_id: int):
     """The statement as a Chinese PDF with its fingerprint (a draft is marked as one)."""
     committee_only()
     statement = _statement(statement_id)
-    html = document_html(statements.content_of(db.session, statement), statement.fingerprint)
-    suffix = f"v{statement.version}" if statement.published_at else "draft"
-    return pdf_response(html, f"收支公示-{statement.period}-{suffix}.pdf")
+    if statement.published_at is None:
+        html = document_html(statements.content_of(db.session, statement), None)
+        return pdf_response(html, f"收支公示-{statement.period}-draft.pdf")
+    return pdf_file(statement_pdf(db.session, statement_id), f"收支公示-{statement.period}-v{statement.version}.pdf")
