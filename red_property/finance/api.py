@@ -7,7 +7,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from red_property.core.files import StoredFile
-from red_property.core.schemas import CreatedOut, page_schema
+from red_property.core.schemas import CreatedOut, attributes, page_schema
 from red_property.core.table_import import ImportRejected
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -89,22 +89,22 @@ class Book(MethodView):
     @blp.response(200, BookOut)
     def get(self):
         """Where the ledger starts, the balance carried in, and the balance now."""
-        book = ledger.book_of(db.session)
-        return {"opened_on": book.opened_on, "opening_balance_fen": book.opening_balance_fen,
-                "balance_fen": ledger.balance_before(db.session, None)}
+        return _book(ledger.book_of(db.session))
 
     @blp.arguments(BookIn)
     @blp.response(200, BookOut)
     def put(self, data):
         """Set the start date and opening balance (fixed once a statement is published)."""
-        book = ledger.set_book(db.session, **data, today=dt.date.today())
-        return {"opened_on": book.opened_on, "opening_balance_fen": book.opening_balance_fen,
-                "balance_fen": ledger.balance_before(db.session, None)}
+        return _book(ledger.set_book(db.session, **data, today=dt.date.today()))
+
+
+def _book(book) -> dict:
+    return {"opened_on": book.opened_on, "opening_balance_fen": book.opening_balance_fen,
+            "balance_fen": ledger.balance_before(db.session, None)}
 
 
 def _entry_dict(entry: LedgerEntry, receipts: list[StoredFile]) -> dict:
-    return {**{k: getattr(entry, k) for k in ("id", "direction", "category", "amount_fen", "occurred_on",
-                                               "counterparty", "note")}, "receipts": receipts}
+    return {**attributes(entry, EntryOut), "receipts": receipts}
 
 
 def _entry_values(data: dict) -> dict:
