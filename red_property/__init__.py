@@ -45,6 +45,17 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.communities import jobs as _community_jobs  # noqa: F401  (registers jobs)
     from red_property.demands import jobs as _demand_jobs  # noqa: F401  (registers jobs, periodic jobs)
     from red_property.rating import runs as _rating_runs  # noqa: F401  (registers jobs, guards)
+    from red_property.finance import statements as _statements  # noqa: F401  (registers guards)
+    from red_property.votes import services as _votes  # noqa: F401  (registers guards)
+    from red_property.finance.api import blp as finance_api
+    from red_property.finance.distribution_api import blp as distribution_api
+    from red_property.finance.statement_api import blp as statement_api
+    from red_property.votes.api import blp as votes_api
+    from red_property.finance.distribution_views import bp as finance_distribution_views
+    from red_property.finance.ledger_views import bp as finance_ledger_views
+    from red_property.finance.statement_views import bp as finance_statement_views
+    from red_property.finance.views import bp as finance_views
+    from red_property.votes.views import bp as votes_views
     from red_property.communities.api import blp as communities_api
     from red_property.communities.views import bp as communities_views
     from red_property.compliance.api import blp as compliance_api
@@ -64,12 +75,15 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, users_api, appointments_api, communities_api, compliance_api, demands_api, files_api,
-                      jobs_api, party_api, rating_api):
+    for blueprint in (auth_api, users_api, appointments_api, communities_api, compliance_api, demands_api,
+                      distribution_api, files_api, finance_api, jobs_api, party_api, rating_api, statement_api,
+                      votes_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
     for blueprint in (health_bp, accounts_views, appointments_views, core_views, communities_views, compliance_views,
-                      demand_views, demand_overview, party_views, public_views, rating_views, rating_input_views):
+                      demand_views, demand_overview, finance_views, finance_ledger_views, finance_statement_views,
+                      finance_distribution_views, party_views, public_views, rating_views, rating_input_views,
+                      votes_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)

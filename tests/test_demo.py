@@ -31,6 +31,29 @@ def test_demo_city_has_the_fixed_logins_and_is_deterministic(app):
             first = list(s.scalars(select(Community.name).order_by(Community.id)))
     assert first[:4] == ["锦绣花园", "翠湖苑", "金沙苑", "芙蓉里"]
     assert len(set(first)) == len(first) == 24
+    _committee_records_are_there(app)
+
+
+def _committee_records_are_there(app):
+    """Each demo committee: a roll, a year of books, quarterly statements (one corrected), the three votes."""
+    from red_property.finance.models import Distribution, LedgerEntry, Owner, Statement
+    from red_property.votes.models import Vote
+
+    with app.app_context():
+        committees = db.session.scalars(select(Tenant.id).where(Tenant.slug.like("committee-%"))).all()
+        db.session.close()
+        assert len(committees) == 4
+        for committee in committees:
+            with tenant_scope(db.session, committee) as s:
+                assert s.scalar(select(func.count(Owner.id))) >= 200
+                assert s.scalar(select(func.count(LedgerEntry.id))) >= 40
+                versions = s.execute(select(Statement.period, Statement.version, Statement.published_at)).all()
+                assert len({p for p, _v, at in versions if at}) == 4 and max(v for _p, v, _at in versions) == 2
+                outcomes = {v.kind.value: (v.passed, v.result and v.result["failed"]) for v in s.scalars(select(Vote))}
+                assert outcomes["public_income"] == (True, [])
+                assert outcomes["use_fund"][0] is False and "三分之二" in outcomes["use_fund"][1][0]
+                assert outcomes["raise_fund"][0] is False and "四分之三" in outcomes["raise_fund"][1][0]
+                assert s.scalar(select(Distribution.entry_id)) is not None
 
 
 def test_the_demo_logins_work_through_the_login_form(app, client):

@@ -52,7 +52,15 @@ def b_records(app, world):
                                          description="乙一小区 1 栋楼道灯不亮").id
         s.commit()
         ids.update(_party_records(s, world))
-        return ids
+    return {**ids, **committee_records(app, world)}
+
+
+def committee_records(app, world) -> dict:
+    """The owners' committee's rows (``world.committee``): a company never reaches them."""
+    from tests.factories_finance import committee_records as make
+
+    with app.app_context():
+        return make(world)
 
 
 def _party_records(s, world):

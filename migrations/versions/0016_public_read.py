@@ -1,7 +1,7 @@
 """public read: the SELECT-only role of the public community page and its policies
 
 Revision ID: 0016_public_read
-Revises: 0013_demands
+Revises: 0015_committee_finance
 Create Date: 2026-11-25 09:30:00
 
 Each policy is the SQL twin of the model's ``public_criteria``.
@@ -9,7 +9,7 @@ Each policy is the SQL twin of the model's ``public_criteria``.
 from red_property.core import rls
 
 revision = '0016_public_read'
-down_revision = '0013_demands'
+down_revision = '0015_committee_finance'
 branch_labels = None
 depends_on = None
 

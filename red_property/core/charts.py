@@ -5,6 +5,8 @@ works in WeasyPrint PDFs as well as in the browser.
 """
 from __future__ import annotations
 
+import math
+
 from markupsafe import Markup, escape
 
 RED, GREY, INK = "#c8102e", "#d9d4cf", "#222"
@@ -68,3 +70,66 @@ def line_chart(points: list[tuple[str, float | None]], *, title: str, unit: str 
 
 def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def grouped_bar_chart(groups: list[tuple[str, list[float]]], series: list[str], *, title: str, unit: str = "",
+                      width: int = 640, height: int = 240) -> Markup:
+    """Vertical columns side by side per label (e.g. income and expense by quarter), with a legend."""
+    colours = [RED, "#6b6b6b", "#e8a33d"]
+    pad_left, pad_bottom, pad_top, legend = 10, 34, 24, 20
+    top = max([v for _, values in groups for v in values] + [1e-9])
+    plot_h = height - pad_bottom - pad_top - legend
+    slot = (width - pad_left * 2) / max(1, len(groups))
+    bar = min(28.0, slot * 0.8 / max(1, len(series)))
+    parts = []
+    for n, name in enumerate(series):
+        x = pad_left + n * 110
+        parts.append(f'<rect x="{x}" y="4" width="12" height="12" fill="{colours[n % len(colours)]}"/>'
+                     f'<text x="{x + 16}" y="14">{escape(name)}</text>')
+    base = legend + pad_top + plot_h
+    parts.append(f'<line x1="{pad_left}" y1="{base}" x2="{width - pad_left}" y2="{base}" stroke="{GREY}"/>')
+    for g, (label, values) in enumerate(groups):
+        centre = pad_left + slot * (g + 0.5)
+        start = centre - bar * len(values) / 2
+        for n, value in enumerate(values):
+            h = plot_h * value / top
+            x, y = start + n * bar, base - h
+            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 2:.1f}" height="{h:.1f}" '
+                         f'fill="{colours[n % len(colours)]}"><title>{escape(label)} {escape(series[n])} '
+                         f'{_fmt(value)}{escape(unit)}</title></rect>'
+                         f'<text x="{x + bar / 2 - 1:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="9">'
+                         f'{_fmt(round(value))}</text>')
+        parts.append(f'<text x="{centre:.1f}" y="{height - 10}" text-anchor="middle">{escape(label)}</text>')
+    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
+                  f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}"><title>{escape(title)}</title>'
+                  + "".join(parts) + "</svg>")
+
+
+def threshold_chart(items: list[tuple[str, float, float, str, bool]], *, title: str, width: int = 560,
+                    bar_height: int = 22) -> Markup:
+    """Shares from 0 to 100%, each against its own bar: (label, share, threshold, threshold label, met).
+
+    A bar whose condition is met is red, one that falls short grey; the
+    threshold is a black tick with its name, so it reads without colour.
+    """
+    label_width, gap, right = 190, 18, 60
+    plot = width - label_width - right
+    height = len(items) * (bar_height + gap) + 8
+    rows = []
+    for n, (label, share, threshold, mark, met) in enumerate(items):
+        y = 6 + n * (bar_height + gap)
+        length = plot * max(0.0, min(1.0, share))
+        tick = label_width + plot * threshold
+        rows.append(
+            f'<text x="{label_width - 8}" y="{y + bar_height * 0.7:.1f}" text-anchor="end">{escape(label)}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{plot}" height="{bar_height}" fill="{GREY}" opacity="0.35"/>'
+            f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" '
+            f'fill="{RED if met else "#8c8c8c"}"/>'
+            f'<line x1="{tick:.1f}" y1="{y - 3}" x2="{tick:.1f}" y2="{y + bar_height + 3}" stroke="{INK}" '
+            f'stroke-width="2"/>'
+            f'<text x="{tick:.1f}" y="{y + bar_height + 14}" text-anchor="middle" font-size="10">{escape(mark)}</text>'
+            f'<text x="{label_width + plot + 6}" y="{y + bar_height * 0.7:.1f}">{math.floor(share * 1000) / 10:.1f}%</text>')
+    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
+                  f'xmlns="http://www.w3.org/2000/svg" font-size="13" fill="{INK}"><title>{escape(title)}</title>'
+                  + "".join(rows) + "</svg>")
+

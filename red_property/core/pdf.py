@@ -49,7 +49,12 @@ def render_pdf(html: str) -> bytes:
 
 
 def pdf_response(html: str, filename: str) -> Response:
+    return pdf_file(render_pdf(html), filename)
+
+
+def pdf_file(data: bytes, filename: str) -> Response:
+    """PDF bytes already rendered (e.g. kept from an earlier request), shown inline."""
     from urllib.parse import quote
 
-    return Response(render_pdf(html), mimetype="application/pdf",
+    return Response(data, mimetype="application/pdf",
                     headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"})

@@ -9,6 +9,21 @@ class PageArgs(Schema):
     per_page = fields.Integer( load_default=50, validate=validate.Range(min=1, max=200))
 
 
+# How a Decimal dumped as a string is documented (apispec would otherwise call it a number).
+DECIMAL_TEXT = {"type": "string", "format": "decimal"}
+
+
+def one_of(enum_cls) -> validate.OneOf:
+    """Accept the values of an enum (``native_enum=False`` columns store them as text)."""
+    return validate.OneOf([m.value for m in enum_cls])
+
+
+def attributes(obj, schema: type[Schema]) -> dict:
+    """An object's values for a schema's fields, not yet dumped: a response that adds keys to them."""
+    return {name: getattr(obj, field.attribute or name) for name, field in schema().fields.items()
+            if hasattr(obj, field.attribute or name)}
+
+
 class CreatedOut(Schema):
     """What a create endpoint answers when the new row's id is all a client needs."""
 

@@ -61,6 +61,9 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     add_appointments(session, rng, tenants, today)
     add_demands(session, rng, tenants, today)
     add_rating(session, rng, tenants, today)
+    from red_property.finance.demo import add_demo_records as add_committee_finance
+
+    add_committee_finance(session, rng, tenants, today)
     logins = _logins(session, tenants)
     return DemoSummary(len(tenants), COMMUNITIES, households, logins)
 

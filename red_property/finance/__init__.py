@@ -1,0 +1,1 @@
+"""The owners' committee's money: its roll of owners, the public-income ledger, statements, distributions."""

@@ -1,0 +1,1 @@
+"""Owner votes on the owners' committee's proposals, counted by PRC Civil Code art. 278."""
