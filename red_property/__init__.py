@@ -45,6 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.communities.api import blp as communities_api
     from red_property.communities.views import bp as communities_views
     from red_property.party.api import blp as party_api
+    from red_property.meetings.api import blp as meetings_api
+    from red_property.meetings.views import bp as meetings_views
+    from red_property.activities.api import blp as activities_api
+    from red_property.activities.views import bp as activities_views
     from red_property.rating.api import blp as rating_api
     from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
@@ -54,11 +58,12 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, users_api, communities_api, files_api, jobs_api, party_api, rating_api):
+    for blueprint in (auth_api, users_api, communities_api, files_api, jobs_api, party_api, rating_api,
+                      meetings_api, activities_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
     for blueprint in (health_bp, accounts_views, core_views, communities_views, rating_views,
-                      rating_input_views):
+                      rating_input_views, meetings_views, activities_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)
