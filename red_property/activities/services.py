@@ -43,9 +43,12 @@ def record_activity(session: Session, data: dict, *, today: dt.date) -> Activity
     """
     require_managed_on(session, data["community_id"], data["held_on"], today=today, label="活动日期")
     check_organisation(session, data.get("organisation_id"), data["community_id"])
+    title = (data.get("title") or "").strip()
+    if not title:
+        raise InputError("title", "请填写活动主题")
     participants = _participants(session, data.get("participants") or [])
     activity = Activity(community_id=data["community_id"], held_on=data["held_on"], kind=data["kind"],
-                        title=data["title"].strip(), place=(data.get("place") or "").strip() or None,
+                        title=title, place=(data.get("place") or "").strip() or None,
                         organisation_id=data.get("organisation_id"))
     session.add(activity)
     session.flush()

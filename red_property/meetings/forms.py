@@ -23,10 +23,19 @@ DEFAULT_PARTIES = [AttendeeParty.BRANCH, AttendeeParty.OWNERS_COMMITTEE, Attende
 
 
 def optional_int(value):
-    """A select's value: '' (none chosen) is None; anything not a number fails as a bad choice."""
+    """A select's value: '' (none chosen) is None; anything not a number stays as it is,
+    and then fails as a bad choice (with WTForms' translated message)."""
     if value in ("", None):
         return None
-    return int(value)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def optional_str(value):
+    """A select's value: '' (none chosen) is None."""
+    return value or None
 
 
 def _choices(labels: dict, blank: bool = False) -> list:
@@ -35,7 +44,7 @@ def _choices(labels: dict, blank: bool = False) -> list:
 
 
 class AttendeeRow(Form):
-    party = SelectField(_l("代表"), choices=_choices(PARTIES, blank=True))
+    party = SelectField(_l("代表"), coerce=optional_str, choices=_choices(PARTIES, blank=True))
     name = StringField(_l("姓名"), validators=[Length(max=50)])
     post = StringField(_l("职务"), validators=[Length(max=50)])
     member_id = SelectField(_l("关联党员"), coerce=optional_int, choices=[])
@@ -45,7 +54,7 @@ class ItemFields(Form):
     title = StringField(_l("议题"), validators=[Length(max=200)])
     category = SelectField(_l("事项类别"), choices=_choices(CATEGORIES), default=MatterCategory.OTHER.value)
     reviewed_on = DateField(_l("党支部前置审核日期"), validators=[Optional()])
-    review_opinion = SelectField(_l("审核意见"), choices=_choices(OPINIONS, blank=True))
+    review_opinion = SelectField(_l("审核意见"), coerce=optional_str, choices=_choices(OPINIONS, blank=True))
     review_note = StringField(_l("审核说明"), validators=[Length(max=500)])
     decision = TextAreaField(_l("决议"), validators=[Length(max=500)])
     responsible = StringField(_l("责任人"), validators=[Length(max=50)])

@@ -43,13 +43,14 @@ def log_meeting(session: Session, data: dict, *, today: dt.date,
     """
     community_id, held_on = data["community_id"], data["held_on"]
     require_managed_on(session, community_id, held_on, today=today, label="会议日期")
+    place = _required(data, "place", "请填写会议地点")
     check_organisation(session, data.get("organisation_id"), community_id)
     attendees = _attendees(session, data.get("attendees") or [])
     items = [_item(row, n, held_on, today) for n, row in enumerate(data.get("items") or [])]
     _check_monthly_free(session, community_id, held_on, data["kind"])
     meeting = JointMeeting(community_id=community_id, held_on=held_on, kind=data["kind"],
                            monthly_period=period_of(held_on) if data["kind"] == MeetingKind.MONTHLY else None,
-                           place=data["place"].strip(), organisation_id=data.get("organisation_id"),
+                           place=place, organisation_id=data.get("organisation_id"),
                            parties_complete=REQUIRED_PARTIES <= {a.party for a in attendees})
     if minutes is not None:
         meeting.minutes_file_id = store_file(session, purpose="minutes", filename=minutes[0], data=minutes[1],
@@ -69,12 +70,13 @@ def update_meeting(session: Session, meeting: JointMeeting, data: dict, *, today
     """Correct a meeting's date, kind, place, convening branch and attendees (replaced as a whole)."""
     held_on = data["held_on"]
     require_managed_on(session, meeting.community_id, held_on, today=today, label="会议日期")
+    place = _required(data, "place", "请填写会议地点")
     check_organisation(session, data.get("organisation_id"), meeting.community_id)
     attendees = _attendees(session, data.get("attendees") or [])
     if held_on != meeting.held_on:
         _check_items_fit(session, meeting, held_on)
     _check_monthly_free(session, meeting.community_id, held_on, data["kind"], exclude=meeting.id)
-    meeting.held_on, meeting.kind, meeting.place = held_on, data["kind"], data["place"].strip()
+    meeting.held_on, meeting.kind, meeting.place = held_on, data["kind"], place
     meeting.monthly_period = period_of(held_on) if data["kind"] == MeetingKind.MONTHLY else None
     meeting.organisation_id = data.get("organisation_id")
     meeting.parties_complete = REQUIRED_PARTIES <= {a.party for a in attendees}
@@ -135,6 +137,13 @@ def follow_up(session: Session, item: AgendaItem, *, today: dt.date, noted_on: d
 
 
 # --- checks ---------------------------------------------------------------
+
+def _required(data: dict, field: str, message: str) -> str:
+    value = (data.get(field) or "").strip()
+    if not value:
+        raise InputError(field, message)
+    return value
+
 
 def _within(day: dt.date, held_on: dt.date, today: dt.date, field: str, label: str) -> None:
     if day < held_on:
