@@ -70,9 +70,9 @@ def member_choices(rows) -> list[SelectChoice]:
     return [SelectChoice("", "—")] + [SelectChoice(i, f"{name}（{community}）") for i, name, community in rows]
 
 
-def participants(form: ActivityForm) -> tuple[list[dict], list[tuple[str, int]]]:
-    """Ticked members and named volunteers as the service takes them, and where each sits on the form."""
-    rows, where = [], []
+def participants(form: ActivityForm, where: list[tuple[str, int]]) -> list[dict]:
+    """Ticked members and named volunteers as the service takes them; ``where`` gets each one's place on the form."""
+    rows: list[dict] = []
     default = form.default_hours.data
     for n, entry in enumerate(form.members):
         row = entry.form
@@ -84,7 +84,7 @@ def participants(form: ActivityForm) -> tuple[list[dict], list[tuple[str, int]]]
         if (row.name.data or "").strip():
             where.append(("volunteers", n))
             rows.append({"name": row.name.data, "hours": _hours(row, default, len(rows))})
-    return rows, where
+    return rows
 
 
 def _hours(row, default, n: int):

@@ -64,6 +64,7 @@ def delete_activity(session: Session, activity: Activity) -> None:
     for participant in session.scalars(select(ActivityParticipant).where(
             ActivityParticipant.activity_id == activity.id)):
         session.delete(participant)
+    session.flush()  # participants first: the unit of work does not know they depend on the activity
     session.delete(activity)
     session.commit()
 

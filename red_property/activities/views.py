@@ -80,7 +80,7 @@ def new():
     elif form.validate():
         where: list = []
         try:
-            rows, where = participants(form)
+            rows = participants(form, where)
             activity = record_activity(db.session, {
                 "community_id": community.id, "held_on": form.held_on.data, "kind": ActivityKind(form.kind.data),
                 "title": form.title.data, "place": form.place.data, "organisation_id": form.organisation_id.data,
