@@ -52,8 +52,12 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     households = 0
     for company in companies:
         households += _company_records(session, rng, company, plan.get(company.id, []))
+    from red_property.activities.demo import add_demo_records as add_activities
+    from red_property.meetings.demo import add_demo_records as add_meetings
     from red_property.rating.demo import add_demo_records as add_rating
 
+    add_meetings(session, rng, tenants, today)    # before the ratings, which measure them
+    add_activities(session, rng, tenants, today)
     add_rating(session, rng, tenants, today)
     logins = _logins(session, tenants)
     return DemoSummary(len(tenants), COMMUNITIES, households, logins)

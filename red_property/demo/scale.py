@@ -15,9 +15,11 @@ from typing import Callable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from red_property.activities.demo import add_scale_records as add_activities
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
+from red_property.meetings.demo import add_scale_records as add_meetings
 from red_property.tenants.models import Tenant, TenantKind
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
@@ -66,6 +68,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
         session.commit()
     progress(f"{communities} communities")
 
+    meetings = activities = 0
     for number, company_id in enumerate(company_ids, start=1):
         with tenant_scope(session, company_id):
             for community_id, count in assignment[company_id]:
@@ -79,11 +82,14 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
                     unit="1", room=f"{h % per_building + 101}", floor_area=Decimal(rng.randrange(6000, 14000)) / 100,
                     owner_name=names.person(rng), party_member_household=rng.random() < 0.05)
                     for h in range(count)])
+            community_ids = [community_id for community_id, _count in assignment[company_id]]
+            meetings += add_meetings(session, rng, company_id, community_ids, today)
+            activities += add_activities(session, rng, company_id, community_ids, today)
             session.commit()
         if number % 500 == 0:
             progress(f"records of {number}/{companies} companies")
     return {"bureau_id": bureau_id, "companies": companies, "communities": communities,
-            "households": communities * households_per_community,
+            "households": communities * households_per_community, "meetings": meetings, "activities": activities,
             "seconds": round(time.perf_counter() - started, 1)}
 
 
