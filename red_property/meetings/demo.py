@@ -115,7 +115,7 @@ def _item(s, rng, meeting, position, title, category, cast, today) -> None:
         item.review_opinion = ReviewOpinion.AMENDED if rng.random() < 0.2 else ReviewOpinion.AGREED
         item.review_note = "请充分征求业主意见后实施" if item.review_opinion == ReviewOpinion.AMENDED else None
     if rng.random() < 0.85:
-        item.decision = f"{title}：{rng.choice(['由物业牵头落实', '业委会组织业主表决后实施', '三方共同督办'])}"
+        item.decision = rng.choice(["由物业牵头落实，完成后向三方通报", "业委会组织业主表决后实施", "三方共同督办，按期公示结果"])
         item.responsible = cast[rng.choice([AttendeeParty.COMPANY, AttendeeParty.COMPANY, AttendeeParty.OWNERS_COMMITTEE])]
         item.due_on = meeting.held_on + dt.timedelta(days=rng.choice([7, 15, 30, 45, 60]))
         finish = min(item.due_on + dt.timedelta(days=rng.randint(-5, 10)), today)

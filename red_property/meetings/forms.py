@@ -53,12 +53,12 @@ class AttendeeRow(Form):
 class ItemFields(Form):
     title = StringField(_l("议题"), validators=[Length(max=200)])
     category = SelectField(_l("事项类别"), choices=_choices(CATEGORIES), default=MatterCategory.OTHER.value)
-    reviewed_on = DateField(_l("党支部前置审核日期"), validators=[Optional()])
-    review_opinion = SelectField(_l("审核意见"), coerce=optional_str, choices=_choices(OPINIONS, blank=True))
-    review_note = StringField(_l("审核说明"), validators=[Length(max=500)])
     decision = TextAreaField(_l("决议"), validators=[Length(max=500)])
     responsible = StringField(_l("责任人"), validators=[Length(max=50)])
     due_on = DateField(_l("完成时限"), validators=[Optional()])
+    reviewed_on = DateField(_l("党支部前置审核日期"), validators=[Optional()])
+    review_opinion = SelectField(_l("审核意见"), coerce=optional_str, choices=_choices(OPINIONS, blank=True))
+    review_note = StringField(_l("审核说明"), validators=[Length(max=500)])
 
 
 class _Header(FlaskForm):
