@@ -292,7 +292,7 @@ def test_negative_records_through_the_page(client, world, members, page):
 
 def test_activity_pages_cost_the_same_queries_for_more_rows(app, client, web, world, members, count_queries):
     web.login("a-staff@test.cn")
-    paths = ["/company-a/activities", "/company-a/activities/reports", f"/company-a/activities/ledger?scope=all",
+    paths = ["/company-a/activities", "/company-a/activities/reports", "/company-a/activities/ledger?scope=all",
              "/company-a/activities/negative"]
 
     def add(n):

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from red_property.activities.presenters import KINDS
 from red_property.core.errors import InputError
-from red_property.meetings.forms import optional_int
+from red_property.meetings.forms import optional_int, put_error
 
 VOLUNTEER_ROWS = 4
 
@@ -104,7 +104,4 @@ def show_error(form, exc: InputError, where: list[tuple[str, int]]) -> None:
         target = getattr(row, parts[2], None) or row.hours  # a member row has no name field
     elif len(parts) == 1:
         target = getattr(form, parts[0], None)
-    if target is not None and not isinstance(target, FieldList):
-        target.errors = [*target.errors, str(exc)]
-    else:
-        form.form_errors.append(str(exc))
+    put_error(form, target, str(exc))

@@ -12,12 +12,8 @@ from sqlalchemy.orm import Session
 from red_property.activities.models import Activity, ActivityKind, ActivityParticipant, NegativeRecord, ServiceReport
 from red_property.activities.services import minutes_to_hours
 from red_property.communities.models import Community
-from red_property.meetings.queries import Page
+from red_property.meetings.queries import Page, paged
 from red_property.party.models import PartyMember, PartyOrganisation
-
-
-def _count(session: Session, stmt) -> int:
-    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
 @dataclass
@@ -48,10 +44,7 @@ def list_activities(session: Session, *, page: int = 1, per_page: int = 30, comm
         stmt = stmt.where(Activity.community_id == community_id)
     if kind is not None:
         stmt = stmt.where(Activity.kind == kind)
-    total = _count(session, stmt)
-    rows = session.execute(stmt.order_by(Activity.held_on.desc(), Activity.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([ActivityRow(*r) for r in rows], total, page, per_page)
+    return paged(session, stmt.order_by(Activity.held_on.desc(), Activity.id.desc()), page, per_page, ActivityRow)
 
 
 @dataclass
@@ -109,17 +102,18 @@ def service_ledger(session: Session, year: int, *, in_service_only: bool = True,
     if in_service_only:
         stmt = stmt.where(PartyMember.directly_managed.is_(False))
     stmt = stmt.order_by(Community.name, PartyMember.name, PartyMember.id)
-    total = _count(session, stmt) if page is not None else None
-    if page is not None:
-        stmt = stmt.limit(per_page).offset((page - 1) * per_page)
-    rows = session.execute(stmt).all()
+    if page is None:
+        rows = [tuple(r) for r in session.execute(stmt)]
+        result = Page(rows, len(rows), 1, max(1, len(rows)))
+    else:
+        result = paged(session, stmt, page, per_page)
     reports: dict[int, list[ServiceReport]] = {}
     for report in session.scalars(select(ServiceReport).where(
-            ServiceReport.member_id.in_([m.id for m, *_ in rows]), ServiceReport.reported_on <= last)
+            ServiceReport.member_id.in_([m.id for m, *_ in result.items]), ServiceReport.reported_on <= last)
             .order_by(ServiceReport.reported_on)):
         reports.setdefault(report.member_id, []).append(report)
-    items = [LedgerRow(m, name, n, minutes, reports.get(m.id, [])) for m, name, n, minutes in rows]
-    return Page(items, len(items) if total is None else total, page or 1, per_page)
+    result.items = [LedgerRow(m, name, n, minutes, reports.get(m.id, [])) for m, name, n, minutes in result.items]
+    return result
 
 
 @dataclass
@@ -146,10 +140,8 @@ def list_negative(session: Session, *, today: dt.date, status: str | None = None
         stmt = stmt.where(or_(in_time, NegativeRecord.reported_on.is_not(None)))
     if record_id is not None:
         stmt = stmt.where(NegativeRecord.id == record_id)
-    total = _count(session, stmt)
-    rows = session.execute(stmt.order_by(NegativeRecord.occurred_on.desc(), NegativeRecord.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([NegativeRow(*r) for r in rows], total, page, per_page)
+    return paged(session, stmt.order_by(NegativeRecord.occurred_on.desc(), NegativeRecord.id.desc()), page, per_page,
+                 NegativeRow)
 
 
 def in_service_members(session: Session) -> list[tuple[int, str, str]]:
@@ -174,7 +166,4 @@ def list_reports(session: Session, *, page: int = 1, per_page: int = 50, member_
                                     PartyMember.tenant_id == ServiceReport.tenant_id)))
     if member_id is not None:
         stmt = stmt.where(ServiceReport.member_id == member_id)
-    total = _count(session, stmt)
-    rows = session.execute(stmt.order_by(ServiceReport.reported_on.desc(), ServiceReport.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([tuple(r) for r in rows], total, page, per_page)
+    return paged(session, stmt.order_by(ServiceReport.reported_on.desc(), ServiceReport.id.desc()), page, per_page)

@@ -17,15 +17,12 @@ from red_property.activities.queries import (activity_detail, all_members, in_se
                                              list_negative, service_ledger)
 from red_property.activities.services import (delete_activity, follow_up_negative, record_activity, record_negative,
                                               record_report)
-from red_property.communities.models import Community
 from red_property.compliance.sources import Window
 from red_property.core.charts import bar_chart
-from red_property.core.errors import InputError
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
-from red_property.meetings.forms import show_error as show_field_error
 from red_property.meetings.queries import branches_of, company_communities, members_of
-from red_property.meetings.views import arg_id, arg_page
+from red_property.meetings.views import arg_id, arg_page, picked_community, submit
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import TenantKind
 
@@ -65,8 +62,7 @@ def index():
 def new():
     """Record an activity: pick the community, then tick its members and add other volunteers."""
     _company()
-    community_id = arg_id("community_id")
-    community = db.session.get(Community, community_id) if community_id else None
+    community = picked_community()
     if community is None:
         return render_template("activities/pick.html", communities=company_communities(db.session))
     members = members_of(db.session, community.id)
@@ -77,22 +73,19 @@ def new():
     if not form.is_submitted():
         for member_id, _name in members:
             form.members.append_entry({"member_id": str(member_id)})
-    elif form.validate():
+    else:
         where: list = []
-        try:
-            rows = participants(form, where)
-            activity = record_activity(db.session, {
+
+        def save():
+            return record_activity(db.session, {
                 "community_id": community.id, "held_on": form.held_on.data, "kind": ActivityKind(form.kind.data),
                 "title": form.title.data, "place": form.place.data, "organisation_id": form.organisation_id.data,
-                "participants": rows}, today=dt.date.today())
+                "participants": participants(form, where)}, today=dt.date.today())
+
+        activity, status = submit(form, save, show=lambda f, exc: show_error(f, exc, where))
+        if activity is not None:
             flash(_("活动已登记。"), "success")
             return redirect(url_for("activities.show", activity_id=activity.id))
-        except InputError as exc:
-            db.session.rollback()
-            show_error(form, exc, where)
-            status = 422
-    else:
-        status = 400
     return render_template("activities/form.html", form=form, community=community, names=dict(members)), status
 
 
@@ -129,18 +122,12 @@ def reports():
     form.member_id.choices = member_choices(in_service_members(db.session))
     status = 200
     if form.is_submitted():
-        status = 400
-        if form.validate():
-            try:
-                record_report(db.session, {"member_id": form.member_id.data, "reported_on": form.reported_on.data,
-                                           "claimed_items": split_items(form.claimed_items.data)},
-                              today=dt.date.today())
-                flash(_("报到已登记。"), "success")
-                return redirect(url_for("activities.reports"))
-            except InputError as exc:
-                db.session.rollback()
-                show_field_error(form, exc)
-                status = 422
+        saved, status = submit(form, lambda: record_report(db.session, {
+            "member_id": form.member_id.data, "reported_on": form.reported_on.data,
+            "claimed_items": split_items(form.claimed_items.data)}, today=dt.date.today()))
+        if saved is not None:
+            flash(_("报到已登记。"), "success")
+            return redirect(url_for("activities.reports"))
     ledger = service_ledger(db.session, dt.date.today().year, page=arg_page(), per_page=PER_PAGE)
     return render_template("activities/reports.html", form=form, ledger=ledger), status
 
@@ -179,18 +166,12 @@ def negative():
     form.member_id.choices = member_choices(all_members(db.session))
     status = 200
     if form.is_submitted():
-        status = 400
-        if form.validate():
-            try:
-                record_negative(db.session, {k: form[k].data for k in
-                                             ("member_id", "occurred_on", "description", "rectify_by")},
-                                today=dt.date.today())
-                flash(_("已记录。"), "success")
-                return redirect(url_for("activities.negative"))
-            except InputError as exc:
-                db.session.rollback()
-                show_field_error(form, exc)
-                status = 422
+        saved, status = submit(form, lambda: record_negative(db.session, {
+            k: form[k].data for k in ("member_id", "occurred_on", "description", "rectify_by")},
+            today=dt.date.today()))
+        if saved is not None:
+            flash(_("已记录。"), "success")
+            return redirect(url_for("activities.negative"))
     return _negative_page(form, status=status)
 
 
@@ -216,14 +197,10 @@ def negative_follow_up(record_id: int):
     form = NegativeFollowUpForm(prefix=f"n{record_id}")
     new_form = NegativeForm()
     new_form.member_id.choices = member_choices(all_members(db.session))
-    if not form.validate_on_submit():
-        return _negative_page(new_form, {record_id: form}, status=400)
-    try:
-        follow_up_negative(db.session, record, today=dt.date.today(), rectified_on=form.rectified_on.data,
-                           reported_on=form.reported_on.data)
-    except InputError as exc:
-        db.session.rollback()
-        show_field_error(form, exc)
-        return _negative_page(new_form, {record_id: form}, status=422)
+    saved, status = submit(form, lambda: follow_up_negative(
+        db.session, record, today=dt.date.today(), rectified_on=form.rectified_on.data,
+        reported_on=form.reported_on.data))
+    if saved is None:
+        return _negative_page(new_form, {record_id: form}, status=status)
     flash(_("已保存。"), "success")
     return redirect(url_for("activities.negative"))

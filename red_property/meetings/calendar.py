@@ -29,6 +29,7 @@ from red_property.communities.models import Community, ManagementContract
 from red_property.compliance.sources import Window
 from red_property.core.tenancy import current_tenant_id
 from red_property.meetings.models import JointMeeting, MeetingKind
+from red_property.meetings.queries import Page
 
 MONTHS = 12
 STATUSES = ("met", "incomplete", "missed", "due", "partial", "not_managed")
@@ -80,16 +81,12 @@ class CalendarRow:
 
 
 @dataclass
-class CalendarPage:
-    months: list[tuple[int, int]]
-    rows: list[CalendarRow]
-    total: int
-    page: int
-    per_page: int
+class CalendarPage(Page):
+    months: list[tuple[int, int]] = field(default_factory=list)
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def rows(self) -> list[CalendarRow]:
+        return self.items
 
 
 def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
@@ -151,4 +148,4 @@ def meeting_calendar(session: Session, *, today: dt.date, page: int = 1, per_pag
             status, counted = month_status(contracts[cid], meetings, year, month, today)
             cells.append(Cell(year, month, status, counted, meetings))
         rows.append(CalendarRow(cid, name, cells))
-    return CalendarPage(window.months(), rows, total, page, per_page)
+    return CalendarPage(rows, total, page, per_page, window.months())

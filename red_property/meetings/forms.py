@@ -152,7 +152,12 @@ def show_error(form, exc: InputError, where: dict[str, list[int]] | None = None)
         target = getattr(entries[where[parts[0]][int(parts[1])]].form, parts[2], None)
     elif len(parts) == 1:
         target = getattr(form, parts[0], None)
+    put_error(form, target, str(exc))
+
+
+def put_error(form, target, message: str) -> None:
+    """Beside ``target``, or at the top of the form for a field it does not show (or a whole list)."""
     if target is not None and not isinstance(target, FieldList):
-        target.errors = [*target.errors, str(exc)]
+        target.errors = [*target.errors, message]
     else:
-        form.form_errors.append(str(exc))
+        form.form_errors.append(message)

@@ -39,8 +39,11 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def _count(session: Session, stmt) -> int:
-    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+def paged(session: Session, stmt, page: int, per_page: int, row=lambda *columns: columns) -> Page:
+    """One page of ``stmt`` (already ordered) and its total: two queries; ``row(*columns)`` shapes each row."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page([row(*r) for r in rows], total, page, per_page)
 
 
 def list_meetings(session: Session, *, today: dt.date, page: int = 1, per_page: int = 30,
@@ -57,10 +60,8 @@ def list_meetings(session: Session, *, today: dt.date, page: int = 1, per_page: 
     if period is not None:
         first = dt.date(period // 100, period % 100, 1)
         stmt = stmt.where(JointMeeting.held_on >= first, JointMeeting.held_on < _next_month(first))
-    total = _count(session, stmt)
-    rows = session.execute(stmt.order_by(JointMeeting.held_on.desc(), JointMeeting.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([MeetingRow(*row) for row in rows], total, page, per_page)
+    return paged(session, stmt.order_by(JointMeeting.held_on.desc(), JointMeeting.id.desc()), page, per_page,
+                 MeetingRow)
 
 
 def _next_month(first: dt.date) -> dt.date:
@@ -128,11 +129,8 @@ def list_decisions(session: Session, *, today: dt.date, status: str | None = Non
         stmt = stmt.where(AgendaItem.done_on.is_(None), AgendaItem.due_on >= today)
     if community_id is not None:
         stmt = stmt.where(JointMeeting.community_id == community_id)
-    total = _count(session, stmt)
     order = (AgendaItem.done_on.desc(),) if status == "done" else ()
-    rows = session.execute(stmt.order_by(*order, AgendaItem.due_on, AgendaItem.id)
-                           .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([DecisionRow(*row) for row in rows], total, page, per_page)
+    return paged(session, stmt.order_by(*order, AgendaItem.due_on, AgendaItem.id), page, per_page, DecisionRow)
 
 
 def branches_of(session: Session, community_id: int) -> list[tuple[int, str]]:
@@ -150,11 +148,6 @@ def members_of(session: Session, community_id: int) -> list[tuple[int, str]]:
     return session.execute(select(PartyMember.id, PartyMember.name)
                            .where(PartyMember.community_id == community_id)
                            .order_by(PartyMember.name, PartyMember.id)).all()
-
-
-def overdue_count(session: Session, today: dt.date) -> int:
-    return session.scalar(select(func.count(AgendaItem.id)).where(
-        AgendaItem.decision.is_not(None), AgendaItem.done_on.is_(None), AgendaItem.due_on < today)) or 0
 
 
 def company_communities(session: Session) -> list[tuple[int, str]]:

@@ -110,7 +110,7 @@ class ItemOut(Schema):
     progress = fields.List(fields.Nested(ProgressOut))
 
 
-class MeetingOut(Schema):
+class _MeetingFields(Schema):
     id = fields.Integer()
     community_id = fields.Integer()
     community_name = fields.String()
@@ -120,21 +120,15 @@ class MeetingOut(Schema):
     organisation_id = fields.Integer(allow_none=True)
     minutes_file_id = fields.Integer(allow_none=True)
     parties_complete = fields.Boolean()
+
+
+class MeetingOut(_MeetingFields):
     items = fields.Integer(metadata={"description": "number of agenda items"})
     unreviewed = fields.Integer(metadata={"description": "major matters without the branch's pre-review"})
     overdue = fields.Integer(metadata={"description": "decisions past their date and not done"})
 
 
-class MeetingDetailOut(Schema):
-    id = fields.Integer()
-    community_id = fields.Integer()
-    community_name = fields.String()
-    held_on = fields.Date()
-    kind = fields.String()
-    place = fields.String()
-    organisation_id = fields.Integer(allow_none=True)
-    minutes_file_id = fields.Integer(allow_none=True)
-    parties_complete = fields.Boolean()
+class MeetingDetailOut(_MeetingFields):
     missing_parties = fields.List(fields.String())
     attendees = fields.List(fields.Nested(AttendeeOut))
     agenda = fields.List(fields.Nested(ItemOut))

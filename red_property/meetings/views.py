@@ -57,6 +57,29 @@ def _company() -> None:
     require_kind(TenantKind.COMPANY)
 
 
+def submit(form, save, show=show_error):
+    """Validate ``form`` (CSRF included), then ``save()``.
+
+    Returns (what save returned, None), or (None, status) for re-rendering the
+    form: 400 for input the form refuses, 422 for a service's ``InputError``,
+    which ``show`` puts beside its field.
+    """
+    if not form.validate():
+        return None, 400
+    try:
+        return save(), None
+    except InputError as exc:
+        db.session.rollback()
+        show(form, exc)
+        return None, 422
+
+
+def picked_community() -> Community | None:
+    """The community named by ``?community_id=`` if the company can see it (else the picker is shown)."""
+    community_id = arg_id("community_id")
+    return db.session.get(Community, community_id) if community_id else None
+
+
 @bp.route("/<slug:tenant_slug>/meetings")
 @login_required
 def index():
@@ -75,8 +98,7 @@ def index():
 def new():
     """Log a meeting: pick the community, then the whole meeting in one form."""
     _company()
-    community_id = arg_id("community_id")
-    community = db.session.get(Community, community_id) if community_id else None
+    community = picked_community()
     if community is None:
         return render_template("meetings/pick.html", communities=company_communities(db.session),
                                month=request.args.get("month", "")[:7])
@@ -85,21 +107,19 @@ def new():
     status = 200
     if not form.is_submitted():
         preset_parties(form)
-    elif form.validate():
+    else:
         where = positions(form)
-        try:
+
+        def save():
             data = {"community_id": community.id, "held_on": form.held_on.data, "kind": MeetingKind(form.kind.data),
                     "place": form.place.data, "organisation_id": form.organisation_id.data,
                     "attendees": attendee_rows(form, where), "items": item_rows(form, where)}
-            meeting = log_meeting(db.session, data, today=dt.date.today(), minutes=upload(form.minutes))
+            return log_meeting(db.session, data, today=dt.date.today(), minutes=upload(form.minutes))
+
+        meeting, status = submit(form, save, show=lambda f, exc: show_error(f, exc, where))
+        if meeting is not None:
             flash(_("联席会议已登记。"), "success")
             return redirect(url_for("meetings.show", meeting_id=meeting.id))
-        except InputError as exc:
-            db.session.rollback()
-            show_error(form, exc, where)
-            status = 422
-    else:
-        status = 400
     return render_template("meetings/form.html", form=form, community=community, meeting=None,
                            month=request.args.get("month", "")[:7]), status
 
@@ -144,19 +164,17 @@ def edit(meeting_id: int):
     set_choices(form, branches_of(db.session, meeting.community_id), members_of(db.session, meeting.community_id))
     status = 200
     if form.is_submitted():
-        status = 400
-        if form.validate():
-            where = positions(form)
-            try:
-                data = {"held_on": form.held_on.data, "kind": MeetingKind(form.kind.data), "place": form.place.data,
-                        "organisation_id": form.organisation_id.data, "attendees": attendee_rows(form, where)}
-                update_meeting(db.session, meeting, data, today=dt.date.today(), minutes=upload(form.minutes))
-                flash(_("已保存。"), "success")
-                return redirect(url_for("meetings.show", meeting_id=meeting_id))
-            except InputError as exc:
-                db.session.rollback()
-                show_error(form, exc, where)
-                status = 422
+        where = positions(form)
+
+        def save():
+            data = {"held_on": form.held_on.data, "kind": MeetingKind(form.kind.data), "place": form.place.data,
+                    "organisation_id": form.organisation_id.data, "attendees": attendee_rows(form, where)}
+            return update_meeting(db.session, meeting, data, today=dt.date.today(), minutes=upload(form.minutes))
+
+        saved, status = submit(form, save, show=lambda f, exc: show_error(f, exc, where))
+        if saved is not None:
+            flash(_("已保存。"), "success")
+            return redirect(url_for("meetings.show", meeting_id=meeting_id))
     return render_template("meetings/form.html", form=form, community=detail.community, meeting=meeting,
                            month=""), status
 
@@ -170,14 +188,9 @@ def add_agenda_item(meeting_id: int):
     if meeting is None:
         abort(404)
     form = ItemForm(prefix="item")
-    if not form.validate_on_submit():
-        return _show(meeting_id, item_form=form, status=400)
-    try:
-        add_item(db.session, meeting, item_data(form), today=dt.date.today())
-    except InputError as exc:
-        db.session.rollback()
-        show_error(form, exc)
-        return _show(meeting_id, item_form=form, status=422)
+    added, status = submit(form, lambda: add_item(db.session, meeting, item_data(form), today=dt.date.today()))
+    if added is None:
+        return _show(meeting_id, item_form=form, status=status)
     flash(_("议题已添加。"), "success")
     return redirect(url_for("meetings.show", meeting_id=meeting_id))
 
@@ -192,15 +205,10 @@ def follow_up_item(item_id: int):
         abort(404)
     meeting_id = item.meeting_id
     form = FollowUpForm(prefix=f"f{item_id}")
-    if not form.validate_on_submit():
-        return _show(meeting_id, follow_ups={item_id: form}, status=400)
-    try:
-        follow_up(db.session, item, today=dt.date.today(), noted_on=form.noted_on.data, note=form.note.data,
-                  done_on=form.done_on.data)
-    except InputError as exc:
-        db.session.rollback()
-        show_error(form, exc)
-        return _show(meeting_id, follow_ups={item_id: form}, status=422)
+    done, status = submit(form, lambda: follow_up(db.session, item, today=dt.date.today(), noted_on=form.noted_on.data,
+                                                  note=form.note.data, done_on=form.done_on.data))
+    if done is None:
+        return _show(meeting_id, follow_ups={item_id: form}, status=status)
     flash(_("落实情况已记录。"), "success")
     if request.args.get("next") == "decisions":
         return redirect(url_for("meetings.decisions", status=request.args.get("status") or None))
