@@ -94,6 +94,8 @@ def test_a_meeting_without_the_three_parties_is_flagged_not_refused(s, world):
                                                                 AttendeeParty.RESIDENTS_COMMITTEE)), today=TODAY)
     assert not m.parties_complete
     assert meeting_detail(s, m.id).missing_parties == [AttendeeParty.OWNERS_COMMITTEE]
+    # reconvened with everyone: the message says how to make the new one the month's meeting
+    assert "先把那次会议改为临时会议" in refused(s, "kind", log_meeting, meeting(world.community_a, OCT), today=TODAY)
     update_meeting(s, m, meeting(world.community_a, OCT), today=TODAY)   # corrected: the committee was there
     assert s.get(JointMeeting, m.id).parties_complete
 

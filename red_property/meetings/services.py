@@ -168,13 +168,16 @@ def _check_monthly_free(session: Session, community_id: int, held_on: dt.date, k
                         exclude: int | None = None) -> None:
     if kind != MeetingKind.MONTHLY:
         return
-    stmt = select(JointMeeting.held_on).where(JointMeeting.community_id == community_id,
-                                              JointMeeting.monthly_period == period_of(held_on))
+    stmt = select(JointMeeting.held_on, JointMeeting.parties_complete).where(
+        JointMeeting.community_id == community_id, JointMeeting.monthly_period == period_of(held_on))
     if exclude is not None:
         stmt = stmt.where(JointMeeting.id != exclude)
-    other = session.scalar(stmt)
+    other = session.execute(stmt).first()
     if other is not None:
-        raise InputError("kind", _monthly_taken(held_on, other))
+        message = _monthly_taken(held_on, other.held_on)
+        if not other.parties_complete:
+            message += "；如因那次三方未到齐而重新召开，请先把那次会议改为临时会议"
+        raise InputError("kind", message)
 
 
 def _monthly_taken(held_on: dt.date, other: dt.date | None) -> str:
