@@ -123,3 +123,12 @@ def test_the_calendar_grid_costs_the_same_queries_for_more_communities(app, worl
     with count_queries() as many:
         body = api.get("/api/v1/meetings/calendar", token).get_json()
     assert body["total"] == 17 and many.count == few.count
+
+
+def test_a_month_not_over_yet_is_never_required(app, world, towns):
+    """A dashboard's trend measures the current month as a whole-month window reaching past today."""
+    today = dt.date.today()
+    this_month = Window.month(today.year, today.month)
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        values = measure(s, this_month, ["meeting_cadence"])["meeting_cadence"]
+    assert values[(world.a, world.community_a2)] is None     # no meeting yet this month: not a miss

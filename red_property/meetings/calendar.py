@@ -101,12 +101,12 @@ def month_status(contracts: list[tuple[dt.date, dt.date | None]], meetings: list
         return "not_managed", False
     monthly = [m for m in meetings if m.kind == MeetingKind.MONTHLY]
     whole = any(start <= first and (end is None or end >= last) for start, end in contracts)
-    required = whole and last <= today
+    required = whole and last < today       # the month is over (its last day too)
     if any(m.complete for m in monthly):
         return "met", True
     if monthly:
         return "incomplete", required
-    if last > today:
+    if last >= today:
         return "due", False
     return ("missed", True) if whole else ("partial", False)
 

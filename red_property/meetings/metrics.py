@@ -28,19 +28,21 @@ def meeting_cadence(session: Session, window: Window) -> Values:
     """Share of the months a monthly joint meeting was required that had one with all three parties.
 
     A month is required when the company managed the community the whole
-    month and the month ended inside the window; a month taken over or handed
+    month and the month is over, inside the window; a month taken over or handed
     over part-way, or still running, counts only if the meeting was held
     (``calendar.month_status`` is the same rule, month by month).  No meeting
     held is a real 0; a community taken over too recently for any month to be
     required has nothing to measure yet (``None``: missing, never zero).
     """
+    # A month not over yet is never required: a window may reach past today (a dashboard's current month).
+    today = dt.date.today()
     month = months_table(window)
     held = (select(M.id).where(
         M.tenant_id == C.company_tenant_id, M.community_id == C.community_id, M.monthly_period == month.c.period,
         M.parties_complete, M.held_on >= C.starts_on, or_(C.ends_on.is_(None), M.held_on <= C.ends_on),
         M.held_on >= window.start, M.held_on <= window.end).exists())
     required = and_(C.starts_on <= month.c.first, or_(C.ends_on.is_(None), C.ends_on >= month.c.last),
-                    month.c.first >= window.start, month.c.last <= window.end)
+                    month.c.first >= window.start, month.c.last <= window.end, month.c.last < today)
     rows = session.execute(
         select(C.company_tenant_id, C.community_id,
                func.count(func.distinct(case((held, month.c.period)))),
