@@ -143,6 +143,7 @@ def test_bad_follow_up_input(api, world, token, path, payload, field):
 
 
 @pytest.mark.parametrize("query", ["page=0", "per_page=500", "community_id=abc", "month=2026-13", "month=10-2026",
+                                   "month=9999-12",
                                    "community_id=99999999999999999999"])
 def test_bad_list_arguments(api, world, token, query):
     assert api.get(f"/api/v1/meetings?{query}", token).status_code == 422

@@ -65,6 +65,8 @@ def test_the_community_is_picked_first_then_the_whole_meeting_is_one_form(client
     assert "王书记" in shown and "一周内清理完毕" in shown and "三方未到齐" not in shown
     listing = client.get("/company-a/meetings").get_data(as_text=True)
     assert "甲一小区" in listing and "1 项决议逾期" in listing    # due a week after last month's 10th
+    for query in ("month=9999-12", "month=x", "community_id=99999999999999999999", "page=99999999999"):
+        assert client.get(f"/company-a/meetings?{query}").status_code == 200, query
 
 
 @pytest.mark.parametrize("changes, field, status", [

@@ -5,7 +5,7 @@ from red_property.core.routing import MAX_ID
 from red_property.core.schemas import PageArgs
 from red_property.meetings.models import AttendeeParty, MatterCategory, MeetingKind, ReviewOpinion
 
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="月份格式应为 2026-10")
+MONTH = validate.Regexp(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error="月份格式应为 2026-10")
 
 
 def id_field(**kwargs) -> fields.Integer:
