@@ -237,6 +237,9 @@ def test_an_activity_is_recorded_by_ticking_members(client, world, members, page
     ({"volunteers-0-hours": "30"}, "volunteers-0-hours", 422),
     ({"volunteers-0-hours": "1.25"}, "volunteers-0-hours", 422),
     ({"members-0-took_part": "", "volunteers-0-name": ""}, "form", 422),
+    ({"members-0-member_id": "abc"}, "members-0-member_id", 422),
+    ({"members-0-member_id": str(2**70)}, "members-0-member_id", 422),
+    ({"members-0-member_id": "999999"}, "members-0-member_id", 422),
 ])
 def test_bad_activity_form_input(client, world, members, page, changes, field, status):
     new = f"/company-a/activities/new?community_id={world.community_a}"

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from red_property.activities.presenters import KINDS
 from red_property.core.errors import InputError
+from red_property.core.routing import MAX_ID
 from red_property.meetings.forms import optional_int, put_error
 
 VOLUNTEER_ROWS = 4
@@ -78,7 +79,10 @@ def participants(form: ActivityForm, where: list[tuple[str, int]]) -> list[dict]
         row = entry.form
         if row.took_part.data:
             where.append(("members", n))
-            rows.append({"member_id": optional_int(row.member_id.data), "hours": _hours(row, default, len(rows))})
+            member_id = optional_int(row.member_id.data)
+            if not isinstance(member_id, int) or not 1 <= member_id <= MAX_ID:   # a hidden field, edited by hand
+                raise InputError(f"participants.{len(rows)}.member_id", "党员不存在")
+            rows.append({"member_id": member_id, "hours": _hours(row, default, len(rows))})
     for n, entry in enumerate(form.volunteers):
         row = entry.form
         if (row.name.data or "").strip():
