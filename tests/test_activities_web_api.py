@@ -227,6 +227,9 @@ def test_an_activity_is_recorded_by_ticking_members(client, world, members, page
     assert "王建国" in shown and "李秀英" in shown and "周阿姨" in shown and "陈静" not in shown
     listing = client.get("/company-a/activities").get_data(as_text=True)
     assert "6.5" in listing and "<svg" in listing
+    shown_url = response.headers["Location"]
+    assert page(f"{shown_url}/delete", {}).status_code == 302
+    assert client.get(shown_url).status_code == 404
 
 
 @pytest.mark.parametrize("changes, field, status", [
@@ -277,7 +280,10 @@ def test_reports_ledger_and_export(client, world, members, page, app):
 def test_negative_records_through_the_page(client, world, members, page):
     data = {"member_id": str(members[0]), "occurred_on": "2026-01-05", "description": "占用消防通道",
             "rectify_by": "2026-01-20"}
+    assert "member_id" in errors(page("/company-a/activities/reports", {"member_id": "", "reported_on": "2026-01-01",
+                                                                        "claimed_items": "助老"}))
     for changes, field, status in [({"rectify_by": "2026-01-01"}, "rectify_by", 422), ({"description": ""}, "description", 400),
+                                   ({"member_id": ""}, "member_id", 400),
                                    ({"member_id": "999999"}, "member_id", 400), ({"occurred_on": ""}, "occurred_on", 400)]:
         response = page("/company-a/activities/negative", {**data, **changes})
         assert response.status_code == status and field in errors(response), (changes, errors(response))

@@ -46,13 +46,13 @@ class ActivityForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    member_id = SelectField(_l("在职党员"), coerce=optional_int, choices=[])
+    member_id = SelectField(_l("在职党员"), coerce=optional_int, choices=[], validators=[DataRequired()])
     reported_on = DateField(_l("报到日期"), validators=[DataRequired()])
     claimed_items = TextAreaField(_l("认领的服务项目（每行一项，或用顿号分隔）"), validators=[Length(max=600)])
 
 
 class NegativeForm(FlaskForm):
-    member_id = SelectField(_l("党员"), coerce=optional_int, choices=[])
+    member_id = SelectField(_l("党员"), coerce=optional_int, choices=[], validators=[DataRequired()])
     occurred_on = DateField(_l("发生日期"), validators=[DataRequired()])
     description = TextAreaField(_l("具体情况"), validators=[DataRequired(), Length(max=500)])
     rectify_by = DateField(_l("整改期限"), validators=[DataRequired()])

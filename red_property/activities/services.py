@@ -98,8 +98,8 @@ def _participants(session: Session, rows: list[dict]) -> list[ActivityParticipan
     return out
 
 
-def _member(session: Session, member_id: int) -> PartyMember:
-    member = session.get(PartyMember, member_id)
+def _member(session: Session, member_id: int | None) -> PartyMember:
+    member = session.get(PartyMember, member_id) if member_id is not None else None
     if member is None:
         raise InputError("member_id", "党员不存在")
     return member
