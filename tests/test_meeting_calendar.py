@@ -43,9 +43,7 @@ def towns(app, world):
                     ("new", dt.date(2026, 6, 20), MeetingKind.MONTHLY, None),        # partial month, held
                     ("new", dt.date(2026, 8, 14), MeetingKind.MONTHLY, None),
                     ("left", dt.date(2026, 1, 16), MeetingKind.MONTHLY, None)]:
-                body = meeting(ids[community], day, kind=kind)
-                if parties:
-                    body = meeting(ids[community], day, kind=kind, parties=parties)
+                body = meeting(ids[community], day, kind=kind, **({"parties": parties} if parties else {}))
                 log_meeting(s, body, today=TODAY)
         with tenant_scope(db.session, world.b) as s:
             log_meeting(s, meeting(world.community_b, dt.date(2026, 10, 9)), today=TODAY)
