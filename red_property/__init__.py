@@ -66,6 +66,10 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.party.api import blp as party_api
     from red_property.public.views import bp as public_views
     from red_property.party.views import bp as party_views
+    from red_property.meetings.api import blp as meetings_api
+    from red_property.meetings.views import bp as meetings_views
+    from red_property.activities.api import blp as activities_api
+    from red_property.activities.views import bp as activities_views
     from red_property.rating.api import blp as rating_api
     from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
@@ -75,15 +79,15 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, users_api, appointments_api, communities_api, compliance_api, demands_api,
-                      distribution_api, files_api, finance_api, jobs_api, party_api, rating_api, statement_api,
-                      votes_api):
+    for blueprint in (auth_api, users_api, activities_api, appointments_api, communities_api, compliance_api,
+                      demands_api, distribution_api, files_api, finance_api, jobs_api, meetings_api, party_api,
+                      rating_api, statement_api, votes_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
-    for blueprint in (health_bp, accounts_views, appointments_views, core_views, communities_views, compliance_views,
-                      demand_views, demand_overview, finance_views, finance_ledger_views, finance_statement_views,
-                      finance_distribution_views, party_views, public_views, rating_views, rating_input_views,
-                      votes_views):
+    for blueprint in (health_bp, accounts_views, activities_views, appointments_views, core_views, communities_views,
+                      compliance_views, demand_views, demand_overview, finance_views, finance_ledger_views,
+                      finance_statement_views, finance_distribution_views, meetings_views, party_views, public_views,
+                      rating_views, rating_input_views, votes_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)

@@ -67,3 +67,34 @@ def test_the_demo_logins_work_through_the_login_form(app, client):
     assert response.status_code == 302 and response.headers["Location"] == "/city-bureau/"
     page = client.get("/city-bureau/rating").get_data(as_text=True)
     assert "已发布" in page  # the demo has published ratings
+
+
+def test_the_demo_has_joint_meetings_and_activities_with_realistic_gaps(app):
+    import datetime as dt
+
+    from red_property.activities.models import NegativeRecord, ServiceReport
+    from red_property.meetings.calendar import meeting_calendar
+    from red_property.meetings.models import AgendaItem, MatterCategory
+
+    today = dt.date(2026, 11, 1)
+    with app.app_context():
+        build_demo_city(db.session, TENANTS, today=today)
+        db.session.close()
+        db.session.info.clear()
+        slugs = dict(db.session.execute(select(Tenant.slug, Tenant.id)).all())
+        db.session.close()
+        rows, overdue, unreviewed, to_report, reports = [], 0, 0, 0, 0
+        for slug in ("company-1", "company-2", "company-3", "company-4", "company-5", "company-6"):
+            with tenant_scope(db.session, slugs[slug]) as s:
+                rows += [(slug, r) for r in meeting_calendar(s, today=today).rows]
+                items = s.scalars(select(AgendaItem)).all()
+                overdue += sum(i.status(today) == "overdue" for i in items)
+                unreviewed += sum(i.category != MatterCategory.OTHER and i.reviewed_on is None for i in items)
+                to_report += sum(r.status(today) == "to_report" for r in s.scalars(select(NegativeRecord)))
+                reports += s.scalar(select(func.count(ServiceReport.id)))
+    cadence = {slug: [r.cadence for s2, r in rows if s2 == slug] for slug in dict(rows)}
+    assert min(cadence["company-1"]) > max(cadence["company-6"])          # the better company meets more often
+    assert 0 in cadence["company-6"]                                         # one community never meets
+    assert any(0 < c < 1 for c in cadence["company-4"])                      # some months missed
+    assert any(c.status == "incomplete" for _, r in rows for c in r.cells)    # a committee that did not come
+    assert overdue > 0 and unreviewed == 1 and to_report >= 1 and reports > 0

@@ -6,8 +6,10 @@ is added to ``FOREIGN`` below, so that no route can skip the cross-tenant check.
 import re
 
 import pytest
+from sqlalchemy import select
 
 from red_property.core.jobs import enqueue
+from red_property.meetings.models import AgendaItem
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 
@@ -52,6 +54,7 @@ def b_records(app, world):
                                          description="乙一小区 1 栋楼道灯不亮").id
         s.commit()
         ids.update(_party_records(s, world))
+        ids.update(_b_meeting_records(s, world))
     return {**ids, **committee_records(app, world)}
 
 
@@ -71,6 +74,25 @@ def _party_records(s, world):
     organisation = branch(s, world.community_b, name="乙一小区党支部")
     held = post(s, person(s, world.community_b, "乙主任"), Body.OWNERS_COMMITTEE, PostRole.CHAIR)
     return {"organisation_id": organisation.id, "post_id": held.id}
+
+
+def _b_meeting_records(s, world) -> dict:
+    """Company B's joint meeting, decision, activity and negative record."""
+    import datetime as dt
+
+    from red_property.activities.services import record_activity, record_negative
+    from red_property.meetings.services import log_meeting
+    from tests.factories_meetings import activity, add_members, decision, item, meeting, member_part
+
+    today = dt.date.today()
+    meeting_b = log_meeting(s, meeting(world.community_b, today, items=[item(**decision(today))]), today=today)
+    (member,) = add_members(s, world.community_b, ["乙党员"])
+    return {"meeting_id": meeting_b.id,
+            "item_id": s.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting_b.id)),
+            "activity_id": record_activity(s, activity(world.community_b, today, [member_part(member)]),
+                                           today=today).id,
+            "record_id": record_negative(s, {"member_id": member, "occurred_on": today, "description": "违规停车",
+                                             "rectify_by": today}, today=today).id}
 
 
 def _rules(app):

@@ -1,7 +1,7 @@
 """resident demands
 
 Revision ID: 0013_demands
-Revises: 0011_party_posts
+Revises: 0012_meetings_activities
 Create Date: 2026-11-25 08:48:58.248672
 
 """
@@ -13,7 +13,7 @@ from red_property.core import rls
 
 # revision identifiers, used by Alembic.
 revision = '0013_demands'
-down_revision = '0011_party_posts'
+down_revision = '0012_meetings_activities'
 branch_labels = None
 depends_on = None
 

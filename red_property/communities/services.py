@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, Household, ManagementContract
+from red_property.core.errors import InputError
+from red_property.core.tenancy import current_tenant_id
 from red_property.tenants.models import Tenant
 
 
@@ -142,3 +144,23 @@ def import_households(session: Session, community_id: int, rows, *, on: dt.date,
     session.commit()
     return {"rows": len(rows), "created": created, "updated": updated,
             "unchanged": len(rows) - created - updated}
+
+
+def require_managed_on(session: Session, community_id: int, day: dt.date, *, today: dt.date,
+                       field: str = "held_on", label: str = "日期") -> None:
+    """Records of what happened in a community: on a past day, while this company managed it.
+
+    Raises ``InputError`` on ``community_id`` (not a community of this company)
+    or on ``field`` (a future day, or a day outside the company's contracts).
+    """
+    if session.get(Community, community_id) is None:
+        raise InputError("community_id", "小区不存在，或不是本企业管理的小区")
+    if day > today:
+        raise InputError(field, f"{label}不能晚于今天：请在事后登记")
+    if not managed_now(session, community_id, day):
+        ever = session.scalar(select(ManagementContract.id).where(
+            ManagementContract.community_id == community_id,
+            ManagementContract.company_tenant_id == current_tenant_id(session)).limit(1))
+        if ever is None:
+            raise InputError("community_id", "本企业没有管理过这个小区")
+        raise InputError(field, f"{day} 本企业不在管这个小区（请核对物业服务合同期限）")

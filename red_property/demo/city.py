@@ -52,13 +52,18 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     households = 0
     for company in companies:
         households += _company_records(session, rng, company, plan.get(company.id, []))
+    from red_property.activities.demo import add_demo_records as add_activities
     from red_property.appointments.demo import add_demo_records as add_appointments
     from red_property.demands.demo import add_demo_records as add_demands
+    from red_property.meetings.demo import add_demo_records as add_meetings
     from red_property.party.demo import add_demo_records as add_party
     from red_property.rating.demo import add_demo_records as add_rating
 
+    # the companies' records come before the ratings, which measure them
     add_party(session, rng, tenants, today)
     add_appointments(session, rng, tenants, today)
+    add_meetings(session, rng, tenants, today)
+    add_activities(session, rng, tenants, today)
     add_demands(session, rng, tenants, today)
     add_rating(session, rng, tenants, today)
     from red_property.finance.demo import add_demo_records as add_committee_finance

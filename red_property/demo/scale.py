@@ -16,11 +16,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from red_property.appointments.demo import add_scale_records as add_appointment_records
+from red_property.activities.demo import add_scale_records as add_activities
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_scale_records as add_scale_demands
 from red_property.demo import names
 from red_property.party.demo import add_scale_records as add_party_records
+from red_property.meetings.demo import add_scale_records as add_meetings
 from red_property.tenants.models import Tenant, TenantKind
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
@@ -70,7 +72,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
         session.commit()
     progress(f"{communities} communities")
 
-    demands = posts = 0
+    demands = posts = meetings = activities = 0
     for number, company_id in enumerate(company_ids, start=1):
         with tenant_scope(session, company_id):
             buildings: dict[int, list[int]] = {}
@@ -91,11 +93,15 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
                 posts += add_appointment_records(session, rng, company_id, party, today)
             demands += add_scale_demands(session, rng, company_id,
                                          [(c, streets[c]) for c, _ in assignment[company_id]], today)
+            community_ids = [community_id for community_id, _count in assignment[company_id]]
+            meetings += add_meetings(session, rng, company_id, community_ids, today)
+            activities += add_activities(session, rng, company_id, community_ids, today)
             session.commit()
         if number % 500 == 0:
             progress(f"records of {number}/{companies} companies")
     return {"bureau_id": bureau_id, "companies": companies, "communities": communities,
             "households": communities * households_per_community, "demands": demands, "posts": posts,
+            "meetings": meetings, "activities": activities,
             "seconds": round(time.perf_counter() - started, 1)}
 
 

@@ -1,0 +1,64 @@
+"""Metrics from joint-meeting records (see ``compliance.sources``)."""
+from __future__ import annotations
+
+import calendar as cal
+import datetime as dt
+from fractions import Fraction
+
+from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session
+
+from red_property.communities.models import ManagementContract as C
+from red_property.compliance.sources import EvidenceRow, Values, Window, source
+from red_property.meetings.models import JointMeeting as M
+
+
+def months_table(window: Window):
+    """The window's months as rows (period yyyymm, first day, last day): a portable inline table."""
+    rows = []
+    for year, month in window.months():
+        first, last = dt.date(year, month, 1), dt.date(year, month, cal.monthrange(year, month)[1])
+        rows.append(select(literal(year * 100 + month, Integer).label("period"), literal(first, Date).label("first"),
+                           literal(last, Date).label("last")))
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("window_month")
+
+
+def meetings_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[EvidenceRow]:
+    """The community's joint meetings in the window; a monthly one counts only with all three parties."""
+    rows = session.execute(select(M.held_on, M.kind, M.place, M.parties_complete).where(
+        M.tenant_id == company_id, M.community_id == community_id, M.held_on >= window.start,
+        M.held_on <= window.end).order_by(M.held_on, M.id)).all()
+    kinds = {"monthly": "月度联席会议", "ad_hoc": "临时联席会议"}
+    return [EvidenceRow(r.held_on, kinds.get(r.kind.value, r.kind.value),
+                        f"{r.place}；{'三方到齐' if r.parties_complete else '三方未到齐，不计入当月'}") for r in rows]
+
+
+@source("meeting_cadence", absent=0, records="meetings.calendar", evidence=meetings_evidence)
+def meeting_cadence(session: Session, window: Window) -> Values:
+    """Share of the months a monthly joint meeting was required that had one with all three parties.
+
+    A month is required when the company managed the community the whole
+    month and the month is over, inside the window; a month taken over or handed
+    over part-way, or still running, counts only if the meeting was held
+    (``calendar.month_status`` is the same rule, month by month).  No meeting
+    held is a real 0; a community taken over too recently for any month to be
+    required has nothing to measure yet (``None``: missing, never zero).
+    """
+    # A month not over yet is never required: a window may reach past today (a dashboard's current month).
+    today = dt.date.today()
+    month = months_table(window)
+    held = (select(M.id).where(
+        M.tenant_id == C.company_tenant_id, M.community_id == C.community_id, M.monthly_period == month.c.period,
+        M.parties_complete, M.held_on >= C.starts_on, or_(C.ends_on.is_(None), M.held_on <= C.ends_on),
+        M.held_on >= window.start, M.held_on <= window.end).exists())
+    required = and_(C.starts_on <= month.c.first, or_(C.ends_on.is_(None), C.ends_on >= month.c.last),
+                    month.c.first >= window.start, month.c.last <= window.end, month.c.last < today)
+    rows = session.execute(
+        select(C.company_tenant_id, C.community_id,
+               func.count(func.distinct(case((held, month.c.period)))),
+               func.count(func.distinct(case((or_(held, required), month.c.period)))))
+        .select_from(C)
+        .join(month, and_(C.starts_on <= month.c.last, or_(C.ends_on.is_(None), C.ends_on >= month.c.first)))
+        .where(C.starts_on <= window.end)
+        .group_by(C.company_tenant_id, C.community_id)).all()
+    return {(company, community): Fraction(met, due) if due else None for company, community, met, due in rows}
