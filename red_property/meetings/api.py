@@ -15,7 +15,7 @@ from red_property.meetings.models import AgendaItem, JointMeeting
 from red_property.meetings.queries import list_decisions, list_meetings, meeting_detail, progress_of
 from red_property.meetings.schemas import (CalendarArgs, CalendarOut, DecisionListArgs, ItemIn, ItemOut,
                                            MeetingDecisionOut, MeetingDetailOut, MeetingIn, MeetingListArgs, MeetingOut, MeetingUpdateIn,
-                                           ProgressIn)
+                                           DecisionProgressIn)
 from red_property.meetings.services import add_item, attach_minutes, follow_up, log_meeting, update_meeting
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
@@ -113,7 +113,7 @@ class Items(MethodView):
 class Progress(MethodView):
     decorators = [visible_or_404(AgendaItem, "item_id")] + COMPANIES
 
-    @blp.arguments(ProgressIn)
+    @blp.arguments(DecisionProgressIn)
     @blp.response(200, ItemOut)
     def post(self, data, item_id):
         """Follow up a decision: a progress note (dated today unless noted_on) and/or the date it was done."""

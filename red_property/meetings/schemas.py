@@ -59,7 +59,7 @@ class MeetingIn(MeetingUpdateIn):
     items = fields.List(fields.Nested(ItemIn), load_default=list, validate=validate.Length(max=30))
 
 
-class ProgressIn(Schema):
+class DecisionProgressIn(Schema):
     noted_on = optional_date()
     note = text(500)
     done_on = optional_date()
