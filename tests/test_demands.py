@@ -9,7 +9,8 @@ from red_property.communities.models import Building, Household
 from red_property.core.errors import InputError
 from red_property.core.tenancy import tenant_scope
 from red_property.demands import services
-from red_property.demands.intake import mask_phone, submit_public_demand
+from red_property.core.fields import mask_phone
+from red_property.demands.intake import submit_public_demand
 from red_property.demands.limits import effective_limits, set_time_limits
 from red_property.demands.models import (Category, Demand, DemandEvent, EventKind, Route, Source, Status,
                                          TimeLimit)

@@ -5,7 +5,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from red_property.demands import labels
-from red_property.demands.intake import mask_phone
+from red_property.core.fields import mask_phone
 from red_property.demands.models import Demand
 from red_property.demands.queries import DemandDetail
 

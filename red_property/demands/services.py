@@ -16,7 +16,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from red_property.core.errors import InputError
 from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id
-from red_property.demands.intake import CLOCK_SKEW, member, text
+from red_property.core.fields import member, text
+from red_property.demands.intake import CLOCK_SKEW
 from red_property.demands.limits import due_time
 from red_property.demands.models import (CLOSED, DEFAULTS, OPEN, Category, Demand, DemandEvent, EventKind,
                                          Mediation, Route, Status)

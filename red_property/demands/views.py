@@ -17,7 +17,8 @@ from red_property.core.tenancy import current_tenant_id
 from red_property.demands import labels, services
 from red_property.demands.forms import (CloseForm, FilterForm, InformForm, IntakeForm, MediationForm, ProgressForm,
                                         RatingForm, RouteForm)
-from red_property.demands.intake import create_demand, mask_phone
+from red_property.core.fields import mask_phone
+from red_property.demands.intake import create_demand
 from red_property.demands.limits import effective_limits
 from red_property.demands.models import DEFAULTS, Category, Demand, Route, Source, Status
 from red_property.demands.presenters import export_table
