@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.demands.overview import bp as demand_overview
     from red_property.demands.views import bp as demand_views
     from red_property.party.api import blp as party_api
+    from red_property.public.profile_views import bp as profile_views
     from red_property.public.views import bp as public_views
     from red_property.party.views import bp as party_views
     from red_property.meetings.api import blp as meetings_api
@@ -86,7 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
         api.register_blueprint(blueprint)
     for blueprint in (health_bp, accounts_views, activities_views, appointments_views, core_views, communities_views,
                       compliance_views, demand_views, demand_overview, finance_views, finance_ledger_views,
-                      finance_statement_views, finance_distribution_views, meetings_views, party_views, public_views,
+                      finance_statement_views, finance_distribution_views, meetings_views, party_views, profile_views, public_views,
                       rating_views, rating_input_views, votes_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)

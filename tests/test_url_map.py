@@ -15,7 +15,8 @@ from red_property.extensions import db
 
 # Routes that are deliberately open to everyone.
 PUBLIC = {"static", "core.favicon", "api-docs.openapi_json", "i18n.switch", "health.healthz", "accounts.login", "core.index",
-          "Auth.Token", "public.index", "public.community"}  # public pages: tests/test_public.py
+          "Auth.Token", "public.index", "public.community",
+          "public.send_demand", "public.statement", "public.statement_pdf_file", "public.verify"}  # tests/test_public*.py
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

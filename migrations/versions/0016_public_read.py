@@ -27,11 +27,6 @@ def upgrade():
 
 
 def downgrade():
-    from alembic import op
-
-    if op.get_bind().dialect.name != "postgresql":
-        return
     for table in ("community", "management_contract", "rating_run", "rating_result"):
-        op.execute(f"DROP POLICY IF EXISTS public_read ON {table}")
-        op.execute(f"REVOKE ALL ON {table} FROM {rls.PUBLIC_ROLE}")
-    op.execute(f"REVOKE ALL ON tenant FROM {rls.PUBLIC_ROLE}")
+        rls.drop_public_policy(table)
+    rls.drop_public_policy("tenant")

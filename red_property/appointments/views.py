@@ -19,7 +19,8 @@ from red_property.communities.models import Community
 from red_property.communities.services import managed_now
 from red_property.core.charts import bar_chart
 from red_property.extensions import db
-from red_property.party.forms import NONE, optional_id, submit
+from red_property.core.forms import submit, uploaded
+from red_property.party.forms import NONE, optional_id
 from red_property.party.models import PartyMember
 from red_property.party.services import managed_communities, organisations_of
 from red_property.tenants.access import require_kind
@@ -127,13 +128,12 @@ def add_post(community_id: int):
     _choices(community_id, PersonForm(prefix="person"), form)
 
     def save():
-        upload = form.record.data
         create_post(db.session, {"person_id": form.person_id.data, "body": form.body.data, "role": form.role.data,
                                  "organisation_id": optional_id(form.organisation_id.data),
                                  "term_start": form.term_start.data, "term_end": form.term_end.data,
                                  "procedure": form.procedure.data, "procedure_on": form.procedure_on.data},
                     today=dt.date.today(),
-                    record=(upload.filename, upload.read()) if upload and upload.filename else None)
+                    record=uploaded(form.record))
         flash(_("已登记任职。"), "success")
         return redirect(url_for("appointments.community", community_id=community_id))
 

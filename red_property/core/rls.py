@@ -119,3 +119,10 @@ def _grant_sequence(table: str) -> None:
     op.execute(f"""
         DO $$ DECLARE seq text := pg_get_serial_sequence('{table}', 'id');
         BEGIN IF seq IS NOT NULL THEN EXECUTE format('GRANT USAGE ON SEQUENCE %s TO {APP_ROLE}', seq); END IF; END $$""")
+
+
+def drop_public_policy(table: str) -> None:
+    if not _pg():
+        return
+    op.execute(f"DROP POLICY IF EXISTS public_read ON {table}")
+    op.execute(f"REVOKE ALL ON {table} FROM {PUBLIC_ROLE}")

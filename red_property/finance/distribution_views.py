@@ -23,7 +23,8 @@ from red_property.finance import distribution as service
 from red_property.finance.ledger import balance_before
 from red_property.finance.models import METHOD_LABELS, Distribution, DistributionMethod
 from red_property.finance.roll import roll_totals
-from red_property.finance.views import button, committee_only, page_arg, paged, show_error
+from red_property.finance.views import button, committee_only, page_arg, paged
+from red_property.core.forms import show_error
 from red_property.votes.models import ProposalKind, Vote, VoteStatus
 
 bp = Blueprint("finance_distributions", __name__, template_folder="templates")

@@ -19,7 +19,8 @@ from red_property.extensions import db
 from red_property.finance import ledger
 from red_property.finance.models import (CATEGORY_LABELS, EXPENSE_CATEGORIES, INCOME_CATEGORIES, Category,
                                          LedgerEntry)
-from red_property.finance.views import PER_PAGE, button, committee_only, page_arg, show_error
+from red_property.finance.views import PER_PAGE, button, committee_only, page_arg
+from red_property.core.forms import show_error
 
 bp = Blueprint("finance_ledger", __name__, template_folder="templates")
 ALIASES = {"amount_fen": "amount", "opening_balance_fen": "opening_balance"}

@@ -179,6 +179,10 @@ class Statement(TenantScoped, Base):
     published_by: Mapped[int | None] = mapped_column(BigId)
     published_at: Mapped[dt.datetime | None]
 
+    @classmethod
+    def public_criteria(cls):
+        return cls.published_at.is_not(None)  # published statements are posted for every owner to read
+
     @property
     def status(self) -> str:
         return "published" if self.published_at is not None else "draft"

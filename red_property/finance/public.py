@@ -1,14 +1,15 @@
 """Published statements for readers outside the committee (the public community page).
 
-Every function takes a session already scoped to the committee tenant (for
-example ``tenant_scope(db.session, community.committee_tenant_id)``) and sees
-published statements only: a draft is never listed, rendered or matched.
+Every function sees published statements only: a draft is never listed,
+rendered or matched.  The session is the committee's own (its pages) or the
+public one (``tenancy.public_read``, which admits published statements of every
+committee): there ``committee_id`` says whose statements are meant.
 
-    published_statements(session)            -> [PublishedStatement], newest period first
-    statement_fragment(session, statement_id) -> Markup to embed in a page (None: not published)
-    statement_document(session, statement_id) -> a standalone HTML document (None: not published)
-    statement_pdf(session, statement_id)      -> PDF bytes in Chinese (None: not published)
-    check_fingerprint(session, text)          -> [PublishedStatement] whose fingerprint is (or starts with) text
+    published_statements(session, committee_id)             -> [PublishedStatement], newest period first
+    statement_fragment(session, statement_id, committee_id) -> Markup to embed in a page (None: not published)
+    statement_document(session, statement_id, committee_id) -> a standalone HTML document (None: not published)
+    statement_pdf(session, statement_id, committee_id)      -> PDF bytes in Chinese (None: not published)
+    check_fingerprint(session, text)                        -> [PublishedStatement] whose fingerprint is (or starts with) text
 
 The fragment is styled by ``static/css/app.css`` (``.statement``); the
 document and the PDF carry their own CSS.
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from flask import get_template_attribute, render_template
 from flask_babel import force_locale
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from red_property.finance.models import Statement
@@ -45,43 +46,48 @@ class PublishedStatement:
     reason: str | None            # why this version corrects the previous one
     supersedes_id: int | None
     superseded_by_id: int | None  # the published correction of this version, if any
+    committee_id: int             # the committee tenant that published it
 
     @property
     def current(self) -> bool:
         return self.superseded_by_id is None
 
 
-def published_statements(session: Session) -> list[PublishedStatement]:
+def _of(committee_id: int | None):
+    return Statement.tenant_id == committee_id if committee_id is not None else true()
+
+
+def published_statements(session: Session, committee_id: int | None = None) -> list[PublishedStatement]:
     """Every published version, newest period first and each period's versions newest first: one query."""
-    rows = list(session.scalars(select(Statement).where(Statement.published_at.is_not(None))
+    rows = list(session.scalars(select(Statement).where(Statement.published_at.is_not(None), _of(committee_id))
                                 .order_by(Statement.starts_on.desc(), Statement.kind, Statement.version.desc())))
     corrections = {s.supersedes_id: s.id for s in rows if s.supersedes_id}
     return [_view(s, corrections.get(s.id)) for s in rows]
 
 
-def published_statement(session: Session, statement_id: int) -> Statement | None:
-    statement = session.get(Statement, statement_id)
-    return statement if statement is not None and statement.published_at is not None else None
+def published_statement(session: Session, statement_id: int, committee_id: int | None = None) -> Statement | None:
+    return session.scalar(select(Statement).where(Statement.id == statement_id, Statement.published_at.is_not(None),
+                                                  _of(committee_id)))
 
 
-def statement_fragment(session: Session, statement_id: int) -> Markup | None:
+def statement_fragment(session: Session, statement_id: int, committee_id: int | None = None) -> Markup | None:
     """The statement as HTML to place inside a page, without the committee's own links."""
-    statement = published_statement(session, statement_id)
+    statement = published_statement(session, statement_id, committee_id)
     if statement is None:
         return None
     render = get_template_attribute("finance/_statement.html", "statement")
     return Markup(render(content_of(session, statement), grouped(statement.fingerprint)))
 
 
-def statement_document(session: Session, statement_id: int) -> str | None:
+def statement_document(session: Session, statement_id: int, committee_id: int | None = None) -> str | None:
     """The statement as a standalone HTML document (Chinese), as the PDF prints it."""
-    statement = published_statement(session, statement_id)
+    statement = published_statement(session, statement_id, committee_id)
     if statement is None:
         return None
     return document_html(content_of(session, statement), statement.fingerprint)
 
 
-def statement_pdf(session: Session, statement_id: int) -> bytes | None:
+def statement_pdf(session: Session, statement_id: int, committee_id: int | None = None) -> bytes | None:
     """The statement as a Chinese PDF with its fingerprint on every page.
 
     A published statement never changes, so its PDF is rendered once and kept
@@ -91,7 +97,7 @@ def statement_pdf(session: Session, statement_id: int) -> bytes | None:
     from red_property.core.files import tenant_folder
     from red_property.core.pdf import render_pdf
 
-    statement = published_statement(session, statement_id)
+    statement = published_statement(session, statement_id, committee_id)
     if statement is None:
         return None
     cached = tenant_folder(statement.tenant_id) / f"statement-{statement.fingerprint}-layout{PDF_LAYOUT}.pdf"
@@ -127,4 +133,4 @@ def check_fingerprint(session: Session, text: str) -> list[PublishedStatement]:
 def _view(statement: Statement, superseded_by: int | None) -> PublishedStatement:
     return PublishedStatement(statement.id, statement.period, statement.kind.value, statement.version,
                               statement.starts_on, statement.ends_on, statement.published_at, statement.fingerprint,
-                              statement.reason, statement.supersedes_id, superseded_by)
+                              statement.reason, statement.supersedes_id, superseded_by, statement.tenant_id)

@@ -20,7 +20,8 @@ from red_property.finance import statements
 from red_property.finance.ledger import receipts_of
 from red_property.finance.models import Statement, StatementKind
 from red_property.finance.public import document_html, statement_pdf
-from red_property.finance.views import button, committee_only, paged, show_error
+from red_property.finance.views import button, committee_only, paged
+from red_property.core.forms import show_error
 
 bp = Blueprint("finance_statements", __name__, template_folder="templates")
 

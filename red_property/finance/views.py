@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from red_property.core.charts import grouped_bar_chart
 from red_property.core.errors import InputError
+from red_property.core.forms import show_error
 from red_property.core.money import yuan
 from red_property.core.table_import import ImportRejected
 from red_property.extensions import db
@@ -48,15 +49,6 @@ def finance_labels() -> dict:
 
 def committee_only() -> None:
     require_kind(TenantKind.COMMITTEE)
-
-
-def show_error(form: FlaskForm, exc: InputError, aliases: dict[str, str] | None = None) -> None:
-    """Put a service's complaint beside the field it is about (or at the top of the page)."""
-    field = getattr(form, (aliases or {}).get(exc.field, exc.field), None)
-    if field is not None:
-        field.errors = [*field.errors, str(exc)]
-    else:
-        flash(str(exc), "error")
 
 
 def button(action, *, done: str, back: str, then: str | None = None):

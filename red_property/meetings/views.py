@@ -10,6 +10,7 @@ from flask_login import login_required
 from red_property.communities.models import Community
 from red_property.core.charts import bar_chart
 from red_property.core.errors import InputError
+from red_property.core.forms import uploaded
 from red_property.core.routing import MAX_ID
 from red_property.extensions import db
 from red_property.meetings import presenters
@@ -44,13 +45,6 @@ def arg_month() -> int | None:
     except ValueError:
         return None
     return day.year * 100 + day.month if 1900 <= day.year <= 2100 else None
-
-
-def upload(field) -> tuple[str, bytes] | None:
-    data = field.data
-    if data is None or not getattr(data, "filename", ""):
-        return None
-    return data.filename, data.read()
 
 
 def _company() -> None:
@@ -114,7 +108,7 @@ def new():
             data = {"community_id": community.id, "held_on": form.held_on.data, "kind": MeetingKind(form.kind.data),
                     "place": form.place.data, "organisation_id": form.organisation_id.data,
                     "attendees": attendee_rows(form, where), "items": item_rows(form, where)}
-            return log_meeting(db.session, data, today=dt.date.today(), minutes=upload(form.minutes))
+            return log_meeting(db.session, data, today=dt.date.today(), minutes=uploaded(form.minutes))
 
         meeting, status = submit(form, save, show=lambda f, exc: show_error(f, exc, where))
         if meeting is not None:
@@ -169,7 +163,7 @@ def edit(meeting_id: int):
         def save():
             data = {"held_on": form.held_on.data, "kind": MeetingKind(form.kind.data), "place": form.place.data,
                     "organisation_id": form.organisation_id.data, "attendees": attendee_rows(form, where)}
-            return update_meeting(db.session, meeting, data, today=dt.date.today(), minutes=upload(form.minutes))
+            return update_meeting(db.session, meeting, data, today=dt.date.today(), minutes=uploaded(form.minutes))
 
         saved, status = submit(form, save, show=lambda f, exc: show_error(f, exc, where))
         if saved is not None:

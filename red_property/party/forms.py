@@ -8,7 +8,6 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMu
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from red_property.core.errors import InputError
 from red_property.party.models import Level, ReviewKind, SiteItem, SiteStatus
 
 LEVEL_LABELS = {Level.COMMUNITY: _l("小区党支部（党总支）"), Level.JOINT: _l("联合党支部"), Level.GRID: _l("网格党支部"),
@@ -24,30 +23,6 @@ NONE = 0  # the "none" choice of an optional id select
 
 def choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(member.value, label) for member, label in labels.items()]
-
-
-def show_error(form: FlaskForm, exc: InputError) -> None:
-    """Put a service's ``InputError`` beside its field (or above the form when the form has no such field)."""
-    field = getattr(form, exc.field, None)
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        form.form_errors.append(str(exc))
-
-
-def submit(form: FlaskForm, save, rerender):
-    """Validate ``form``, then ``save()`` (the service call, returning the response).
-
-    Bad input re-renders the page (``rerender(status)``) with each message beside
-    its field: 400 when the form's own checks fail, 422 when the service refuses.
-    """
-    if not form.validate_on_submit():
-        return rerender(400)
-    try:
-        return save()
-    except InputError as exc:
-        show_error(form, exc)
-        return rerender(422)
 
 
 def optional_id(value: int | None) -> int | None:

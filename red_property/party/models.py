@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy import Enum, select, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from red_property.core.model import BigId, Base, TenantScoped
@@ -61,6 +61,14 @@ class OrganisationCommunity(TenantScoped, Base):
 
     organisation_id: Mapped[int] = mapped_column(BigId)
     community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"), index=True)
+
+    @classmethod
+    def public_criteria(cls):
+        """Which communities a branch covers is public once the branch publishes its profile."""
+        from red_property.public.models import BranchProfile
+
+        return cls.organisation_id.in_(select(BranchProfile.organisation_id)
+                                       .where(BranchProfile.published_at.is_not(None)))
 
 
 class YearlyReview(TenantScoped, Base):

@@ -15,7 +15,8 @@ from red_property.core.charts import bar_chart
 from red_property.core.routing import MAX_ID
 from red_property.extensions import db
 from red_property.party.forms import (LEVEL_LABELS, NONE, REVIEW_LABELS, SITE_ITEM_LABELS, SITE_STATUS_LABELS,
-                                      MemberForm, OrganisationForm, ReviewForm, SiteForm, optional_id, submit)
+                                      MemberForm, OrganisationForm, ReviewForm, SiteForm, optional_id)
+from red_property.core.forms import submit, uploaded
 from red_property.party.models import Level, PartyOrganisation, ReviewKind, SiteItem, SiteStatus
 from red_property.party.rules import BRANCH_LEVELS, formation_for
 from red_property.party.services import (add_member, covered_communities, create_organisation, list_members,
@@ -198,10 +199,9 @@ def site(organisation_id: int):
                                labels=LABELS, communities=covered_communities(db.session, branch.id)), status
 
     def save():
-        upload = form.file.data
         record_site_check(db.session, branch, item=SiteItem(form.item.data), status=SiteStatus(form.status.data),
                           checked_on=form.checked_on.data, note=form.note.data,
-                          upload=(upload.filename, upload.read()) if upload and upload.filename else None,
+                          upload=uploaded(form.file),
                           caption=form.caption.data, today=today)
         flash(_("已保存。"), "success")
         return redirect(url_for("party.site", organisation_id=organisation_id))

@@ -14,6 +14,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
+from red_property.finance.public import PublishedStatement, published_statements
+from red_property.party.models import OrganisationCommunity
+from red_property.public.models import BranchProfile, CommitteeProfile
 from red_property.rating.models import RatingResult, RatingRun
 from red_property.tenants.models import Tenant
 
@@ -34,6 +37,9 @@ class PublicCommunity:
     managed_since: dt.date | None
     grade: PublishedGrade | None
     committee: Tenant | None
+    branches: list[BranchProfile]
+    committee_card: CommitteeProfile | None
+    statements: list[PublishedStatement]
 
 
 def search_communities(session: Session, q: str | None, page: int, per_page: int) -> tuple[list[Community], int]:
@@ -76,5 +82,26 @@ def community_page(session: Session, community_id: int, today: dt.date) -> Publi
         .order_by(ManagementContract.starts_on.desc())).first()
     company = current[1] if current else None
     committee = session.get(Tenant, community.committee_tenant_id) if community.committee_tenant_id else None
-    return PublicCommunity(community, company, current[0] if current else None,
-                           latest_grade(session, community.tenant_id, company.id) if company else None, committee)
+    return PublicCommunity(
+        community, company, current[0] if current else None,
+        latest_grade(session, community.tenant_id, company.id) if company else None, committee,
+        branches_of(session, community_id, company.id) if company else [],
+        session.scalar(select(CommitteeProfile).where(CommitteeProfile.tenant_id == committee.id)) if committee else None,
+        published_statements(session, committee.id) if committee else [])
+
+
+def branches_of(session: Session, community_id: int, company_id: int) -> list[BranchProfile]:
+    """The published cards of the managing company's branches that cover the community."""
+    covering = select(OrganisationCommunity.organisation_id).where(OrganisationCommunity.community_id == community_id,
+                                                                   OrganisationCommunity.tenant_id == company_id)
+    return list(session.scalars(select(BranchProfile).where(BranchProfile.tenant_id == company_id,
+                                                           BranchProfile.organisation_id.in_(covering))
+                                .order_by(BranchProfile.public_name)))
+
+
+def managing_company_id(session: Session, community_id: int, today: dt.date) -> int | None:
+    """Which company manages the community today (the one a resident's demand goes to)."""
+    return session.scalar(select(ManagementContract.company_tenant_id).where(
+        ManagementContract.community_id == community_id, ManagementContract.starts_on <= today,
+        or_(ManagementContract.ends_on.is_(None), ManagementContract.ends_on >= today))
+        .order_by(ManagementContract.starts_on.desc()).limit(1))

@@ -1,33 +1,149 @@
-"""Public pages: find a community, read what is published about it.  No login."""
+"""Public pages: find a community, read what is published about it, send the
+managing company a demand, check a printed statement.  No login."""
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
 
-from red_property.core.tenancy import public_read
-from red_property.public.services import community_page, search_communities
+from red_property.core.errors import InputError
+from red_property.core.forms import show_error
+from red_property.core.tenancy import fresh_session, public_read, tenant_scope
+from red_property.extensions import limiter
+from red_property.finance.public import check_fingerprint, statement_fragment, statement_pdf
+from red_property.public.services import community_page, managing_company_id, search_communities
 
 bp = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
 PER_PAGE = 30
+
+
+class DemandForm(FlaskForm):
+    category = SelectField(_l("问题类别"))
+    description = TextAreaField(_l("具体情况"), validators=[DataRequired(), Length(min=10, max=1000)])
+    location = StringField(_l("位置（楼栋、单元等，可不填）"), validators=[Length(max=100)])
+    contact_name = StringField(_l("称呼（可不填）"), validators=[Length(max=50)])
+    contact_phone = StringField(_l("联系电话"), validators=[DataRequired(), Length(max=30)])
+
+
+def _demand_form() -> DemandForm:
+    from red_property.demands.labels import CATEGORY
+
+    form = DemandForm()
+    form.category.choices = [SelectChoice(c.value, label) for c, label in CATEGORY.items()]
+    return form
 
 
 @bp.route("/")
 def index():
     """Search the register by community name, street or district."""
     q = (request.args.get("q") or "").strip()[:50] or None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, min(request.args.get("page", 1, type=int), 100_000))
     with public_read() as session:
         items, total = search_communities(session, q, page, PER_PAGE)
         return render_template("public/index.html", items=items, total=total, q=q or "", page=page,
                                pages=max(1, -(-total // PER_PAGE)))
 
 
-@bp.route("/communities/<int:community_id>")
-def community(community_id: int):
-    """A community's public page."""
+def _community_page(community_id: int, form: DemandForm | None = None, status: int = 200):
     with public_read() as session:
         found = community_page(session, community_id, dt.date.today())
         if found is None:
             abort(404)
-        return render_template("public/community.html", page=found)
+        return render_template("public/community.html", page=found, form=form or _demand_form()), status
+
+
+@bp.route("/communities/<int:community_id>")
+def community(community_id: int):
+    """A community's public page."""
+    return _community_page(community_id)
+
+
+@bp.route("/communities/<int:community_id>/demands", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_DEMAND"])
+def send_demand(community_id: int):
+    """A resident's demand, delivered to the company that manages the community today."""
+    form = _demand_form()
+    if not form.validate_on_submit():
+        return _community_page(community_id, form, 400)
+    with public_read() as session:
+        company_id = managing_company_id(session, community_id, dt.date.today())
+    if company_id is None:
+        abort(404)
+    from red_property.demands.intake import submit_public_demand
+
+    try:
+        # The one write a visitor makes: into the managing company's own scope, in a session of its own.
+        with tenant_scope(fresh_session(), company_id) as session:
+            demand = submit_public_demand(session, community_id, category=form.category.data,
+                                          description=form.description.data, contact_phone=form.contact_phone.data,
+                                          contact_name=form.contact_name.data, location=form.location.data)
+            number, due_at = demand.id, demand.due_at
+    except InputError as exc:
+        show_error(form, exc)
+        return _community_page(community_id, form, 422)
+    flash(_("已受理，编号 %(n)s。物业服务企业将在 %(due)s 前处理并与您联系。", n=number,
+            due=due_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")), "success")
+    return redirect(url_for("public.community", community_id=community_id) + "#demand")
+
+
+def _committee_of(session, community_id: int) -> int:
+    from red_property.communities.models import Community
+
+    community = session.get(Community, community_id)
+    if community is None or community.committee_tenant_id is None:
+        abort(404)
+    return community.committee_tenant_id
+
+
+@bp.route("/communities/<int:community_id>/statements/<int:statement_id>")
+def statement(community_id: int, statement_id: int):
+    """A published finance statement of the community's owners' committee."""
+    with public_read() as session:
+        fragment = statement_fragment(session, statement_id, _committee_of(session, community_id))
+        if fragment is None:
+            abort(404)
+        return render_template("public/statement.html", community_id=community_id, statement_id=statement_id,
+                               fragment=fragment)
+
+
+@bp.route("/communities/<int:community_id>/statements/<int:statement_id>.pdf")
+def statement_pdf_file(community_id: int, statement_id: int):
+    """The same statement as a PDF, its fingerprint on every page."""
+    with public_read() as session:
+        data = statement_pdf(session, statement_id, _committee_of(session, community_id))
+    if data is None:
+        abort(404)
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename=statement-{statement_id}.pdf"})
+
+
+@bp.route("/verify")
+def verify():
+    """Check a printed statement: its fingerprint names the published version it is (or none)."""
+    text = (request.args.get("fingerprint") or "").strip()[:200]
+    matches, error = None, None
+    if text:
+        with public_read() as session:
+            try:
+                matches = check_fingerprint(session, text)
+                communities = _communities_of_committees(session, {m.committee_id for m in matches})
+            except InputError as exc:
+                error = str(exc)
+    return render_template("public/verify.html", text=text, matches=matches, error=error,
+                           communities=communities if matches else {}), 422 if error else 200
+
+
+def _communities_of_committees(session, committee_ids: set[int]) -> dict[int, tuple[int, str]]:
+    from sqlalchemy import select
+
+    from red_property.communities.models import Community
+
+    rows = session.execute(select(Community.committee_tenant_id, Community.id, Community.name)
+                           .where(Community.committee_tenant_id.in_(committee_ids))).all()
+    return {committee: (cid, name) for committee, cid, name in rows}

@@ -19,6 +19,7 @@ from red_property.core.pdf import pdf_response
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
 from red_property.core.errors import InputError
+from red_property.core.forms import uploaded
 from red_property.rating.evidence import indicator_evidence
 from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
@@ -198,10 +199,9 @@ def appeal(run_id: int):
     if not form.validate_on_submit():
         flash(_("申诉理由至少 10 个字。"), "error")
         return redirect(target)
-    upload = form.attachment.data
     try:
         file_appeal(db.session, rating_run, indicator_id=form.indicator_id.data, explanation=form.explanation.data,
-                    upload=(upload.filename, upload.read()) if upload else None)
+                    upload=uploaded(form.attachment))
         flash(_("申诉已提交，主管部门将在处理后告知结果。"), "success")
     except InputError as exc:
         flash(str(exc), "error")

@@ -17,7 +17,8 @@ from red_property.core.errors import InputError
 from red_property.core.table_import import ImportRejected
 from red_property.extensions import db
 from red_property.finance.roll import roll_totals
-from red_property.finance.views import button, committee_only, page_arg, paged, show_error
+from red_property.finance.views import button, committee_only, page_arg, paged
+from red_property.core.forms import show_error
 from red_property.votes import services
 from red_property.votes.models import (CHOICE_LABELS, KIND_LABELS, SPECIAL_MAJORITY, STATUS_LABELS, Choice,
                                        ProposalKind, Vote, VoteStatus)
