@@ -155,3 +155,22 @@ def test_the_public_role_reads_published_cards_and_statements_only(app, world):
             assert conn.execute(text("SELECT count(*) FROM finance_statement")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_demo_city_has_public_cards_to_show(app, client):
+    import datetime as dt
+
+    from red_property.communities.models import Community
+    from red_property.demo.city import build_demo_city
+    from tests.test_demo import TENANTS
+
+    with app.app_context():
+        build_demo_city(db.session, TENANTS, today=dt.date(2026, 11, 1))
+        db.session.close()
+        db.session.info.clear()
+        from red_property.core.tenancy import public_read
+
+        with public_read() as s:
+            garden = s.scalar(select(Community.id).where(Community.name == "锦绣花园"))
+    html = client.get(f"/public/communities/{garden}").get_data(as_text=True)
+    assert "主任 " in html and "业委会收支公示" in html and "第 1 版" in html and "信用等级" in html

@@ -57,6 +57,7 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     from red_property.demands.demo import add_demo_records as add_demands
     from red_property.meetings.demo import add_demo_records as add_meetings
     from red_property.party.demo import add_demo_records as add_party
+    from red_property.public.demo import add_demo_records as add_public_cards
     from red_property.rating.demo import add_demo_records as add_rating
 
     # the companies' records come before the ratings, which measure them
@@ -69,6 +70,7 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     from red_property.finance.demo import add_demo_records as add_committee_finance
 
     add_committee_finance(session, rng, tenants, today)
+    add_public_cards(session, rng, tenants, today)
     logins = _logins(session, tenants)
     return DemoSummary(len(tenants), COMMUNITIES, households, logins)
 
