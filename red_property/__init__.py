@@ -42,23 +42,27 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.communities import household_upload as _imports  # noqa: F401  (registers jobs)
     from red_property.communities import jobs as _community_jobs  # noqa: F401  (registers jobs)
     from red_property.rating import runs as _rating_runs  # noqa: F401  (registers jobs, guards)
+    from red_property.fees import billing as _fee_billing, guards as _fee_guards  # noqa: F401  (jobs, guards)
     from red_property.communities.api import blp as communities_api
     from red_property.communities.views import bp as communities_views
     from red_property.party.api import blp as party_api
     from red_property.rating.api import blp as rating_api
     from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
+    from red_property.fees.api import blp as fees_api
+    from red_property.fees.views import bp as fees_views
     from red_property.core.files_api import blp as files_api
     from red_property.core.health import bp as health_bp
     from red_property.core.jobs_api import blp as jobs_api
     from red_property.core.views import bp as core_views
 
     edge.init_app(app)
-    for blueprint in (auth_api, users_api, communities_api, files_api, jobs_api, party_api, rating_api):
+    for blueprint in (auth_api, users_api, communities_api, files_api, jobs_api, party_api, rating_api,
+                      fees_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
     for blueprint in (health_bp, accounts_views, core_views, communities_views, rating_views,
-                      rating_input_views):
+                      rating_input_views, fees_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)

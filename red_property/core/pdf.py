@@ -40,12 +40,27 @@ def cjk_family() -> str:
     raise CJKFontMissing("未安装中文字体，PDF 将无法显示汉字：请安装 fonts-wqy-microhei 或 fonts-noto-cjk")
 
 
-def render_pdf(html: str) -> bytes:
-    """Render an HTML document (CSS inline) to PDF bytes with Chinese glyphs."""
+def _document(html: str):
     family = cjk_family()
     page_css = f"<style>body {{ font-family: '{family}', sans-serif; }}</style>"
     document = html.replace("</head>", page_css + "</head>", 1) if "</head>" in html else page_css + html
-    return HTML(string=document, base_url="about:blank", url_fetcher=_FetchNothing()).write_pdf()
+    return HTML(string=document, base_url="about:blank", url_fetcher=_FetchNothing())
+
+
+def render_pdf(html: str) -> bytes:
+    """Render an HTML document (CSS inline) to PDF bytes with Chinese glyphs."""
+    return _document(html).write_pdf()
+
+
+def render_pdf_pages(html: str) -> list[bytes]:
+    """Render a many-page document once and write each page as its own PDF.
+
+    Layout is the costly part of a small document; laying out a batch of
+    one-page documents together and splitting the result costs a fraction of
+    rendering each separately (each page still embeds only the glyphs it uses).
+    """
+    rendered = _document(html).render()
+    return [rendered.copy([page]).write_pdf() for page in rendered.pages]
 
 
 def pdf_response(html: str, filename: str) -> Response:
