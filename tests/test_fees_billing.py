@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from red_property.core.errors import InputError
+from red_property.core.jobs import run_job
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.fees.billing import bill_amount, parse_period, start_billing_run
@@ -16,6 +17,7 @@ from tests.factories_fees import RATE, TODAY, billed, schedule
 
 @pytest.fixture
 def a(app, world):
+    app.config["FEES_HELPER_IDLE_SECONDS"] = 0.2  # one in-process worker: the helper must not wait long
     with app.app_context(), tenant_scope(db.session, world.a, world.users["a"][next(iter(world.users["a"]))]) as s:
         yield s
 
@@ -98,8 +100,8 @@ def test_a_crash_mid_batch_leaves_whole_batches_and_a_rerun_finishes(app, a, wor
 
     monkeypatch.setattr(billing, "issue_batch", dying)
     with pytest.raises(SystemExit):
-        billed(a, world.community_a)
-        run_worker(app)
+        run = billed(a, world.community_a)       # jobs inline: dies in here
+        run_job(world.a, run.job_id, app=app)    # queued for RQ: run it here, to die the same way
     a.rollback()
     assert codes(a) == [1, 2]
     assert a.scalar(select(DocumentCounter.last_number)) == 2

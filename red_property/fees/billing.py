@@ -256,18 +256,34 @@ def bill_run(ctx: JobContext, billing_run_id: int) -> dict:
 
 @job("fees.render_invoices")
 def render_invoices(ctx: JobContext, billing_run_id: int) -> dict:
-    """Help a run render its PDFs on another worker; leaves when the run is issued and nothing is left."""
+    """Help a run render its PDFs on another worker.
+
+    Leaves when the run is fully issued and nothing is left to claim, or when
+    the run's own job has issued nothing for a while (not started on this
+    single worker, or killed): that job, or the next run of the period,
+    renders whatever is left.
+    """
     from red_property.fees.documents import render_run_invoices
 
     session = ctx.session
-    rendered, deadline = 0, time.monotonic() + 3600
-    while time.monotonic() < deadline:
-        rendered += render_run_invoices(ctx.session, billing_run_id)
+    idle_limit = float(current_app.config.get("FEES_HELPER_IDLE_SECONDS", 2.0))
+    rendered, last_count, last_change = 0, -1, time.monotonic()
+    while True:
+        done_now = render_run_invoices(session, billing_run_id)
+        rendered += done_now
         run = session.get(BillingRun, billing_run_id)
-        if run is None or run.issued_complete:
-            rendered += render_run_invoices(ctx.session, billing_run_id)
+        if run is None:
             break
+        if run.issued_complete:
+            rendered += render_run_invoices(session, billing_run_id)
+            break
+        count = session.scalar(select(func.count(Bill.id)).where(Bill.run_id == billing_run_id))
         session.commit()  # the next look sees what the run's job committed meanwhile
+        now = time.monotonic()
+        if done_now or count != last_count:
+            last_count, last_change = count, now
+        elif now - last_change > idle_limit:
+            break
         time.sleep(0.05)
     return {"rendered_here": rendered}
 
