@@ -19,10 +19,9 @@ from red_property.fees.documents import bill_pdf, receipt_pdf
 from red_property.fees.models import (BillingRun, Bill, BuildingKind, FeeSchedule, Payment, PaymentMethod, SignerKind,
                                       SubscriptionInvoice)
 from red_property.fees.payments import PaymentData, record_payment
-from red_property.fees.reports import (by_community, bill_filters, bill_status, company_total, household_arrears,
-                                       monthly_trend)
+from red_property.fees.reports import by_community, bill_filters, company_total, household_arrears, monthly_trend
 from red_property.fees.services import add_commitment_letter, issue_subscription_invoice
-from red_property.tenants.access import for_kinds
+from red_property.tenants.access import for_kinds, require_kind
 from red_property.tenants.models import TenantKind
 
 blp = Blueprint("Fees", __name__, url_prefix="/api/v1/fees",
@@ -101,12 +100,6 @@ class RunResource(MethodView):
         return _run_out(run, run_progress(db.session, [run.id])[run.id])
 
 
-def _bill_out(bill: Bill, today: dt.date) -> dict:
-    out = s.FeeBillOut().dump(bill)
-    out["status"] = bill_status(bill, today)
-    return out
-
-
 @blp.route("/bills")
 class Bills(MethodView):
     decorators = COMPANIES
@@ -115,11 +108,10 @@ class Bills(MethodView):
     @blp.response(200, s.BillPage)
     def get(self, args):
         """Bills (each one an issued invoice), filtered and paged."""
-        today = dt.date.today()
         stmt = bill_filters(select(Bill), community_id=args.get("community_id"), period=args.get("period"),
-                            status=args.get("status"), q=args.get("q"), as_of=today)
+                            status=args.get("status"), q=args.get("q"), as_of=dt.date.today())
         total, items = _page(stmt, args, (Bill.period_start.desc(), Bill.invoice_number))
-        return _envelope(args, total, [_bill_out(b, today) for b in items])
+        return _envelope(args, total, items)
 
 
 @blp.route("/bills/<int:bill_id>")
@@ -129,7 +121,7 @@ class BillResource(MethodView):
     @blp.response(200, s.FeeBillOut)
     def get(self, bill_id):
         """One bill with what is paid."""
-        return _bill_out(db.session.get(Bill, bill_id), dt.date.today())
+        return db.session.get(Bill, bill_id)
 
 
 @blp.route("/bills/<int:bill_id>/invoice.pdf")
@@ -197,12 +189,14 @@ class Collection(MethodView):
         """Arrears and the collection rate (bills due by ``as_of``): the company, each community, 12 months."""
         as_of = args.get("as_of") or dt.date.today()
         rows = by_community(db.session, as_of)
-        communities = []
-        for community_id, name, c in rows:
-            item = s.FeeCollectionOut().dump(c)
-            communities.append({**item, "community_id": community_id, "name": name})
-        trend = [{**s.FeeCollectionOut().dump(c), "month": m} for m, c in monthly_trend(db.session, as_of)]
-        return {"as_of": as_of, "company": company_total(rows), "communities": communities, "trend": trend}
+        return {"as_of": as_of, "company": _collection(company_total(rows)),
+                "communities": [{**_collection(c), "community_id": cid, "name": name} for cid, name, c in rows],
+                "trend": [{**_collection(c), "month": month} for month, c in monthly_trend(db.session, as_of)]}
+
+
+def _collection(c) -> dict:
+    return {"billed_fen": c.billed_fen, "paid_fen": c.paid_fen, "arrears_fen": c.arrears_fen, "bills": c.bills,
+            "in_arrears": c.in_arrears, "rate": None if c.rate is None else f"{float(c.rate):.4f}"}
 
 
 @blp.route("/commitments")
@@ -217,9 +211,7 @@ class Commitments(MethodView):
 
         total, rows = commitment_rows(db.session, dt.date.today(), page=args["page"], per_page=args["per_page"],
                                       in_arrears_only=args["in_arrears"])
-        items = [{**s.FeeCommitmentOut().dump(letter), "arrears_fen": int(arrears)}
-                 for letter, *_, arrears, _bills in rows]
-        return _envelope(args, total, items)
+        return _envelope(args, total, [_with_arrears(letter, arrears) for letter, *_, arrears, _bills in rows])
 
     @blp.arguments(s.FeeCommitmentIn)
     @blp.response(201, s.FeeCommitmentOut)
@@ -228,7 +220,14 @@ class Commitments(MethodView):
         letter = add_commitment_letter(db.session, **{**data, "signer_kind": SignerKind(data["signer_kind"])},
                                        upload=None, today=dt.date.today())
         arrears = db.session.execute(household_arrears([letter.household_id], dt.date.today())).first()
-        return {**s.FeeCommitmentOut().dump(letter), "arrears_fen": int(arrears[1]) if arrears else 0}
+        return _with_arrears(letter, arrears[1] if arrears else 0)
+
+
+def _with_arrears(letter, arrears) -> dict:
+    """The letter's columns and its household's arrears, for ``FeeCommitmentOut``."""
+    return {"id": letter.id, "household_id": letter.household_id, "signer_name": letter.signer_name,
+            "signer_kind": letter.signer_kind, "organisation": letter.organisation, "signed_on": letter.signed_on,
+            "pay_by": letter.pay_by, "file_id": letter.file_id, "arrears_fen": int(arrears)}
 
 
 @blp.route("/subscription-invoices")
@@ -245,13 +244,11 @@ class Subscriptions(MethodView):
     @blp.alt_response(404, description="Only the platform issues subscription invoices")
     def post(self, data):
         """Issue a subscription invoice to a tenant (the platform's admins)."""
-        from flask_login import current_user
-
+        from red_property.accounts.edge import actor
         from red_property.accounts.models import Role
 
-        if current_user.tenant.kind != TenantKind.PLATFORM:
-            abort(404)
-        if current_user.role != Role.ADMIN:
+        require_kind(TenantKind.PLATFORM)
+        if actor().role != Role.ADMIN:
             abort(403, message="只有管理员可以开具发票")
         return issue_subscription_invoice(db.session, **data, today=dt.date.today())
 

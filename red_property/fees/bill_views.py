@@ -16,12 +16,12 @@ from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
 from red_property.fees.bank_import import import_statement
 from red_property.fees.documents import bill_pdf, receipt_pdf, yuan
-from red_property.fees.forms import METHODS, SIGNERS, CommitmentForm, PaymentForm, StatementForm, fen_of
+from red_property.fees.forms import METHOD_NAMES, SIGNER_NAMES, CommitmentForm, PaymentForm, StatementForm, fen_of
 from red_property.fees.models import Bill, CommitmentLetter, Payment, PaymentMethod, SignerKind
 from red_property.fees.payments import PaymentData, record_payment
 from red_property.fees.reports import bill_filters, bill_status
 from red_property.fees.services import add_commitment_letter
-from red_property.fees.views import PER_PAGE, bp, company_page, field_error, page_arg
+from red_property.fees.views import PER_PAGE, bp, company_page, export_format, field_error, page_arg
 
 STATUSES = ("unpaid", "partial", "paid", "overdue")
 EXPORT_LIMIT = 100_000
@@ -53,11 +53,12 @@ def bills():
                            pages=max(1, -(-total // PER_PAGE)))
 
 
-@bp.route("/<slug:tenant_slug>/fees/bills.<any(csv, xlsx):fmt>")
+@bp.route("/<slug:tenant_slug>/fees/bills/export")
 @login_required
-def bills_export(fmt: str):
-    """The filtered bill list as CSV or XLSX (status=overdue: the arrears list)."""
+def bills_export():
+    """The filtered bill list as CSV or XLSX (``?fmt=``; status=overdue: the arrears list)."""
     company_page()
+    fmt = export_format()
     today = dt.date.today()
     stmt = bill_filters(select(Bill), **_filters(), as_of=today).order_by(Bill.community_id, Bill.invoice_number)
     header = [_("发票号码"), _("期间"), _("房屋"), _("业主"), _("面积（㎡）"), _("应收（元）"), _("已收（元）"),
@@ -83,7 +84,7 @@ def _bill_page(bill: Bill, payment_form=None, letter_form=None, status: int = 20
                                  .order_by(CommitmentLetter.signed_on)).all()
     today = dt.date.today()
     return render_template("fees/bill.html", bill=bill, payments=payments, letters=letters, yuan=yuan,
-                           status_name=bill_status(bill, today), methods=dict(METHODS), signers=dict(SIGNERS),
+                           status_name=bill_status(bill, today), methods=METHOD_NAMES, signers=SIGNER_NAMES,
                            payment_form=payment_form or PaymentForm(paid_on=today),
                            letter_form=letter_form or CommitmentForm(signed_on=today)), status
 
@@ -174,7 +175,7 @@ def payments():
         select(Payment, Bill.invoice_code, Bill.address).join(Bill, (Bill.id == Payment.bill_id)
                                                               & (Bill.tenant_id == Payment.tenant_id))
         .order_by(Payment.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return render_template("fees/payments.html", form=form, errors=errors, items=items, methods=dict(METHODS),
+    return render_template("fees/payments.html", form=form, errors=errors, items=items, methods=METHOD_NAMES,
                            yuan=yuan, page=page, pages=max(1, -(-total // PER_PAGE))), status
 
 

@@ -8,15 +8,22 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from red_property.fees.models import BuildingKind, PaymentMethod, SignerKind
 
-KINDS = [(BuildingKind.RESIDENTIAL.value, _l("住宅")), (BuildingKind.COMMERCIAL.value, _l("商业")),
-         (BuildingKind.MIXED.value, _l("商住"))]
-METHODS = [(PaymentMethod.CASH.value, _l("现金")), (PaymentMethod.BANK_TRANSFER.value, _l("银行转账")),
-           (PaymentMethod.CARD.value, _l("刷卡")), (PaymentMethod.MOBILE.value, _l("扫码支付"))]
-SIGNERS = [(SignerKind.PARTY_MEMBER.value, _l("党员")), (SignerKind.CIVIL_SERVANT.value, _l("公职人员"))]
+KIND_NAMES = {BuildingKind.RESIDENTIAL.value: _l("住宅"), BuildingKind.COMMERCIAL.value: _l("商业"),
+              BuildingKind.MIXED.value: _l("商住")}
+METHOD_NAMES = {PaymentMethod.CASH.value: _l("现金"), PaymentMethod.BANK_TRANSFER.value: _l("银行转账"),
+                PaymentMethod.CARD.value: _l("刷卡"), PaymentMethod.MOBILE.value: _l("扫码支付")}
+SIGNER_NAMES = {SignerKind.PARTY_MEMBER.value: _l("党员"), SignerKind.CIVIL_SERVANT.value: _l("公职人员")}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs or a {value: label} mapping as WTForms wants them."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value, label) for value, label in items]
 YUAN = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 
 
@@ -41,7 +48,7 @@ class Yuan:
 
 class ScheduleForm(FlaskForm):
     community_id = SelectField(_l("小区"), coerce=int, validate_choice=True)
-    building_kind = SelectField(_l("楼栋类型"), choices=KINDS)
+    building_kind = SelectField(_l("楼栋类型"), choices=choices(KIND_NAMES))
     rate = StringField(_l("单价（元/㎡/月）"), validators=[DataRequired(), Yuan()])
     effective_from = DateField(_l("生效日期（某月 1 日）"), validators=[DataRequired()])
 
@@ -56,7 +63,7 @@ class RunForm(FlaskForm):
 class PaymentForm(FlaskForm):
     amount = StringField(_l("收款金额（元）"), validators=[DataRequired(), Yuan()])
     paid_on = DateField(_l("收款日期"), validators=[DataRequired()])
-    method = SelectField(_l("收款方式"), choices=METHODS)
+    method = SelectField(_l("收款方式"), choices=choices(METHOD_NAMES))
     payer_name = StringField(_l("交款人（默认为业主）"), validators=[Optional(), Length(max=50)])
     note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
 
@@ -67,7 +74,7 @@ class StatementForm(FlaskForm):
 
 class CommitmentForm(FlaskForm):
     signer_name = StringField(_l("签署人"), validators=[DataRequired(), Length(max=50)])
-    signer_kind = SelectField(_l("身份"), choices=SIGNERS)
+    signer_kind = SelectField(_l("身份"), choices=choices(SIGNER_NAMES))
     organisation = StringField(_l("工作单位 / 所在党组织"), validators=[Optional(), Length(max=100)])
     signed_on = DateField(_l("签署日期"), validators=[DataRequired()])
     pay_by = DateField(_l("承诺缴清日期"), validators=[Optional()])

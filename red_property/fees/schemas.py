@@ -1,9 +1,12 @@
 """Marshmallow schemas of the fee API.  Money is integer fen (strict: a float is refused)."""
+import datetime as dt
+
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from red_property.core.schemas import PageArgs, page_schema
 from red_property.fees.models import BuildingKind, PaymentMethod, SignerKind
+from red_property.fees.reports import bill_status
 
 PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$", error="期间格式应为 2026-03 或 2026-Q1")
 
@@ -17,7 +20,10 @@ def _values(enum_cls):
 
 
 def _enum_out(attr):
-    return fields.Function(lambda o: getattr(o, attr).value)
+    def value(obj):
+        member = obj[attr] if isinstance(obj, dict) else getattr(obj, attr)
+        return member.value
+    return fields.Function(value)
 
 
 class FeeScheduleIn(Schema):
@@ -86,7 +92,8 @@ class FeeBillOut(Schema):
     paid_fen = fields.Integer()
     invoice_code = fields.String()
     issued_at = fields.DateTime()
-    status = fields.String()
+    status = fields.Function(lambda bill: bill_status(bill, dt.date.today()),
+                             metadata={"description": "unpaid, partial, paid or overdue"})
 
 
 class FeePaymentIn(Schema):
@@ -132,7 +139,7 @@ class FeeCollectionOut(Schema):
     arrears_fen = fields.Integer()
     bills = fields.Integer()
     in_arrears = fields.Integer()
-    rate = fields.Function(lambda c: None if c.rate is None else str(round(float(c.rate), 4)), allow_none=True)
+    rate = fields.String(allow_none=True, metadata={"description": "paid / billed, 4 decimals; null: nothing due"})
 
 
 class FeeCommunityCollectionOut(FeeCollectionOut):
@@ -168,7 +175,7 @@ class FeeCommitmentOut(Schema):
     signed_on = fields.Date()
     pay_by = fields.Date(allow_none=True)
     file_id = fields.Integer(allow_none=True)
-    arrears_fen = fields.Integer()
+    arrears_fen = fields.Integer(metadata={"description": "the household's arrears now (bills due, not paid)"})
 
 
 class FeeCommitmentArgs(PageArgs):

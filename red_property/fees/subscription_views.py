@@ -12,7 +12,7 @@ from red_property.accounts.models import Role
 from red_property.core.errors import InputError
 from red_property.extensions import db
 from red_property.fees.documents import yuan
-from red_property.fees.forms import SubscriptionForm, fen_of
+from red_property.fees.forms import SubscriptionForm, choices, fen_of
 from red_property.fees.models import SubscriptionInvoice
 from red_property.fees.services import billable_tenants, issue_subscription_invoice
 from red_property.fees.views import PER_PAGE, bp, field_error, page_arg
@@ -41,7 +41,7 @@ def subscriptions():
     form = SubscriptionForm() if platform else None
     status = 200
     if form is not None:
-        form.billed_tenant_id.choices = [(t.id, t.name) for t in billable_tenants(db.session)]
+        form.billed_tenant_id.choices = choices((t.id, t.name) for t in billable_tenants(db.session))
         if form.is_submitted() and current_user.role != Role.ADMIN:
             abort(403)
         if form.validate_on_submit():

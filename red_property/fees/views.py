@@ -20,7 +20,7 @@ from red_property.core.tenancy import current_tenant_id
 from red_property.extensions import db
 from red_property.fees.billing import add_schedule, community_households, run_progress, start_billing_run
 from red_property.fees.documents import yuan
-from red_property.fees.forms import KINDS, RunForm, ScheduleForm, fen_of
+from red_property.fees.forms import KIND_NAMES, RunForm, ScheduleForm, choices, fen_of
 from red_property.fees.models import BillingRun, BuildingKind, FeeSchedule
 from red_property.fees.reports import by_community, commitment_rows, company_total, monthly_trend
 from red_property.tenants.access import require_kind
@@ -53,6 +53,13 @@ def field_error(form, exc: InputError, fallback: str) -> None:
     field.errors = list(field.errors) + [str(exc)]
 
 
+def export_format() -> str:
+    fmt = request.args.get("fmt", "csv")
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    return fmt
+
+
 def page_arg() -> int:
     return max(1, min(request.args.get("page", 1, type=int), 1_000_000))
 
@@ -74,11 +81,12 @@ def dashboard():
                            community_chart=community_chart, yuan=yuan, today=today)
 
 
-@bp.route("/<slug:tenant_slug>/fees/collection.<any(csv, xlsx):fmt>")
+@bp.route("/<slug:tenant_slug>/fees/collection/export")
 @login_required
-def collection_export(fmt: str):
-    """The collection rate per community as a spreadsheet."""
+def collection_export():
+    """The collection rate per community as a spreadsheet (``?fmt=csv`` or ``xlsx``)."""
     company_page()
+    fmt = export_format()
     header = [_("小区"), _("应收（元）"), _("实收（元）"), _("欠费（元）"), _("收缴率（%）"), _("欠费账单数")]
     rows = [[name, c.billed_fen / 100, c.paid_fen / 100, c.arrears_fen / 100, c.percent(), c.in_arrears]
             for _, name, c in by_community(db.session, dt.date.today())]
@@ -93,7 +101,7 @@ def schedules():
     company_page()
     today = dt.date.today()
     form = ScheduleForm()
-    form.community_id.choices = managed_communities(today)
+    form.community_id.choices = choices(managed_communities(today))
     status = 200
     if form.validate_on_submit():
         try:
@@ -113,7 +121,7 @@ def schedules():
         select(FeeSchedule, Community.name).join(Community, Community.id == FeeSchedule.community_id)
         .order_by(Community.name, FeeSchedule.building_kind, FeeSchedule.effective_from.desc())
         .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return render_template("fees/schedules.html", form=form, items=items, kinds=dict(KINDS), yuan=yuan, page=page,
+    return render_template("fees/schedules.html", form=form, items=items, kinds=KIND_NAMES, yuan=yuan, page=page,
                            pages=max(1, -(-total // PER_PAGE))), status
 
 
@@ -124,7 +132,7 @@ def runs():
     company_page()
     today = dt.date.today()
     form = RunForm()
-    form.community_id.choices = managed_communities(today)
+    form.community_id.choices = choices(managed_communities(today))
     status = 200
     if form.validate_on_submit():
         try:
