@@ -173,9 +173,12 @@ def test_collection_rate_counts_bills_due_and_what_was_paid(bills, world):
     assert (community, c.bills, c.in_arrears) == (world.community_a, 3, 2)
     assert c.rate == Fraction(one.amount_fen + 100, one.amount_fen + two.amount_fen + three.amount_fen)
     assert by_community(s, dt.date(2026, 1, 14)) == []            # not due yet: no arrears
-    trend = dict(monthly_trend(s, TODAY))
-    assert trend["2026-01"].bills == 3 and trend["2025-12"].bills == 0
     total = one.amount_fen + two.amount_fen + three.amount_fen
+    trend = {p.month: p for p in monthly_trend(s, TODAY)}
+    assert len(trend) == 12 and trend["2025-12"].rate is None               # nothing due yet: missing
+    assert (trend["2026-01"].billed_fen, trend["2026-01"].rate) == (total, 0)
+    assert trend["2026-02"].rate == Fraction(one.amount_fen, total)
+    assert trend["2026-11"].rate == Fraction(one.amount_fen + 100, total)
     q1 = Window(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
     assert fee_collection_rate(s, q1) == {(world.a, world.community_a): Fraction(one.amount_fen, total)}
     assert fee_collection_rate(s, Window.months_ending(TODAY)) == {
@@ -198,3 +201,35 @@ def test_the_bureau_reads_every_companys_collection_rate_in_one_query(app, bills
     assert values[(world.b, world.community_b)] == 0
     with tenant_scope(db.session, world.b) as b:
         assert set(fee_collection_rate(b, Window.months_ending(TODAY))) == {(world.b, world.community_b)}
+
+
+def test_the_demo_city_bills_collects_and_rates_with_the_collection_rate(app):
+    from pathlib import Path
+
+    from red_property.demo.city import build_demo_city
+    from red_property.fees.models import CommitmentLetter, DocumentCounter
+    from red_property.rating.models import RatingResult
+    from red_property.tenants.models import Tenant
+
+    today = dt.date(2026, 11, 1)
+    with app.app_context():
+        build_demo_city(db.session, Path(__file__).resolve().parent.parent / "tenants", today=today)
+        slugs = {t.slug: t.id for t in db.session.scalars(select(Tenant))}
+        assert "platform" in slugs
+        rates = {}
+        for n in range(1, 7):
+            with tenant_scope(db.session, slugs[f"company-{n}"]) as s:
+                rows = by_community(s, today)
+                rates[n] = [float(c.rate) for _, _, c in rows]
+                assert s.scalar(select(func.count(CommitmentLetter.id))) == 3
+                assert s.scalar(select(func.max(DocumentCounter.last_number))) == \
+                    s.scalar(select(func.max(Bill.invoice_number)))
+                assert s.scalar(select(func.count(Bill.id)).where(Bill.file_id.isnot(None))) == 0   # lazy PDFs
+        every = [r for values in rates.values() for r in values]
+        assert sum(0.85 <= r <= 0.97 for r in every) >= len(every) - 4
+        assert min(rates[6]) < 0.7                      # the one community that collects poorly
+        with tenant_scope(db.session, slugs["city-bureau"]) as s:
+            latest = s.scalar(select(func.max(RatingResult.run_id)))   # this year's draft: bills are in its window
+            breakdowns = s.scalars(select(RatingResult.breakdown).where(RatingResult.run_id == latest)).all()
+        fee = [i for b in breakdowns for i in b["indicators"] if i["metric"] == "fee_collection_rate"]
+        assert fee and all(not i["missing"] for i in fee)

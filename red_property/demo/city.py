@@ -52,8 +52,10 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     households = 0
     for company in companies:
         households += _company_records(session, rng, company, plan.get(company.id, []))
+    from red_property.fees.demo import add_demo_records as add_fees
     from red_property.rating.demo import add_demo_records as add_rating
 
+    add_fees(session, rng, tenants, today)  # before the ratings: the fee collection rate is one of their inputs
     add_rating(session, rng, tenants, today)
     logins = _logins(session, tenants)
     return DemoSummary(len(tenants), COMMUNITIES, households, logins)

@@ -186,12 +186,15 @@ class Collection(MethodView):
     @blp.arguments(s.FeeCollectionArgs, location="query")
     @blp.response(200, s.CollectionReport)
     def get(self, args):
-        """Arrears and the collection rate (bills due by ``as_of``): the company, each community, 12 months."""
+        """Arrears and the collection rate (bills due by ``as_of``): the company, each community, and the
+        rolling twelve-month rate at each of the last twelve month ends."""
         as_of = args.get("as_of") or dt.date.today()
         rows = by_community(db.session, as_of)
         return {"as_of": as_of, "company": _collection(company_total(rows)),
                 "communities": [{**_collection(c), "community_id": cid, "name": name} for cid, name, c in rows],
-                "trend": [{**_collection(c), "month": month} for month, c in monthly_trend(db.session, as_of)]}
+                "trend": [{"month": p.month, "billed_fen": p.billed_fen, "paid_fen": p.paid_fen,
+                           "rate": None if p.rate is None else f"{float(p.rate):.4f}"}
+                          for p in monthly_trend(db.session, as_of)]}
 
 
 def _collection(c) -> dict:

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, Household
-from red_property.fees.models import Bill, CommitmentLetter
+from red_property.fees.models import Bill, CommitmentLetter, Payment
 
 
 @dataclass
@@ -63,26 +63,62 @@ def company_total(rows: list[tuple[int, str, Collection]]) -> Collection:
     return total
 
 
+@dataclass(frozen=True)
+class TrendPoint:
+    month: str             # 2026-03: measured at the month's end (or at ``as_of`` for the current month)
+    billed_fen: int        # bills falling due in the twelve months up to then
+    paid_fen: int          # ... and what was paid on them by then
+
+    @property
+    def rate(self) -> Fraction | None:
+        return Fraction(self.paid_fen, self.billed_fen) if self.billed_fen else None
+
+    def percent(self) -> float | None:
+        return None if self.rate is None else round(float(self.rate) * 100, 1)
+
+
 def monthly_trend(session: Session, as_of: dt.date, months: int = 12,
-                  community_id: int | None = None) -> list[tuple[str, Collection]]:
-    """Collection by billing month (the month a bill's period starts) for the last ``months`` months; one query."""
-    year, month = as_of.year, as_of.month - months + 1
-    while month < 1:
-        year, month = year - 1, month + 12
-    start = dt.date(year, month, 1)
-    stmt = _sums(select(Bill.period_start)).where(Bill.period_start >= start, Bill.period_start <= as_of,
-                                                  Bill.due_on <= as_of).group_by(Bill.period_start)
-    if community_id is not None:
-        stmt = stmt.where(Bill.community_id == community_id)
-    found: dict[str, Collection] = {}
-    for period_start, b, p, n, a in session.execute(stmt):
-        found[f"{period_start:%Y-%m}"] = Collection(int(b), int(p), n, a)
-    out, (y, m) = [], (start.year, start.month)
+                  community_id: int | None = None) -> list[TrendPoint]:
+    """The rolling twelve-month collection rate at each of the last ``months`` month ends; two queries.
+
+    The same measure as the rating's (bills due in the twelve months up to a
+    day, paid by that day), whatever the billing period (month, quarter).
+    """
+    ends = []
+    year, month = as_of.year, as_of.month
     for _ in range(months):
-        label = f"{y}-{m:02d}"
-        out.append((label, found.get(label, Collection())))
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
+        ends.append(min(as_of, _month_end(year, month)))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    ends.reverse()
+    since = _twelve_months_before(ends[0])
+    where = [Bill.due_on > since, Bill.due_on <= as_of]
+    if community_id is not None:
+        where.append(Bill.community_id == community_id)
+    billed = session.execute(select(Bill.due_on, func.sum(Bill.amount_fen)).where(*where)
+                             .group_by(Bill.due_on)).all()
+    paid = session.execute(select(Bill.due_on, Payment.paid_on, func.sum(Payment.amount_fen))
+                           .join(Bill, and_(Bill.id == Payment.bill_id, Bill.tenant_id == Payment.tenant_id))
+                           .where(*where, Payment.paid_on <= as_of)
+                           .group_by(Bill.due_on, Payment.paid_on)).all()
+    points = []
+    for end in ends:
+        start = _twelve_months_before(end)
+        points.append(TrendPoint(
+            f"{end:%Y-%m}", sum(int(a) for due, a in billed if start < due <= end),
+            sum(int(a) for due, on, a in paid if start < due <= end and on <= end)))
+    return points
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    import calendar
+
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _twelve_months_before(day: dt.date) -> dt.date:
+    import calendar
+
+    return dt.date(day.year - 1, day.month, min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))
 
 
 def household_arrears(household_ids: Select | list[int], as_of: dt.date) -> Select:

@@ -147,8 +147,11 @@ class FeeCommunityCollectionOut(FeeCollectionOut):
     name = fields.String()
 
 
-class FeeMonthCollectionOut(FeeCollectionOut):
+class FeeMonthCollectionOut(Schema):
     month = fields.String()
+    billed_fen = fields.Integer()
+    paid_fen = fields.Integer()
+    rate = fields.String(allow_none=True)
 
 
 CollectionReport = Schema.from_dict({

@@ -73,8 +73,8 @@ def dashboard():
     rows = by_community(db.session, today)
     total = company_total(rows)
     trend = monthly_trend(db.session, today)
-    trend_chart = line_chart([(label[2:], c.percent()) for label, c in trend], title=_("近 12 个月收缴率（按账单月份）"),
-                             unit="%", high=100)
+    trend_chart = line_chart([(p.month[2:], p.percent()) for p in trend],
+                             title=_("收缴率走势（每月末，近 12 个月到期的账单）"), unit="%", high=100)
     community_chart = bar_chart([(name, c.percent() or 0) for _, name, c in rows], title=_("各小区收缴率"),
                                 unit="%", max_value=100) if rows else None
     return render_template("fees/dashboard.html", rows=rows, total=total, trend=trend, trend_chart=trend_chart,
