@@ -233,3 +233,14 @@ def test_the_demo_city_bills_collects_and_rates_with_the_collection_rate(app):
             breakdowns = s.scalars(select(RatingResult.breakdown).where(RatingResult.run_id == latest)).all()
         fee = [i for b in breakdowns for i in b["indicators"] if i["metric"] == "fee_collection_rate"]
         assert fee and all(not i["missing"] for i in fee)
+
+
+def test_the_scale_generator_bills_and_collects_in_bulk(app):
+    from red_property.demo.scale import generate_scale
+
+    with app.app_context():
+        made = generate_scale(db.session, companies=3, communities=5, households_per_community=4, seed=11)
+        with tenant_scope(db.session, made["bureau_id"]) as s, bureau_cross_tenant_read(s, reason="test") as reader:
+            assert reader.scalar(select(func.count(Bill.id))) == 5 * 4 * 4            # four quarters
+            rates = fee_collection_rate(reader, Window.months_ending(dt.date.today()))
+    assert len(rates) == 5 and all(0 < r <= 1 for r in rates.values())

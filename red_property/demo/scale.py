@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
+from red_property.fees.demo import bulk_fees
 from red_property.tenants.models import Tenant, TenantKind
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
@@ -25,7 +26,7 @@ BATCH = 5000
 
 
 def generate_scale(session: Session, *, companies: int, communities: int, households_per_community: int = 40,
-                   seed: int = 7, progress: Callable[[str], None] = lambda _msg: None) -> dict:
+                   seed: int = 7, fees: bool = True, progress: Callable[[str], None] = lambda _msg: None) -> dict:
     """Create a bureau, ``companies`` company tenants and ``communities`` communities."""
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -80,11 +81,24 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
                     owner_name=names.person(rng), party_member_household=rng.random() < 0.05)
                     for h in range(count)])
             session.commit()
+        if fees:
+            # four quarters of bills and payments, so that ratings have a collection rate
+            quarter = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+            bulk_fees(session, company_id, rng, first=_quarters_before(quarter, 3), months=12, today=today,
+                      monthly=False)
         if number % 500 == 0:
             progress(f"records of {number}/{companies} companies")
     return {"bureau_id": bureau_id, "companies": companies, "communities": communities,
             "households": communities * households_per_community,
             "seconds": round(time.perf_counter() - started, 1)}
+
+
+def _quarters_before(quarter: dt.date, count: int) -> dt.date:
+    month = quarter.month - 3 * count
+    year = quarter.year
+    while month < 1:
+        year, month = year - 1, month + 12
+    return dt.date(year, month, 1)
 
 
 def _chunks(rows: list[dict]):
