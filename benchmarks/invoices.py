@@ -192,11 +192,12 @@ def main() -> None:
             assert s.scalar(select(func.count(Bill.id)).where(Bill.file_id.is_(None))) == 0
             issuer = s.get(Tenant, company_id)
             html = documents_html(issuer, [bill_document(b) for b in bills])
+            first = documents_html(issuer, [bill_document(bills[0])])
     finally:
         sampler.stopped.set()
         sampler.join()
         stop_workers(workers)
-    render_pdf(documents_html(issuer, [bill_document(bills[0])]))   # warm up fonts, as the workers are
+    render_pdf(first)   # warm up fonts, as the workers are
     floor_started = time.perf_counter()
     floor_pdf = render_pdf(html)
     floor_s = time.perf_counter() - floor_started

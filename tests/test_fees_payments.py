@@ -13,7 +13,7 @@ from red_property.core.errors import InputError
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
 from red_property.extensions import db
 from red_property.fees.bank_import import import_statement
-from red_property.fees.documents import bill_pdf, chinese_amount, receipt_pdf
+from red_property.fees.documents import chinese_amount, issued_invoice, receipt_pdf
 from red_property.fees.metrics import fee_collection_rate
 from red_property.fees.models import Bill, Payment, PaymentMethod
 from red_property.fees.payments import PaymentData, record_payment
@@ -139,22 +139,36 @@ def pdf_fonts(data: bytes, tmp_path) -> str:
 
 
 def test_invoices_and_receipts_are_chinese_pdfs_kept_as_first_rendered(app, bills, tmp_path):
-    from red_property.core.files import tenant_folder
+    from red_property.core.files import StoredFile, tenant_folder
 
-    s, (bill, *_) = bills
-    stored = bill_pdf(s, bill)
-    data = (tenant_folder(bill.tenant_id) / stored.stored_as).read_bytes()
+    s, (bill, second, _) = bills
+    assert (bill.file_id, bill.file_page, second.file_page) == (second.file_id, 0, 1)   # one batch, a page each
+    data = issued_invoice(s, bill)
     text = pdf_text(data, tmp_path)
     for expected in ("物业服务费发票", bill.invoice_code, "甲物业有限公司", "业主0", "肆佰玖拾壹元壹角捌分", "491.18",
                      "甲一小区 1栋 1单元 101室"):
         assert expected in text
+    assert second.invoice_code not in text                       # only its own page of the batch
     assert "\ufffd" not in text                                  # every glyph maps back to text
     fonts = pdf_fonts(data, tmp_path)
     assert "WenQuanYi" in fonts or "Noto" in fonts                # the CJK font, embedded
-    assert bill_pdf(s, s.get(Bill, bill.id)).id == stored.id      # never rendered again
+    assert issued_invoice(s, s.get(Bill, bill.id)) == data        # the same bytes: never rendered again
+    assert s.scalar(select(func.count(StoredFile.id))) == 1
     receipt = receipt_pdf(s, pay(s, bill, 100))
     text = pdf_text((tenant_folder(bill.tenant_id) / receipt.stored_as).read_bytes(), tmp_path)
     assert "收款收据" in text and "壹元整" in text and bill.invoice_code in text
+
+
+def test_a_bill_never_rendered_is_rendered_alone_on_first_download(app, bills, tmp_path):
+    from sqlalchemy import update
+
+    s, (bill, *_) = bills
+    s.execute(update(Bill).where(Bill.id == bill.id).values(file_id=None, file_page=None))   # as bulk-loaded
+    s.commit()
+    first = issued_invoice(s, s.get(Bill, bill.id))
+    assert bill.invoice_code in pdf_text(first, tmp_path)
+    assert s.get(Bill, bill.id).file_page is None
+    assert issued_invoice(s, s.get(Bill, bill.id)) == first
 
 
 def test_chinese_capital_amounts():

@@ -2,7 +2,7 @@
 
 Revision ID: 0014_fees
 Revises: 0010_stored_file
-Create Date: 2026-11-25 08:45:55.795018
+Create Date: 2026-11-25 09:57:45.261800
 
 """
 from alembic import op
@@ -127,6 +127,7 @@ def upgrade():
     sa.Column('invoice_code', sa.String(length=16), nullable=False),
     sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('file_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('file_page', sa.Integer(), nullable=True),
     sa.Column('tenant_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.CheckConstraint('amount_fen >= 0', name=op.f('ck_fee_bill_amount')),

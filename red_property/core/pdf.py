@@ -52,19 +52,30 @@ def render_pdf(html: str) -> bytes:
     return _document(html).write_pdf()
 
 
-def render_pdf_pages(html: str) -> list[bytes]:
-    """Render a many-page document once and write each page as its own PDF.
+def pdf_page(data: bytes, index: int) -> bytes:
+    """Page ``index`` (0-based) of a stored PDF as a PDF of its own, copied as it is (never rendered again).
 
-    Layout is the costly part of a small document; laying out a batch of
-    one-page documents together and splitting the result costs a fraction of
-    rendering each separately (each page still embeds only the glyphs it uses).
+    The page keeps the document's shared resources (its font subset), so the
+    text and look are exactly those of the stored document.
     """
-    rendered = _document(html).render()
-    return [rendered.copy([page]).write_pdf() for page in rendered.pages]
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(data)).pages[index])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def pdf_response(html: str, filename: str) -> Response:
+    return pdf_bytes_response(render_pdf(html), filename)
+
+
+def pdf_bytes_response(data: bytes, filename: str, *, attachment: bool = False) -> Response:
     from urllib.parse import quote
 
-    return Response(render_pdf(html), mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"})
+    disposition = "attachment" if attachment else "inline"
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"})

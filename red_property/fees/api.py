@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 
 from red_property.communities.imports import ImportRejected
 from red_property.core.files import send_stored_file
+from red_property.core.pdf import pdf_bytes_response
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.fees import schemas as s
 from red_property.fees.bank_import import import_statement
 from red_property.fees.billing import add_schedule, run_progress, start_billing_run
-from red_property.fees.documents import bill_pdf, receipt_pdf
+from red_property.fees.documents import issued_invoice, receipt_pdf
 from red_property.fees.models import (BillingRun, Bill, BuildingKind, FeeSchedule, Payment, PaymentMethod, SignerKind,
                                       SubscriptionInvoice)
 from red_property.fees.payments import PaymentData, record_payment
@@ -131,7 +132,8 @@ class InvoicePdf(MethodView):
     @blp.doc(responses=PDF)
     def get(self, bill_id):
         """The invoice PDF as issued (rendered once, then the same bytes every time)."""
-        return send_stored_file(bill_pdf(db.session, db.session.get(Bill, bill_id)), as_attachment=True)
+        bill = db.session.get(Bill, bill_id)
+        return pdf_bytes_response(issued_invoice(db.session, bill), f"{bill.invoice_code}.pdf", attachment=True)
 
 
 @blp.route("/payments")

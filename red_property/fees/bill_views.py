@@ -12,10 +12,11 @@ from red_property.communities.imports import ImportRejected
 from red_property.communities.models import Community
 from red_property.core.errors import InputError
 from red_property.core.files import send_stored_file
+from red_property.core.pdf import pdf_bytes_response
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
 from red_property.fees.bank_import import import_statement
-from red_property.fees.documents import bill_pdf, receipt_pdf, yuan
+from red_property.fees.documents import issued_invoice, receipt_pdf, yuan
 from red_property.fees.forms import METHOD_NAMES, SIGNER_NAMES, CommitmentForm, PaymentForm, StatementForm, fen_of
 from red_property.fees.models import Bill, CommitmentLetter, Payment, PaymentMethod, SignerKind
 from red_property.fees.payments import PaymentData, record_payment
@@ -148,7 +149,8 @@ def add_commitment(bill_id: int):
 def invoice_pdf(bill_id: int):
     """The invoice as issued (rendered once, then always the same bytes)."""
     company_page()
-    return send_stored_file(bill_pdf(db.session, _bill(bill_id)))
+    bill = _bill(bill_id)
+    return pdf_bytes_response(issued_invoice(db.session, bill), f"{bill.invoice_code}.pdf")
 
 
 @bp.route("/<slug:tenant_slug>/fees/payments", methods=["GET", "POST"])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from red_property.core.tenancy import TenantSession
 from red_property.fees.models import Bill, Payment, SubscriptionInvoice
 
-MUTABLE = {Bill: {"paid_fen", "file_id"}, Payment: {"file_id"}, SubscriptionInvoice: set()}
+MUTABLE = {Bill: {"paid_fen", "file_id", "file_page"}, Payment: {"file_id"}, SubscriptionInvoice: set()}
 
 
 class IssuedDocumentIsFinal(RuntimeError):

@@ -151,7 +151,8 @@ class Bill(TenantScoped, Base):
     invoice_number: Mapped[int]
     invoice_code: Mapped[str] = mapped_column(String(16))
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    file_id: Mapped[int | None] = mapped_column(BigId)           # the PDF, rendered once
+    file_id: Mapped[int | None] = mapped_column(BigId)           # the PDF, rendered once ...
+    file_page: Mapped[int | None]                                # ... its page there, when a batch of invoices
 
 
 class Payment(TenantScoped, Base):
