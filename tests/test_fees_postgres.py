@@ -152,3 +152,17 @@ def test_a_worker_process_killed_mid_batch_leaves_whole_batches_and_a_rerun_fini
         assert s.scalar(select(func.count(func.distinct(Bill.household_id)))) == 23
         assert s.scalar(select(func.count(Bill.id)).where(Bill.file_id.is_(None))) == 0
         assert s.get(BillingRun, run_id).finished_at is not None
+
+
+def test_row_level_security_shows_a_tenant_only_its_own_subscription_invoices(app, world):
+    """Raw SQL (no ORM filter): the policy alone lets the billed tenant read its invoice and no other."""
+    from tests.factories_fees import subscription_for
+
+    to_a, to_b = subscription_for(app, world.a), subscription_for(app, world.b)
+    with app.app_context():
+        for tenant, expected in ((world.a, [to_a]), (world.b, [to_b]), (world.bureau, [])):
+            with tenant_scope(db.session, tenant) as s:
+                assert list(s.execute(text("SELECT id FROM fee_subscription_invoice ORDER BY id")).scalars()) == expected
+        with tenant_scope(db.session, world.a) as s:
+            assert s.execute(text("UPDATE fee_subscription_invoice SET amount_fen = 1")).rowcount == 0
+            assert list(s.execute(text("SELECT id FROM fee_bill")).scalars()) == []
