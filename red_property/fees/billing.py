@@ -156,6 +156,10 @@ def start_billing_run(session: Session, *, community_id: int, period: str, due_o
             run = session.scalar(select(BillingRun).where(BillingRun.community_id == community_id,
                                                           BillingRun.period == period))
         session.commit()
+    else:  # resumed: not complete until its job says so (helpers wait for the issuing to end)
+        _check_schedules(session, community_id, start, months)   # a building of a new kind may have come
+        run.issued_complete, run.finished_at = False, None
+        session.commit()
     record = enqueue(session, "fees.bill_run", billing_run_id=run.id)
     run.job_id = record.id
     session.commit()
@@ -244,12 +248,11 @@ def bill_run(ctx: JobContext, billing_run_id: int) -> dict:
             # Another delivery of this job billed some of them first: look again.
             session.rollback()
         run = session.get(BillingRun, billing_run_id)
-    run = session.get(BillingRun, billing_run_id)
     run.issued_complete = True
     session.commit()
     rendered = render_run_invoices(session, billing_run_id, progress=ctx.progress, wait_for_others=True)
     run = session.get(BillingRun, billing_run_id)
-    run.finished_at = run.finished_at or utcnow()
+    run.finished_at = utcnow()
     session.commit()
     return {"bills": total, "issued_now": issued, "rendered_here": rendered}
 

@@ -165,9 +165,11 @@ class Payment(TenantScoped, Base):
         UniqueConstraint("tenant_id", "receipt_year", "receipt_number"),
         UniqueConstraint("tenant_id", "bank_ref"),   # a statement line is imported once
         CheckConstraint("amount_fen > 0", name="amount"),
+        # the composite foreign key's own index: payments are always looked up by their bill
+        Index("ix_fee_payment_tenant_id_bill_id", "tenant_id", "bill_id"),
     )
 
-    bill_id: Mapped[int] = mapped_column(BigId, index=True)
+    bill_id: Mapped[int] = mapped_column(BigId)
     amount_fen: Mapped[int]
     paid_on: Mapped[dt.date]
     method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "fee_payment_method"))
@@ -189,9 +191,10 @@ class CommitmentLetter(TenantScoped, Base):
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "household_id"], ["household.tenant_id", "household.id"]),
         _file_fk(),
+        Index("ix_fee_commitment_letter_tenant_id_household_id", "tenant_id", "household_id"),
     )
 
-    household_id: Mapped[int] = mapped_column(BigId, index=True)
+    household_id: Mapped[int] = mapped_column(BigId)
     signer_name: Mapped[str] = mapped_column(String(50))
     signer_kind: Mapped[SignerKind] = mapped_column(_enum(SignerKind, "fee_signer_kind"))
     organisation: Mapped[str | None] = mapped_column(String(100))   # 工作单位 / 所在党组织
