@@ -87,6 +87,8 @@ def add_schedule(session: Session, *, community_id: int, building_kind: Building
         raise InputError("community_id", "不是本企业当前在管的小区")
     if not 1 <= rate_fen <= MAX_RATE_FEN:
         raise InputError("rate_fen", f"单价应在 1 到 {MAX_RATE_FEN} 分/㎡/月之间")
+    if not dt.date(2000, 1, 1) <= effective_from <= dt.date(2100, 12, 1):
+        raise InputError("effective_from", "生效日期应在 2000 年到 2100 年之间")
     if effective_from.day != 1:
         raise InputError("effective_from", "生效日期应为某月 1 日（按月计费）")
     if session.scalar(select(FeeSchedule.id).where(FeeSchedule.community_id == community_id,

@@ -15,6 +15,11 @@ def _id():
     return fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=2**63 - 1))
 
 
+def _date(**kwargs):
+    """A date this century: outside it, a date is a typo (and year 1 breaks month arithmetic)."""
+    return fields.Date(validate=validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2100, 12, 31)), **kwargs)
+
+
 def _values(enum_cls):
     return validate.OneOf([m.value for m in enum_cls])
 
@@ -31,7 +36,7 @@ class FeeScheduleIn(Schema):
     building_kind = fields.String(required=True, validate=_values(BuildingKind))
     rate_fen = fields.Integer(strict=True, required=True, metadata={"description": "分/㎡/月"},
                               validate=validate.Range(min=1, max=10_000))
-    effective_from = fields.Date(required=True, metadata={"description": "the first day of a month"})
+    effective_from = _date(required=True, metadata={"description": "the first day of a month"})
 
 
 class FeeScheduleOut(Schema):
@@ -49,7 +54,7 @@ class FeeScheduleArgs(PageArgs):
 class FeeRunIn(Schema):
     community_id = _id()
     period = fields.String(required=True, validate=PERIOD)
-    due_on = fields.Date(allow_none=True, load_default=None)
+    due_on = _date(allow_none=True, load_default=None)
 
 
 class FeeRunOut(Schema):
@@ -99,7 +104,7 @@ class FeeBillOut(Schema):
 class FeePaymentIn(Schema):
     bill_id = _id()
     amount_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=100_000_000))
-    paid_on = fields.Date(required=True)
+    paid_on = _date(required=True)
     method = fields.String(required=True, validate=_values(PaymentMethod))
     payer_name = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=50))
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
@@ -130,7 +135,7 @@ class FeeStatementReport(Schema):
 
 
 class FeeCollectionArgs(Schema):
-    as_of = fields.Date()
+    as_of = _date()
 
 
 class FeeCollectionOut(Schema):
@@ -165,8 +170,8 @@ class FeeCommitmentIn(Schema):
     signer_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     signer_kind = fields.String(required=True, validate=_values(SignerKind))
     organisation = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=100))
-    signed_on = fields.Date(required=True)
-    pay_by = fields.Date(allow_none=True, load_default=None)
+    signed_on = _date(required=True)
+    pay_by = _date(allow_none=True, load_default=None)
 
 
 class FeeCommitmentOut(Schema):
@@ -190,7 +195,7 @@ class FeeSubscriptionIn(Schema):
     description = fields.String(required=True, validate=validate.Length(min=2, max=200))
     period = fields.String(required=True, validate=validate.Length(min=1, max=20))
     amount_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=100_000_000))
-    due_on = fields.Date(required=True)
+    due_on = _date(required=True)
 
 
 class FeeSubscriptionOut(Schema):

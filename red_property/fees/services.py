@@ -28,8 +28,8 @@ def add_commitment_letter(session: Session, *, household_id: int, signer_name: s
         raise InputError("household_id", "住户不存在")
     if not (signer_name or "").strip():
         raise InputError("signer_name", "请填写签署人")
-    if signed_on > today:
-        raise InputError("signed_on", "签署日期不能晚于今天")
+    if not dt.date(2000, 1, 1) <= signed_on <= today:
+        raise InputError("signed_on", "签署日期应在 2000 年之后，且不能晚于今天")
     if pay_by is not None and pay_by < signed_on:
         raise InputError("pay_by", "承诺缴清日期不能早于签署日期")
     if signer_kind == SignerKind.CIVIL_SERVANT and not (organisation or "").strip():
@@ -66,8 +66,8 @@ def issue_subscription_invoice(session: Session, *, billed_tenant_id: int, descr
         raise InputError("period", "服务期间应为 1 到 20 个字")
     if not 0 < amount_fen <= MAX_SUBSCRIPTION_FEN:
         raise InputError("amount_fen", "金额应大于 0 且不超过 100 万元")
-    if due_on < today:
-        raise InputError("due_on", "付款截止日不能早于今天")
+    if not today <= due_on <= dt.date(2100, 12, 31):
+        raise InputError("due_on", "付款截止日不能早于今天，也不能晚于 2100 年")
     number = reserve_numbers(session, Series.SUBSCRIPTION, today.year, 1)
     invoice = SubscriptionInvoice(billed_tenant_id=billed.id, billed_name=billed.name, description=description.strip(),
                                   period=period.strip(), amount_fen=amount_fen, due_on=due_on,
