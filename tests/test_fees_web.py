@@ -308,3 +308,29 @@ def test_subscription_invoices_are_read_by_the_issuer_and_the_billed_tenant_only
         "billed_tenant_id": world.committee, "description": "平台服务费", "period": "2026", "amount_fen": 100,
         "due_on": "2030-01-01"})
     assert issued.status_code == 201 and issued.get_json()["invoice_code"].endswith("-000003")
+
+
+@pytest.mark.parametrize("data, status, field", [
+    ({"amount": "abc"}, 400, "amount"),
+    ({"amount": "0"}, 422, "amount"),
+    ({"due_on": "2001-01-01"}, 422, "due_on"),
+    ({"description": "x"}, 400, "description"),
+    ({"billed_tenant_id": "999999"}, 400, "billed_tenant_id"),
+    ({}, 302, None),
+])
+def test_the_platform_issues_subscription_invoices_through_its_page(app, client, web, world, data, status, field):
+    from red_property.accounts.models import Role
+    from tests.factories import make_users
+    from tests.factories_fees import platform
+
+    with app.app_context():
+        make_users(db.session, platform(db.session), "platform", (Role.ADMIN,))
+    web.login("platform-admin@test.cn")
+    good = {"billed_tenant_id": str(world.a), "description": "红色物业平台年度服务费", "period": "2027",
+            "amount": "1200.00", "due_on": "2030-01-31"}
+    response = post(client, "/platform/subscriptions", "/platform/subscriptions", {**good, **data})
+    assert response.status_code == status
+    if field:
+        assert f'data-field="{field}"' in response.get_data(as_text=True)
+    else:
+        assert "PT" in client.get("/platform/subscriptions").get_data(as_text=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
-from red_property.fees.demo import bulk_fees
+from red_property.fees.demo import bulk_fees, months_before
 from red_property.tenants.models import Tenant, TenantKind
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
@@ -84,21 +84,13 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
         if fees:
             # four quarters of bills and payments, so that ratings have a collection rate
             quarter = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-            bulk_fees(session, company_id, rng, first=_quarters_before(quarter, 3), months=12, today=today,
+            bulk_fees(session, company_id, rng, first=months_before(quarter, 9), months=12, today=today,
                       monthly=False)
         if number % 500 == 0:
             progress(f"records of {number}/{companies} companies")
     return {"bureau_id": bureau_id, "companies": companies, "communities": communities,
             "households": communities * households_per_community,
             "seconds": round(time.perf_counter() - started, 1)}
-
-
-def _quarters_before(quarter: dt.date, count: int) -> dt.date:
-    month = quarter.month - 3 * count
-    year = quarter.year
-    while month < 1:
-        year, month = year - 1, month + 12
-    return dt.date(year, month, 1)
 
 
 def _chunks(rows: list[dict]):

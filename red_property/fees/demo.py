@@ -33,7 +33,7 @@ def add_demo_records(session: Session, rng: random.Random, tenants: dict[str, Te
     """Fee records of every demo company, twelve monthly periods up to last month."""
     companies = sorted((t for t in tenants.values() if t.kind == TenantKind.COMPANY), key=lambda t: t.slug)
     # four quarters: this one (due already by mid-quarter) and the three before it
-    first = _months_back(dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), 9)
+    first = months_before(dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), 9)
     for index, company in enumerate(companies):
         # quarterly bills, as most companies here bill; company-6 struggles: its first community collects poorly (the seeds' core problem)
         bulk_fees(session, company.id, rng, first=first, months=12, today=today, monthly=False,
@@ -179,8 +179,9 @@ def _periods(first: dt.date, months: int, monthly: bool) -> list[tuple[str, dt.d
     return [(label, *parse_period(label)) for label in labels]
 
 
-def _months_back(today: dt.date, months: int) -> dt.date:
-    year, month = today.year, today.month - months
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The first of the month ``months`` months before ``day``'s month."""
+    year, month = day.year, day.month - months
     while month < 1:
         year, month = year - 1, month + 12
     return dt.date(year, month, 1)

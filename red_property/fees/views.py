@@ -47,9 +47,14 @@ def managed_communities(on: dt.date) -> list[tuple[int, str]]:
         .distinct().order_by(Community.name)).all()
 
 
+# Services name money in fen; the forms take yuan under another name.
+FORM_FIELD = {"amount_fen": "amount", "rate_fen": "rate"}
+
+
 def field_error(form, exc: InputError, fallback: str) -> None:
     """Show a service's InputError beside the form field it names."""
-    field = getattr(form, exc.field, None) or getattr(form, fallback)
+    name = FORM_FIELD.get(exc.field, exc.field)
+    field = getattr(form, name, None) or getattr(form, fallback)
     field.errors = list(field.errors) + [str(exc)]
 
 
