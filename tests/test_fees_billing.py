@@ -12,7 +12,7 @@ from red_property.extensions import db
 from red_property.fees.billing import bill_amount, parse_period, start_billing_run
 from red_property.fees.models import BillingRun, Bill, BuildingKind, DocumentCounter
 from tests.conftest import run_worker
-from tests.factories_fees import RATE, TODAY, billed, schedule
+from tests.factories_fees import TODAY, billed, schedule
 
 
 @pytest.fixture

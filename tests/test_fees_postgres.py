@@ -1,5 +1,4 @@
 """Fees on PostgreSQL: numbers under concurrent issuers, and a real worker process killed mid-run."""
-import datetime as dt
 import os
 import signal
 import subprocess
