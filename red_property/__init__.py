@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.finance.statement_views import bp as finance_statement_views
     from red_property.finance.views import bp as finance_views
     from red_property.votes.views import bp as votes_views
+    from red_property.fees import billing as _fee_billing, guards as _fee_guards  # noqa: F401  (jobs, guards)
     from red_property.communities.api import blp as communities_api
     from red_property.communities.views import bp as communities_views
     from red_property.compliance.api import blp as compliance_api
@@ -74,6 +75,8 @@ def create_app(config: dict | None = None) -> Flask:
     from red_property.rating.api import blp as rating_api
     from red_property.rating.input_views import bp as rating_input_views
     from red_property.rating.views import bp as rating_views
+    from red_property.fees.api import blp as fees_api
+    from red_property.fees.views import bp as fees_views
     from red_property.core.files_api import blp as files_api
     from red_property.core.health import bp as health_bp
     from red_property.core.jobs_api import blp as jobs_api
@@ -81,14 +84,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     edge.init_app(app)
     for blueprint in (auth_api, users_api, activities_api, appointments_api, communities_api, compliance_api,
-                      demands_api, distribution_api, files_api, finance_api, jobs_api, meetings_api, party_api,
-                      rating_api, statement_api, votes_api):
+                      demands_api, distribution_api, fees_api, files_api, finance_api, jobs_api, meetings_api,
+                      party_api, rating_api, statement_api, votes_api):
         csrf.exempt(blueprint)  # bearer tokens, not cookies: nothing for CSRF to forge
         api.register_blueprint(blueprint)
     for blueprint in (health_bp, accounts_views, activities_views, appointments_views, core_views, communities_views,
-                      compliance_views, demand_views, demand_overview, finance_views, finance_ledger_views,
-                      finance_statement_views, finance_distribution_views, meetings_views, party_views, profile_views, public_views,
-                      rating_views, rating_input_views, votes_views):
+                      compliance_views, demand_views, demand_overview, fees_views, finance_views, finance_ledger_views,
+                      finance_statement_views, finance_distribution_views, meetings_views, party_views, profile_views,
+                      public_views, rating_views, rating_input_views, votes_views):
         app.register_blueprint(blueprint)
     errors.init_app(app)
     i18n.init_app(app)

@@ -12,6 +12,7 @@ from red_property.core.jobs import enqueue
 from red_property.meetings.models import AgendaItem
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
+from tests.factories_fees import subscription_for
 
 # Routes that are deliberately open to everyone.
 PUBLIC = {"static", "core.favicon", "api-docs.openapi_json", "i18n.switch", "health.healthz", "accounts.login", "core.index",
@@ -56,6 +57,9 @@ def b_records(app, world):
         s.commit()
         ids.update(_party_records(s, world))
         ids.update(_b_meeting_records(s, world))
+        ids.update(_fee_records(app, world, s))
+    # a subscription invoice the platform issued to company B: B may read it, A may not
+    ids["invoice_id"] = subscription_for(app, world.b)
     return {**ids, **committee_records(app, world)}
 
 
@@ -94,6 +98,24 @@ def _b_meeting_records(s, world) -> dict:
                                            today=today).id,
             "record_id": record_negative(s, {"member_id": member, "occurred_on": today, "description": "违规停车",
                                              "rectify_by": today}, today=today).id}
+
+
+def _fee_records(app, world, s):
+    """Company B's billing run, a bill and a payment (fees)."""
+    from sqlalchemy import select
+
+    from red_property.fees.models import Bill, PaymentMethod
+    from red_property.fees.payments import PaymentData, record_payment
+    from tests.conftest import run_worker
+    from tests.factories_fees import TODAY, billed
+
+    app.config["FEES_HELPER_IDLE_SECONDS"] = 0.2
+    run = billed(s, world.community_b)
+    run_worker(app)
+    bill = s.scalars(select(Bill)).first()
+    payment = record_payment(s, PaymentData(bill_id=bill.id, amount_fen=100, paid_on=TODAY,
+                                            method=PaymentMethod.CASH), today=TODAY)
+    return {"billing_run_id": run.id, "bill_id": bill.id, "payment_id": payment.id}
 
 
 def _rules(app):

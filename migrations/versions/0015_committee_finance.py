@@ -6,7 +6,7 @@ security.  A trigger makes published statements final for any SQL, below the
 ORM's own guard (red_property/finance/statements.py).
 
 Revision ID: 0015_committee_finance
-Revises: 0013_demands
+Revises: 0014_fees
 Create Date: 2026-11-25 08:48:28.003682
 
 """
@@ -48,7 +48,7 @@ def _drop_statement_trigger() -> None:
 
 # revision identifiers, used by Alembic.
 revision = '0015_committee_finance'
-down_revision = '0013_demands'
+down_revision = '0014_fees'
 branch_labels = None
 depends_on = None
 

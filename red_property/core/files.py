@@ -16,7 +16,7 @@ import secrets
 from pathlib import Path
 
 from flask import current_app, send_file
-from sqlalchemy import String
+from sqlalchemy import String, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from red_property.core.errors import InputError
@@ -86,6 +86,27 @@ def store_file(session: Session, *, purpose: str, filename: str, data: bytes, fi
     session.add(row)
     session.flush()
     return row
+
+
+def store_generated(session: Session, *, purpose: str, files: list[tuple[str, bytes]],
+                    content_type: str = "application/pdf") -> list[int]:
+    """Keep documents the app made itself (invoices, receipts): one bulk INSERT; returns the row ids in order.
+
+    Uploads go through ``store_file`` (which judges the bytes); these are ours.
+    """
+    tenant_id, actor = current_tenant_id(session), current_actor_id(session)
+    folder, now, rows = tenant_folder(tenant_id), utcnow(), []
+    suffix = ".pdf" if content_type == "application/pdf" else ""
+    for filename, data in files:
+        stored_as = secrets.token_hex(16) + suffix
+        (folder / stored_as).write_bytes(data)
+        rows.append(dict(tenant_id=tenant_id, purpose=purpose, name=filename[:200], content_type=content_type,
+                         size=len(data), sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as,
+                         uploaded_by=actor, uploaded_at=now))
+    if not rows:
+        return []
+    return list(session.execute(insert(StoredFile).returning(StoredFile.id, sort_by_parameter_order=True),
+                                rows).scalars())
 
 
 def send_stored_file(row: StoredFile, *, as_attachment: bool = False):

@@ -40,21 +40,42 @@ def cjk_family() -> str:
     raise CJKFontMissing("未安装中文字体，PDF 将无法显示汉字：请安装 fonts-wqy-microhei 或 fonts-noto-cjk")
 
 
-def render_pdf(html: str) -> bytes:
-    """Render an HTML document (CSS inline) to PDF bytes with Chinese glyphs."""
+def _document(html: str):
     family = cjk_family()
     page_css = f"<style>body {{ font-family: '{family}', sans-serif; }}</style>"
     document = html.replace("</head>", page_css + "</head>", 1) if "</head>" in html else page_css + html
-    return HTML(string=document, base_url="about:blank", url_fetcher=_FetchNothing()).write_pdf()
+    return HTML(string=document, base_url="about:blank", url_fetcher=_FetchNothing())
+
+
+def render_pdf(html: str) -> bytes:
+    """Render an HTML document (CSS inline) to PDF bytes with Chinese glyphs."""
+    return _document(html).write_pdf()
+
+
+def pdf_page(data: bytes, index: int) -> bytes:
+    """Page ``index`` (0-based) of a stored PDF as a PDF of its own, copied as it is (never rendered again).
+
+    The page keeps the document's shared resources (its font subset), so the
+    text and look are exactly those of the stored document.
+    """
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(data)).pages[index])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def pdf_response(html: str, filename: str) -> Response:
-    return pdf_file(render_pdf(html), filename)
+    return pdf_bytes_response(render_pdf(html), filename)
 
 
-def pdf_file(data: bytes, filename: str) -> Response:
-    """PDF bytes already rendered (e.g. kept from an earlier request), shown inline."""
+def pdf_bytes_response(data: bytes, filename: str, *, attachment: bool = False) -> Response:
     from urllib.parse import quote
 
+    disposition = "attachment" if attachment else "inline"
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"})
+                    headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"})

@@ -17,9 +17,18 @@ from sqlalchemy.orm import Session
 
 from red_property.accounts.models import Role
 from red_property.accounts.services import create_user
+from red_property.activities.demo import add_demo_records as add_activities
+from red_property.appointments.demo import add_demo_records as add_appointments
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.tenancy import tenant_scope
+from red_property.demands.demo import add_demo_records as add_demands
 from red_property.demo import names
+from red_property.fees.demo import add_demo_records as add_fees
+from red_property.finance.demo import add_demo_records as add_committee_finance
+from red_property.meetings.demo import add_demo_records as add_meetings
+from red_property.party.demo import add_demo_records as add_party
+from red_property.public.demo import add_demo_records as add_public_cards
+from red_property.rating.demo import add_demo_records as add_rating
 from red_property.tenants.models import Tenant, TenantKind
 from red_property.tenants.provisioning import apply_specs, load_specs
 
@@ -52,25 +61,10 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
     households = 0
     for company in companies:
         households += _company_records(session, rng, company, plan.get(company.id, []))
-    from red_property.activities.demo import add_demo_records as add_activities
-    from red_property.appointments.demo import add_demo_records as add_appointments
-    from red_property.demands.demo import add_demo_records as add_demands
-    from red_property.meetings.demo import add_demo_records as add_meetings
-    from red_property.party.demo import add_demo_records as add_party
-    from red_property.public.demo import add_demo_records as add_public_cards
-    from red_property.rating.demo import add_demo_records as add_rating
-
     # the companies' records come before the ratings, which measure them
-    add_party(session, rng, tenants, today)
-    add_appointments(session, rng, tenants, today)
-    add_meetings(session, rng, tenants, today)
-    add_activities(session, rng, tenants, today)
-    add_demands(session, rng, tenants, today)
-    add_rating(session, rng, tenants, today)
-    from red_property.finance.demo import add_demo_records as add_committee_finance
-
-    add_committee_finance(session, rng, tenants, today)
-    add_public_cards(session, rng, tenants, today)
+    for add in (add_party, add_appointments, add_meetings, add_activities, add_demands, add_fees, add_rating,
+                add_committee_finance, add_public_cards):
+        add(session, rng, tenants, today)
     logins = _logins(session, tenants)
     return DemoSummary(len(tenants), COMMUNITIES, households, logins)
 

@@ -23,6 +23,7 @@ from red_property.demands.demo import add_scale_records as add_scale_demands
 from red_property.demo import names
 from red_property.party.demo import add_scale_records as add_party_records
 from red_property.meetings.demo import add_scale_records as add_meetings
+from red_property.fees.demo import bulk_fees, months_before
 from red_property.tenants.models import Tenant, TenantKind
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
@@ -30,7 +31,7 @@ BATCH = 5000
 
 
 def generate_scale(session: Session, *, companies: int, communities: int, households_per_community: int = 40,
-                   seed: int = 7, progress: Callable[[str], None] = lambda _msg: None) -> dict:
+                   seed: int = 7, fees: bool = True, progress: Callable[[str], None] = lambda _msg: None) -> dict:
     """Create a bureau, ``companies`` company tenants and ``communities`` communities."""
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -97,6 +98,11 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
             meetings += add_meetings(session, rng, company_id, community_ids, today)
             activities += add_activities(session, rng, company_id, community_ids, today)
             session.commit()
+        if fees:
+            # four quarters of bills and payments, so that ratings have a collection rate
+            quarter = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+            bulk_fees(session, company_id, rng, first=months_before(quarter, 9), months=12, today=today,
+                      monthly=False)
         if number % 500 == 0:
             progress(f"records of {number}/{companies} companies")
     return {"bureau_id": bureau_id, "companies": companies, "communities": communities,

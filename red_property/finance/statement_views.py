@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from red_property.core.errors import InputError
-from red_property.core.pdf import pdf_file, pdf_response
+from red_property.core.pdf import pdf_bytes_response, pdf_response
 from red_property.extensions import db
 from red_property.finance import statements
 from red_property.finance.ledger import receipts_of
@@ -149,4 +149,4 @@ def pdf(statement_id: int):
     if statement.published_at is None:
         html = document_html(statements.content_of(db.session, statement), None)
         return pdf_response(html, f"收支公示-{statement.period}-draft.pdf")
-    return pdf_file(statement_pdf(db.session, statement_id), f"收支公示-{statement.period}-v{statement.version}.pdf")
+    return pdf_bytes_response(statement_pdf(db.session, statement_id), f"收支公示-{statement.period}-v{statement.version}.pdf")

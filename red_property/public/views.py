@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from red_property.core.errors import InputError
 from red_property.core.forms import show_error
+from red_property.core.pdf import pdf_bytes_response
 from red_property.core.tenancy import fresh_session, public_read, tenant_scope
 from red_property.extensions import limiter
 from red_property.finance.public import check_fingerprint, statement_fragment, statement_pdf
@@ -119,8 +120,7 @@ def statement_pdf_file(community_id: int, statement_id: int):
         data = statement_pdf(session, statement_id, _committee_of(session, community_id))
     if data is None:
         abort(404)
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename=statement-{statement_id}.pdf"})
+    return pdf_bytes_response(data, f"收支公示-{statement_id}.pdf")
 
 
 @bp.route("/verify")

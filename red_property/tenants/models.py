@@ -13,6 +13,8 @@ class TenantKind(str, enum.Enum):
     COMPANY = "company"      # 物业服务企业
     BUREAU = "bureau"        # 住房和城乡建设局
     COMMITTEE = "committee"  # 业主委员会
+    # The service's operator: bills the other tenants (subscription invoices), sees none of their records.
+    PLATFORM = "platform"    # 平台运营方
 
 
 class Tenant(IdMixin, TimestampMixin, Base):

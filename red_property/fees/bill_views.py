@@ -1,0 +1,192 @@
+"""Bills, payments, bank imports, commitment letters of a household, and the PDFs."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from red_property.communities.imports import ImportRejected
+from red_property.communities.models import Community
+from red_property.core.errors import InputError
+from red_property.core.files import send_stored_file
+from red_property.core.pdf import pdf_bytes_response
+from red_property.core.tabular import csv_response, xlsx_response
+from red_property.extensions import db
+from red_property.fees.bank_import import import_statement
+from red_property.fees.documents import issued_invoice, receipt_pdf, yuan
+from red_property.fees.forms import METHOD_NAMES, SIGNER_NAMES, CommitmentForm, PaymentForm, StatementForm, fen_of
+from red_property.fees.models import Bill, CommitmentLetter, Payment, PaymentMethod, SignerKind
+from red_property.fees.payments import PaymentData, record_payment
+from red_property.fees.reports import bill_filters, bill_status
+from red_property.fees.services import add_commitment_letter
+from red_property.fees.views import PER_PAGE, bp, company_page, export_format, field_error, page_arg
+
+STATUSES = ("unpaid", "partial", "paid", "overdue")
+EXPORT_LIMIT = 100_000
+
+
+def _filters() -> dict:
+    status = request.args.get("status") or None
+    return {"community_id": request.args.get("community_id", type=int) or None,
+            "period": (request.args.get("period") or "").strip()[:7] or None,
+            "status": status if status in STATUSES else None,
+            "q": (request.args.get("q") or "").strip()[:50] or None}
+
+
+@bp.route("/<slug:tenant_slug>/fees/bills")
+@login_required
+def bills():
+    """Bills (invoices) with filters, paged: three queries whatever the page holds."""
+    company_page()
+    today = dt.date.today()
+    filters, page = _filters(), page_arg()
+    stmt = bill_filters(select(Bill), **filters, as_of=today)
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    items = db.session.scalars(stmt.order_by(Bill.period_start.desc(), Bill.invoice_number)
+                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    communities = db.session.execute(select(Community.id, Community.name).where(
+        Community.id.in_(select(Bill.community_id).distinct())).order_by(Community.name)).all()
+    return render_template("fees/bills.html", items=items, total=total, filters=filters, communities=communities,
+                           statuses=STATUSES, status_of=lambda b: bill_status(b, today), yuan=yuan, page=page,
+                           pages=max(1, -(-total // PER_PAGE)))
+
+
+@bp.route("/<slug:tenant_slug>/fees/bills/export")
+@login_required
+def bills_export():
+    """The filtered bill list as CSV or XLSX (``?fmt=``; status=overdue: the arrears list)."""
+    company_page()
+    fmt = export_format()
+    today = dt.date.today()
+    stmt = bill_filters(select(Bill), **_filters(), as_of=today).order_by(Bill.community_id, Bill.invoice_number)
+    header = [_("发票号码"), _("期间"), _("房屋"), _("业主"), _("面积（㎡）"), _("应收（元）"), _("已收（元）"),
+              _("欠费（元）"), _("缴费截止日"), _("状态")]
+    names = {"unpaid": _("未缴"), "partial": _("部分缴纳"), "paid": _("已缴清"), "overdue": _("逾期")}
+    rows = ([b.invoice_code, b.period, b.address, b.payer_name, b.floor_area, b.amount_fen / 100, b.paid_fen / 100,
+             (b.amount_fen - b.paid_fen) / 100, b.due_on.isoformat(), names[bill_status(b, today)]]
+            for b in db.session.scalars(stmt.limit(EXPORT_LIMIT)))
+    name = f"bills-{today:%Y%m%d}.{fmt}"
+    return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("账单"))
+
+
+def _bill(bill_id: int) -> Bill:
+    bill = db.session.get(Bill, bill_id)
+    if bill is None:
+        abort(404)
+    return bill
+
+
+def _bill_page(bill: Bill, payment_form=None, letter_form=None, status: int = 200):
+    payments = db.session.scalars(select(Payment).where(Payment.bill_id == bill.id).order_by(Payment.id)).all()
+    letters = db.session.scalars(select(CommitmentLetter).where(CommitmentLetter.household_id == bill.household_id)
+                                 .order_by(CommitmentLetter.signed_on)).all()
+    today = dt.date.today()
+    return render_template("fees/bill.html", bill=bill, payments=payments, letters=letters, yuan=yuan,
+                           status_name=bill_status(bill, today), methods=METHOD_NAMES, signers=SIGNER_NAMES,
+                           payment_form=payment_form or PaymentForm(paid_on=today),
+                           letter_form=letter_form or CommitmentForm(signed_on=today)), status
+
+
+@bp.route("/<slug:tenant_slug>/fees/bills/<int:bill_id>")
+@login_required
+def bill(bill_id: int):
+    """One bill: amounts, payments with receipts, the household's commitment letters."""
+    company_page()
+    return _bill_page(_bill(bill_id))
+
+
+@bp.route("/<slug:tenant_slug>/fees/bills/<int:bill_id>/payments", methods=["POST"])
+@login_required
+def add_payment(bill_id: int):
+    """Record money received for the bill (partial payments allowed, overpayment refused)."""
+    company_page()
+    bill = _bill(bill_id)
+    form = PaymentForm()
+    if not form.validate_on_submit():
+        return _bill_page(bill, payment_form=form, status=400)
+    try:
+        payment = record_payment(db.session, PaymentData(
+            bill_id=bill.id, amount_fen=fen_of(form.amount.data), paid_on=form.paid_on.data,
+            method=PaymentMethod(form.method.data), payer_name=form.payer_name.data or None,
+            note=form.note.data or None), today=dt.date.today())
+    except InputError as exc:
+        db.session.rollback()
+        field_error(form, exc, "amount")
+        return _bill_page(_bill(bill_id), payment_form=form, status=422)
+    flash(_("已收款，收据号码 %(code)s。", code=payment.receipt_code), "success")
+    return redirect(url_for("fees.bill", bill_id=bill_id))
+
+
+@bp.route("/<slug:tenant_slug>/fees/bills/<int:bill_id>/commitments", methods=["POST"])
+@login_required
+def add_commitment(bill_id: int):
+    """Record a commitment letter signed by the household's party member or civil servant."""
+    company_page()
+    bill = _bill(bill_id)
+    form = CommitmentForm()
+    if not form.validate_on_submit():
+        return _bill_page(bill, letter_form=form, status=400)
+    upload = form.file.data
+    try:
+        add_commitment_letter(db.session, household_id=bill.household_id, signer_name=form.signer_name.data,
+                              signer_kind=SignerKind(form.signer_kind.data), organisation=form.organisation.data,
+                              signed_on=form.signed_on.data, pay_by=form.pay_by.data,
+                              upload=(upload.filename or "", upload.read()) if upload else None,
+                              today=dt.date.today())
+    except InputError as exc:
+        db.session.rollback()
+        field_error(form, exc, "signer_name")
+        return _bill_page(_bill(bill_id), letter_form=form, status=422)
+    flash(_("承诺书已登记。"), "success")
+    return redirect(url_for("fees.bill", bill_id=bill_id))
+
+
+@bp.route("/<slug:tenant_slug>/fees/bills/<int:bill_id>/invoice.pdf")
+@login_required
+def invoice_pdf(bill_id: int):
+    """The invoice as issued (rendered once, then always the same bytes)."""
+    company_page()
+    bill = _bill(bill_id)
+    return pdf_bytes_response(issued_invoice(db.session, bill), f"{bill.invoice_code}.pdf")
+
+
+@bp.route("/<slug:tenant_slug>/fees/payments", methods=["GET", "POST"])
+@login_required
+def payments():
+    """Payments received, newest first; a bank statement import (all rows or none)."""
+    company_page()
+    form = StatementForm()
+    errors, status = [], 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            report = import_statement(db.session, upload.filename or "", upload.read(), today=dt.date.today())
+            flash(_("导入完成：入账 %(n)s 笔，共 %(amount)s 元；已导入过的 %(s)s 笔已跳过。", n=report["recorded"],
+                    amount=yuan(report["amount_fen"]), s=report["skipped"]), "success")
+            return redirect(url_for("fees.payments"))
+        except ImportRejected as exc:
+            errors, status = exc.errors, 422
+    elif form.is_submitted():
+        status = 400
+    page = page_arg()
+    total = db.session.scalar(select(func.count(Payment.id)))
+    items = db.session.execute(
+        select(Payment, Bill.invoice_code, Bill.address).join(Bill, (Bill.id == Payment.bill_id)
+                                                              & (Bill.tenant_id == Payment.tenant_id))
+        .order_by(Payment.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return render_template("fees/payments.html", form=form, errors=errors, items=items, methods=METHOD_NAMES,
+                           yuan=yuan, page=page, pages=max(1, -(-total // PER_PAGE))), status
+
+
+@bp.route("/<slug:tenant_slug>/fees/payments/<int:payment_id>/receipt.pdf")
+@login_required
+def receipt(payment_id: int):
+    """The payment's receipt (rendered on first request, then kept)."""
+    company_page()
+    payment = db.session.get(Payment, payment_id)
+    if payment is None:
+        abort(404)
+    return send_stored_file(receipt_pdf(db.session, payment))
