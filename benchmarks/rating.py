@@ -1,14 +1,18 @@
 """Rating run at city and province scale vs. the SQL floor, and one-company re-rating.
 
 For each scale: a fresh PostgreSQL database (the app connects as the
-unprivileged role, so row-level security is on), the register and the bureau's
-inputs (2 inspections and a branch opinion per community, awards and
-deductions); then, in the same run:
+unprivileged role, so row-level security is on) filled by the scale generator
+with every company's records (party organisation, posts, meetings, activities,
+demands, fees) and the bureau's inputs (two inspections and a branch opinion
+per community, awards and deductions).  Then, in the same run:
 
-- the full rating run through the real job path (gather inputs, score, grade,
-  store every company's explained result);
+- the full rating run through the real job path: the audited cross-tenant read
+  of every metric source, the bureau's inputs, scoring, grading and storing
+  every company's explained result;
 - the floor: one hand-written SQL query per indicator computing the same
-  company values (what no ORM code can beat), timed on the same connection;
+  company values (floor-area-weighted over the communities managed on the
+  rating date, missing values left out), run on the same data as the schema
+  owner (no RLS, no ORM); the values are checked against the run's;
 - re-rating one company after one changed input.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres uv run python -m benchmarks.rating [--scale city|province|both]
@@ -26,9 +30,12 @@ from flask_migrate import upgrade
 from sqlalchemy import create_engine, insert, select, text
 
 from benchmarks.common import fresh_database
+from benchmarks.meetings import FLOOR as MEETING_FLOOR
 from red_property import create_app
 from red_property.communities.models import ManagementContract
+from red_property.compliance.sources import Window
 from red_property.core.tenancy import tenant_scope
+from red_property.demands.times import bounds
 from red_property.demo.scale import SCALES, generate_scale
 from red_property.extensions import db
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent, RatingResult, RatingRun
@@ -38,31 +45,124 @@ from red_property.tenants.models import Tenant, TenantKind
 
 MODEL = Path(__file__).resolve().parent.parent / "tenants" / "city-bureau" / "rating-model.toml"
 AS_OF = dt.date(2026, 10, 31)
+HOUSEHOLDS = 40
 
-# One query per indicator: company value = floor-area-weighted mean over managed communities.
-FLOOR = {
-    "inspection_score": """
-        SELECT mc.company_tenant_id, sum(i.avg_score * c.floor_area) / nullif(sum(c.floor_area), 0)
-        FROM management_contract mc
-        JOIN community c ON c.id = mc.community_id AND c.tenant_id = mc.tenant_id
-        JOIN (SELECT company_tenant_id, community_id, avg(score) AS avg_score FROM rating_inspection
-              WHERE inspected_on > :since AND inspected_on <= :as_of GROUP BY 1, 2) i
-          ON i.company_tenant_id = mc.company_tenant_id AND i.community_id = mc.community_id
-        WHERE mc.starts_on <= :as_of AND (mc.ends_on IS NULL OR mc.ends_on >= :as_of)
-        GROUP BY 1""",
-    "branch_opinion": """
-        SELECT mc.company_tenant_id, sum(o.score * c.floor_area) / nullif(sum(c.floor_area), 0)
-        FROM management_contract mc
-        JOIN community c ON c.id = mc.community_id AND c.tenant_id = mc.tenant_id
-        JOIN rating_branch_opinion o ON o.company_tenant_id = mc.company_tenant_id AND o.community_id = mc.community_id
-        WHERE o.year = :year AND mc.starts_on <= :as_of AND (mc.ends_on IS NULL OR mc.ends_on >= :as_of)
-        GROUP BY 1""",
-    "events": """
-        SELECT company_tenant_id, count(*) FROM rating_event WHERE occurred_on <= :as_of GROUP BY 1""",
+MANAGED = """managed AS (
+    SELECT mc.company_tenant_id AS company, mc.community_id AS community, c.floor_area AS area
+    FROM management_contract mc JOIN community c ON c.id = mc.community_id AND c.tenant_id = mc.tenant_id
+    WHERE mc.starts_on <= :as_of AND (mc.ends_on IS NULL OR mc.ends_on >= :as_of))"""
+IN_OFFICE = "p.term_start <= :end AND (coalesce(p.ended_on, p.term_end) IS NULL OR coalesce(p.ended_on, p.term_end) >= :end)"
+
+# Per community: (company, community, value).  ``absent`` as the metric's source says: 0 or missing.
+PER_COMMUNITY = {
+    "party_coverage": (True, """
+        SELECT DISTINCT poc.tenant_id AS company, poc.community_id AS community, 1::numeric AS value
+        FROM party_organisation_community poc
+        JOIN party_organisation po ON po.id = poc.organisation_id AND po.tenant_id = poc.tenant_id
+        WHERE po.level IN ('community', 'joint') AND (po.founded_on IS NULL OR po.founded_on <= :end)"""),
+    "committee_party_share": (False, f"""
+        SELECT pe.tenant_id AS company, pe.community_id AS community,
+               count(DISTINCT pe.id) FILTER (WHERE pe.party_member_id IS NOT NULL)::numeric
+                 / count(DISTINCT pe.id) AS value
+        FROM appointment_post p JOIN appointment_person pe ON pe.tenant_id = p.tenant_id AND pe.id = p.person_id
+        WHERE p.body = 'owners_committee' AND {IN_OFFICE}
+        GROUP BY 1, 2"""),
+    "cross_appointment": (False, f"""
+        WITH people AS (
+            SELECT pe.tenant_id AS company, pe.community_id AS community, pe.id,
+                   bool_or(pe.party_member_id IS NOT NULL) AS party, bool_or(p.body = 'party_branch') AS branch,
+                   bool_or(p.body = 'owners_committee') AS committee,
+                   bool_or(p.body = 'project_office' AND p.role = 'project_manager') AS manager
+            FROM appointment_person pe JOIN appointment_post p ON p.tenant_id = pe.tenant_id AND p.person_id = pe.id
+            WHERE {IN_OFFICE} GROUP BY 1, 2, 3),
+        per AS (
+            SELECT company, community, count(*) FILTER (WHERE committee) AS members,
+                   count(*) FILTER (WHERE committee AND party) AS party_members,
+                   bool_or(committee AND branch) AS bridge, bool_or(manager) AS manager,
+                   bool_or(manager AND party) AS manager_party, bool_or(manager AND party AND branch) AS manager_branch
+            FROM people GROUP BY 1, 2),
+        checks AS (
+            SELECT m.company, m.community,
+                   CASE WHEN coalesce(per.members, 0) > 0 THEN (per.party_members * 2 >= per.members)::int END AS share,
+                   CASE WHEN coalesce(per.members, 0) > 0 THEN per.bridge::int END AS bridge,
+                   CASE WHEN NOT coalesce(per.manager, false) THEN 0
+                        WHEN per.manager_party THEN per.manager_branch::int END AS manager
+            FROM managed m LEFT JOIN per ON per.company = m.company AND per.community = m.community)
+        SELECT company, community,
+               (coalesce(share, 0) + coalesce(bridge, 0) + coalesce(manager, 0))::numeric
+                 / nullif((share IS NOT NULL)::int + (bridge IS NOT NULL)::int + (manager IS NOT NULL)::int, 0) AS value
+        FROM checks"""),
+    "meeting_cadence": (False, f"""
+        SELECT company_tenant_id AS company, community_id AS community, met::numeric / nullif(due, 0) AS value
+        FROM ({MEETING_FLOOR["meeting_cadence"]}) AS cadence (company_tenant_id, community_id, met, due)"""),
+    "activity_participation": (False, f"""
+        SELECT tenant_id AS company, community_id AS community, active::numeric / members AS value
+        FROM ({MEETING_FLOOR["activity_participation"]}) AS participation (tenant_id, community_id, members, active)"""),
+    "demands_on_time": (False, """
+        SELECT tenant_id AS company, community_id AS community,
+               count(*) FILTER (WHERE status = 'resolved' AND closed_at <= due_at)::numeric / count(*) AS value
+        FROM demand
+        WHERE due_at >= :start_ts AND due_at < :end_ts AND (status IN ('resolved', 'unresolved') OR due_at < :now)
+        GROUP BY 1, 2"""),
+    "demands_resolved": (False, """
+        SELECT tenant_id AS company, community_id AS community,
+               count(*) FILTER (WHERE status = 'resolved')::numeric / count(*) AS value
+        FROM demand WHERE closed_at >= :start_ts AND closed_at < :end_ts GROUP BY 1, 2"""),
+    "demand_satisfaction": (False, """
+        SELECT tenant_id AS company, community_id AS community, 25 * (sum(rating) - count(*))::numeric / count(*) AS value
+        FROM demand WHERE closed_at >= :start_ts AND closed_at < :end_ts AND rating IS NOT NULL GROUP BY 1, 2"""),
+    "fee_collection_rate": (False, """
+        SELECT b.tenant_id AS company, b.community_id AS community,
+               coalesce(sum(paid.fen), 0)::numeric / nullif(sum(b.amount_fen), 0) AS value
+        FROM fee_bill b
+        LEFT JOIN (SELECT tenant_id, bill_id, sum(amount_fen) AS fen FROM fee_payment WHERE paid_on <= :end
+                   GROUP BY 1, 2) paid ON paid.tenant_id = b.tenant_id AND paid.bill_id = b.id
+        WHERE b.due_on BETWEEN :start AND :end GROUP BY 1, 2"""),
+    "inspection_score": (False, """
+        SELECT company_tenant_id AS company, community_id AS community, avg(score) AS value FROM rating_inspection
+        WHERE inspected_on > :since AND inspected_on <= :as_of GROUP BY 1, 2"""),
+    "branch_opinion": (False, """
+        SELECT company_tenant_id AS company, community_id AS community, score AS value FROM rating_branch_opinion
+        WHERE year = :year"""),
 }
 
 
-def build(scale: str) -> tuple[str, int]:
+def company_values(per_community: str, absent_zero: bool) -> str:
+    """The company value: floor-area-weighted mean over managed communities that have a value."""
+    value = "coalesce(v.value, 0)" if absent_zero else "v.value"
+    return f"""WITH {MANAGED}, v AS ({per_community})
+        SELECT m.company, sum({value} * m.area) / nullif(sum(m.area) FILTER (WHERE {value} IS NOT NULL), 0)
+        FROM managed m LEFT JOIN v ON v.company = m.company AND v.community = m.community
+        GROUP BY m.company"""
+
+
+FLOOR = {metric: company_values(sql, absent_zero) for metric, (absent_zero, sql) in PER_COMMUNITY.items()}
+FLOOR["events"] = "SELECT company_tenant_id, count(*) FROM rating_event WHERE occurred_on <= :as_of GROUP BY 1"
+
+
+def floor_params() -> dict:
+    window = Window.months_ending(AS_OF)
+    start_ts, end_ts = bounds(window.start, window.end)
+    return {"as_of": AS_OF, "start": window.start, "end": window.end, "since": dt.date(2025, 10, 31),
+            "year": AS_OF.year, "start_ts": start_ts, "end_ts": end_ts, "today": dt.date.today(),
+            "now": dt.datetime.now(dt.timezone.utc)}
+
+
+def reuse(scale: str) -> tuple[str, str, int]:
+    """The database an earlier run of this benchmark built (``--reuse``: measure again without rebuilding)."""
+    from sqlalchemy.engine import make_url
+
+    from benchmarks.common import SERVER
+
+    owner_url = make_url(SERVER).set(database=f"rp_bench_rating_{scale}")
+    owner = owner_url.render_as_string(hide_password=False)
+    app_url = owner_url.set(username="red_property_app", password=None).render_as_string(hide_password=False)
+    with create_engine(owner).connect() as conn:
+        bureau = conn.execute(text("SELECT id FROM tenant WHERE kind = 'bureau' ORDER BY id LIMIT 1")).scalar_one()
+    return owner, app_url, bureau
+
+
+def build(scale: str) -> tuple[str, str, int]:
     owner, app_url = fresh_database(f"rp_bench_rating_{scale}")
     app = create_app({"SQLALCHEMY_DATABASE_URI": owner, "MIGRATE_DATABASE_URL": owner})
     with app.app_context():
@@ -73,43 +173,49 @@ def build(scale: str) -> tuple[str, int]:
     with app.app_context():
         started = time.perf_counter()
         generated = generate_scale(db.session, companies=companies, communities=communities,
-                                   households_per_community=1)
+                                   households_per_community=HOUSEHOLDS,
+                                   progress=lambda msg: print(f"[{scale}] {msg}", flush=True))
         bureau = generated["bureau_id"]
-        rng = random.Random(3)
-        with tenant_scope(db.session, bureau) as s:
-            save_version(s, MODEL.read_text("utf-8"))
-            pairs = s.execute(select(ManagementContract.company_tenant_id, ManagementContract.community_id)).all()
-            quality = {}
-            inspections, opinions = [], []
-            for company, community in pairs:
-                centre = quality.setdefault(company, rng.uniform(55, 95))
-                for day in (dt.date(2026, 3, 1), dt.date(2026, 9, 1)):
-                    inspections.append(dict(tenant_id=bureau, company_tenant_id=company, community_id=community,
-                                            inspected_on=day, score=Decimal(round(rng.gauss(centre, 6) % 100, 1))))
-                opinions.append(dict(tenant_id=bureau, company_tenant_id=company, community_id=community, year=2026,
-                                     score=Decimal(round(rng.gauss(centre, 8) % 100))))
-            for chunk in range(0, len(inspections), 5000):
-                s.execute(insert(Inspection), inspections[chunk:chunk + 5000])
-            for chunk in range(0, len(opinions), 5000):
-                s.execute(insert(BranchOpinion), opinions[chunk:chunk + 5000])
-            company_ids = sorted(quality)
-            kinds = ["award", "model_site_city", "upheld_complaint", "upheld_complaint", "failed_inspection", "penalty"]
-            s.execute(insert(RatingEvent), [dict(tenant_id=bureau, company_tenant_id=rng.choice(company_ids),
-                                                  kind=rng.choice(kinds), occurred_on=dt.date(2026, rng.randint(1, 10), 1),
-                                                  reference=f"B-{n}") for n in range(len(company_ids) // 2)])
-            s.commit()
+        _bureau_inputs(bureau)
         db.engine.dispose()
     # A bulk load is followed by ANALYZE, as in production (only the owner may run it).
     with create_engine(owner, isolation_level="AUTOCOMMIT").connect() as conn:
         conn.execute(text("ANALYZE"))
-    print(f"[{scale}] built {companies} companies, {communities} communities, "
-          f"{len(inspections)} inspections in {time.perf_counter() - started:.1f} s", flush=True)
-    return app_url, bureau
+    print(f"[{scale}] built {companies} companies, {communities} communities "
+          f"({ {k: v for k, v in generated.items() if k != 'bureau_id'} }) in {time.perf_counter() - started:.0f} s",
+          flush=True)
+    return owner, app_url, bureau
 
 
-def measure(scale: str, app_url: str, bureau: int, repeat: int) -> dict:
+def _bureau_inputs(bureau: int) -> None:
+    rng = random.Random(3)
+    with tenant_scope(db.session, bureau) as s:
+        save_version(s, MODEL.read_text("utf-8"))
+        pairs = s.execute(select(ManagementContract.company_tenant_id, ManagementContract.community_id)).all()
+        quality: dict[int, float] = {}
+        inspections, opinions = [], []
+        for company, community in pairs:
+            centre = quality.setdefault(company, rng.uniform(55, 95))
+            for day in (dt.date(2026, 3, 1), dt.date(2026, 9, 1)):
+                inspections.append(dict(tenant_id=bureau, company_tenant_id=company, community_id=community,
+                                        inspected_on=day, score=Decimal(round(rng.gauss(centre, 6) % 100, 1))))
+            opinions.append(dict(tenant_id=bureau, company_tenant_id=company, community_id=community, year=2026,
+                                 score=Decimal(round(rng.gauss(centre, 8) % 100))))
+        for chunk in range(0, len(inspections), 5000):
+            s.execute(insert(Inspection), inspections[chunk:chunk + 5000])
+        for chunk in range(0, len(opinions), 5000):
+            s.execute(insert(BranchOpinion), opinions[chunk:chunk + 5000])
+        company_ids = sorted(quality)
+        kinds = ["award", "model_site_city", "upheld_complaint", "upheld_complaint", "failed_inspection", "penalty"]
+        s.execute(insert(RatingEvent), [dict(tenant_id=bureau, company_tenant_id=rng.choice(company_ids),
+                                              kind=rng.choice(kinds), occurred_on=dt.date(2026, rng.randint(1, 10), 1),
+                                              reference=f"B-{n}") for n in range(len(company_ids) // 2)])
+        s.commit()
+
+
+def measure(owner: str, app_url: str, bureau: int, repeat: int) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "JOBS_INLINE": True})
-    out = {}
+    out: dict = {}
     with app.app_context():
         runs = []
         for _ in range(repeat):
@@ -119,15 +225,13 @@ def measure(scale: str, app_url: str, bureau: int, repeat: int) -> dict:
                 runs.append(time.perf_counter() - started)
                 assert s.get(RatingRun, run_id).status == "ready"
         out["run_s"] = min(runs)
-        floors = []
-        for _ in range(repeat):
-            with tenant_scope(db.session, bureau) as s:
-                params = {"as_of": AS_OF, "since": dt.date(2025, 10, 31), "year": 2026}
-                started = time.perf_counter()
-                rows = {name: s.execute(text(sql), params).all() for name, sql in FLOOR.items()}
-                floors.append(time.perf_counter() - started)
-        out["floor_s"] = min(floors)
-        out["companies"] = len(rows["inspection_score"])
+        with tenant_scope(db.session, bureau) as s:
+            results = {r.company_tenant_id: r.breakdown for r in
+                       s.scalars(select(RatingResult).where(RatingResult.run_id == run_id))}
+        out["results"] = len(results)
+        floors, per_query = _floor(owner, repeat)
+        out["floor_s"], out["per_query"] = floors, per_query
+        out["mismatches"] = _compare(owner, results)
         with tenant_scope(db.session, bureau) as s:
             company = s.scalars(select(Tenant.id).where(Tenant.kind == TenantKind.COMPANY).order_by(Tenant.id)).first()
             community = s.scalar(select(ManagementContract.community_id)
@@ -137,27 +241,72 @@ def measure(scale: str, app_url: str, bureau: int, repeat: int) -> dict:
             started = time.perf_counter()
             rerate_company(s, s.get(RatingRun, run_id), company)
             out["rerate_ms"] = (time.perf_counter() - started) * 1000
-            out["results"] = s.query(RatingResult).filter(RatingResult.run_id == run_id).count()
         db.engine.dispose()
     return out
+
+
+def _floor(owner: str, repeat: int) -> tuple[float, dict[str, float]]:
+    """Best total of the floor queries, and each query's best time."""
+    engine = create_engine(owner)
+    params = floor_params()
+    best: dict[str, float] = {}
+    try:
+        with engine.connect() as conn:
+            for _ in range(repeat):
+                for name, sql in FLOOR.items():
+                    started = time.perf_counter()
+                    conn.execute(text(sql), params).all()
+                    best[name] = min(best.get(name, 1e9), time.perf_counter() - started)
+    finally:
+        engine.dispose()
+    return sum(best.values()), best
+
+
+def _compare(owner: str, results: dict[int, dict]) -> dict[str, int]:
+    """Companies whose run value differs from the floor's (beyond the stored 4 decimals), per indicator."""
+    engine = create_engine(owner)
+    params = floor_params()
+    mismatches = {}
+    try:
+        with engine.connect() as conn:
+            for metric in PER_COMMUNITY:
+                floor = {company: value for company, value in conn.execute(text(FLOOR[metric]), params)}
+                bad = 0
+                for company, breakdown in results.items():
+                    entry = next((i for i in breakdown["indicators"] if i["metric"] == metric), None)
+                    if entry is None:
+                        continue
+                    ours, theirs = entry["value"], floor.get(company)
+                    if (ours is None) != (theirs is None) or (
+                            ours is not None and abs(Decimal(ours) - Decimal(theirs)) > Decimal("0.0001")):
+                        bad += 1
+                mismatches[metric] = bad
+    finally:
+        engine.dispose()
+    return mismatches
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="rating run vs SQL floor")
     parser.add_argument("--scale", choices=["city", "province", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="measure the databases an earlier run built")
     args = parser.parse_args()
     scales = ["city", "province"] if args.scale == "both" else [args.scale]
     rows = {}
     for scale in scales:
-        app_url, bureau = build(scale)
-        rows[scale] = measure(scale, app_url, bureau, args.repeat)
+        owner, app_url, bureau = reuse(scale) if args.reuse else build(scale)
+        rows[scale] = measure(owner, app_url, bureau, args.repeat)
+        r = rows[scale]
+        print(f"[{scale}] floor per query (s): " + ", ".join(f"{k} {v:.3f}" for k, v in r["per_query"].items()))
+        print(f"[{scale}] companies whose run value differs from the floor: {r['mismatches']}", flush=True)
     print(f"\n{'scale':<9} {'companies':>9} {'full run s':>11} {'SQL floor s':>12} {'ratio':>7} {'re-rate one ms':>15}")
     for scale, r in rows.items():
         print(f"{scale:<9} {r['results']:>9} {r['run_s']:>11.2f} {r['floor_s']:>12.3f} "
               f"{r['run_s'] / r['floor_s']:>7.1f} {r['rerate_ms']:>15.0f}")
-    print("\nfull run: gather inputs (RLS on) + score + grade + store explained results, best of "
-          f"{args.repeat}; floor: one SQL query per indicator returning the same company values.")
+    print("\nfull run: audited cross-tenant read of every metric source (RLS on) + the bureau's inputs + score + "
+          f"grade + store explained results, best of {args.repeat}; floor: one SQL query per indicator returning "
+          "the same company values, as the schema owner.")
 
 
 if __name__ == "__main__":
