@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from red_property.core import errors, i18n, routing, security, sqlite
+    from red_property.core import errors, i18n, nul_bytes, routing, security, sqlite
     from red_property.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     routing.init_app(app, api)
     api.init_app(app)
     security.init_app(app)
+    nul_bytes.init_app(app)
 
     from red_property import domains
     from red_property.accounts import edge

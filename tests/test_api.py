@@ -156,3 +156,19 @@ def test_openapi_document(client):
 def test_ids_out_of_range_are_404_not_500(api, world, path):
     token = api.token("a-admin@test.cn")
     assert api.get(path, token).status_code == 404
+
+
+def test_a_nul_character_anywhere_is_refused_with_where_it_was(client, api, world):
+    """PostgreSQL cannot store U+0000: it is refused at the edge, naming the field, never a 500."""
+    token = api.token("a-admin@test.cn")
+    body = api.post("/api/v1/demands", token, json={"community_id": world.community_a, "description": "灯\x00坏了"})
+    assert body.status_code == 422 and body.get_json()["errors"] == {"json": {"description": ["含有不可见的控制字符 (NUL)"]}}
+    nested = api.post("/api/v1/party/organisations", token, json={"name": "x", "community_ids": [1], "extra": ["a\x00"]})
+    assert nested.get_json()["errors"] == {"json": {"extra.0": ["含有不可见的控制字符 (NUL)"]}}
+    query = api.get("/api/v1/communities?q=a%00b", token)
+    assert query.status_code == 422 and "q" in query.get_json()["errors"]["query"]
+    from tests.conftest import csrf_token
+
+    form = csrf_token(client.get("/login").get_data(as_text=True))
+    page = client.post("/login", data={"email": "a\x00@test.cn", "password": "x", "csrf_token": form})
+    assert page.status_code == 422 and "含有不可见的控制字符" in page.get_data(as_text=True)
