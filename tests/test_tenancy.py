@@ -141,3 +141,19 @@ def test_only_the_bureau_may_read_across_tenants(app, world):
         with pytest.raises(CrossTenantWrite):
             with bureau_cross_tenant_read(s, reason="curious"):
                 pass
+
+
+def test_the_bureau_can_narrow_its_read_to_one_company_and_the_audit_says_so(app, world):
+    from red_property.communities.models import Community, Household
+    from red_property.core.audit import AuditEntry
+    from red_property.core.tenancy import bureau_cross_tenant_read
+
+    with app.app_context(), tenant_scope(db.session, world.bureau) as s:
+        with bureau_cross_tenant_read(s, reason="一家企业", only=[world.a]) as reader:
+            assert {h.tenant_id for h in reader.scalars(select(Household))} == {world.a}
+            assert len(reader.scalars(select(Community)).all()) == 6  # the bureau's own register stays readable
+        with bureau_cross_tenant_read(s, reason="全部") as reader:
+            assert {h.tenant_id for h in reader.scalars(select(Household))} == {world.a, world.b}
+        audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "cross_tenant_read")
+                          .order_by(AuditEntry.id)).all()
+        assert [e.after for e in audit] == [{"reason": "一家企业", "only": [world.a]}, {"reason": "全部"}]

@@ -33,6 +33,7 @@ MODE = "tenancy_mode"
 IDENTITY = "identity_lookup"
 CROSS_READ = "bureau_cross_tenant_read"
 PUBLIC = "public_read"
+ONLY = "cross_read_only"
 
 # The PostgreSQL roles the bureau's cross-tenant reads and the public's reads run under: SELECT only.
 READER_ROLE = "red_property_bureau_reader"
@@ -116,7 +117,8 @@ def identity_lookup(session: Session) -> Iterator[Session]:
 
 
 @contextmanager
-def bureau_cross_tenant_read(session: Session, *, reason: str) -> Iterator[Session]:
+def bureau_cross_tenant_read(session: Session, *, reason: str,
+                             only: list[int] | None = None) -> Iterator[Session]:
     """The one path by which the bureau reads other tenants' rows.
 
     Requires ``session`` to be in a housing bureau's scope.  Writes an audit
@@ -125,6 +127,9 @@ def bureau_cross_tenant_read(session: Session, *, reason: str) -> Iterator[Sessi
     they are also ``READ ONLY`` and run as the SELECT-only reader role.  The
     caller's session stays in the bureau's scope (its objects were expired by
     the commit and load again when used).
+
+    ``only`` narrows the read to these tenants' rows (and the bureau's own),
+    so that a question about one company costs what that company's rows cost.
     """
     session = _real(session)
     from red_property.core.audit import record_event
@@ -136,10 +141,13 @@ def bureau_cross_tenant_read(session: Session, *, reason: str) -> Iterator[Sessi
     tenant = session.get(Tenant, tenant_id)
     if tenant is None or tenant.kind != TenantKind.BUREAU:
         raise CrossTenantWrite("only a housing bureau may read across tenants")
-    record_event(session, action="cross_tenant_read", entity="tenant", after={"reason": reason})
+    record_event(session, action="cross_tenant_read", entity="tenant",
+                 after={"reason": reason, **({"only": sorted(only)} if only is not None else {})})
     session.commit()
     reader = fresh_session()
     reader.info[MODE] = CROSS_READ
+    if only is not None:
+        reader.info[ONLY] = tuple(sorted({*only, tenant_id}))
     try:
         yield reader
     finally:
@@ -188,6 +196,10 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     if mode == CROSS_READ:
         if not state.is_select:
             raise CrossTenantWrite("the bureau's cross-tenant path is read-only")
+        only = info.get(ONLY)
+        if only is not None:
+            state.statement = state.statement.options(with_loader_criteria(
+                TenantScoped, lambda cls: cls.tenant_id.in_(only), include_aliases=True))
         return
     if mode == PUBLIC:
         if not state.is_select:

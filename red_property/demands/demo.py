@@ -232,10 +232,10 @@ def add_scale_records(session: Session, rng: random.Random, company_id: int,
                       communities: list[tuple[int, str]], today: dt.date, per_community: int = 12) -> int:
     """``per_community`` demands over the last year for each (community id, street); in the company's scope."""
     now = day_start(today)
-    planned = []
+    planned, seq = [], [0]  # hotline ticket numbers are unique per company: one sequence for all its communities
     for community_id, street in communities:
         planned += plan_demands(rng, tenant_id=company_id, community_id=community_id, street=street,
                                 start=now - 365 * 24 * H, end=now - H, count=per_community,
-                                on_time=rng.uniform(0.6, 0.95))
+                                on_time=rng.uniform(0.6, 0.95), ticket_seq=seq)
     insert_planned(session, company_id, planned)
     return len(planned)

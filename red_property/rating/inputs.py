@@ -26,7 +26,8 @@ from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.scoring import CommunityValues, CompanyInputs, Event, add_months
 
 
-def company_record_metrics(session: Session, as_of: dt.date, reason: str) -> dict[str, Values]:
+def company_record_metrics(session: Session, as_of: dt.date, reason: str,
+                           company_ids: list[int] | None = None) -> dict[str, Values]:
     """Metrics from the companies' own records: {metric: {(company, community): value}}.
 
     Commits the caller's transaction and leaves the session in the bureau's
@@ -34,7 +35,7 @@ def company_record_metrics(session: Session, as_of: dt.date, reason: str) -> dic
     """
     from red_property.core.tenancy import bureau_cross_tenant_read
 
-    with bureau_cross_tenant_read(session, reason=reason) as reader:
+    with bureau_cross_tenant_read(session, reason=reason, only=company_ids) as reader:
         return measure(reader, Window.months_ending(as_of))
 
 

@@ -110,7 +110,8 @@ def rerate_company(session: Session, run: RatingRun, company_id: int) -> RatingR
     if run.published_at is not None:
         raise RunError("已发布的评价不能重算，请新建更正评价 (published: start a correction)")
     run_id, as_of = run.id, run.as_of
-    records = company_record_metrics(session, as_of, reason=f"信用评价第 {run_id} 号：重算企业 {company_id}")
+    records = company_record_metrics(session, as_of, reason=f"信用评价第 {run_id} 号：重算企业 {company_id}",
+                                     company_ids=[company_id])
     run = session.get(RatingRun, run_id)
     model = parsed(session.get(ModelVersion, run.model_version_id))
     inputs = gather_inputs(session, as_of, company_ids=[company_id], records=records)
