@@ -12,10 +12,12 @@ app does, so that per-transaction settings (RLS) are exercised.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -54,26 +56,32 @@ def _migrate(config: dict) -> None:
 def database(tmp_path_factory):
     """A migrated database for the whole run; yields the app's URLs."""
     if POSTGRES:
-        name = f"rp_test_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        owner = make_url(SERVER_URL).set(database=name)
-        app_url = owner.set(username="red_property_app", password=None)
-        urls = {"SQLALCHEMY_DATABASE_URI": app_url.render_as_string(hide_password=False),
-                "MIGRATE_DATABASE_URL": owner.render_as_string(hide_password=False)}
+        name = _pg_database()
+        urls = _pg_urls(name)
         _migrate(urls)
         yield SimpleNamespace(backend="postgresql", urls=urls, template=None)
         for engine in _owner_engines.values():
             engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _pg_drop(name)
     else:
         template = tmp_path_factory.mktemp("db") / "template.sqlite"
         urls = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"}
         _migrate(urls)
         yield SimpleNamespace(backend="sqlite", urls=urls, template=template)
+
+
+def _test_config(urls: dict, files) -> dict:
+    return {
+        **urls,
+        "TESTING": True,
+        "PASSWORD_HASH_FAST": True,
+        "REDIS_URL": REDIS_URL,
+        "RQ_QUEUE": f"rp-test-{os.getpid()}",
+        "JOBS_INLINE": REDIS_URL is None,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "EXPORT_DIR": str(files / "exports"),
+        "FILE_DIR": str(files / "files"),
+    }
 
 
 @pytest.fixture
@@ -83,17 +91,7 @@ def app(database, tmp_path):
         copy = tmp_path / "test.sqlite"
         shutil.copy(database.template, copy)
         urls["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{copy}"
-    app = create_app({
-        **urls,
-        "TESTING": True,
-        "PASSWORD_HASH_FAST": True,
-        "REDIS_URL": REDIS_URL,
-        "RQ_QUEUE": f"rp-test-{os.getpid()}",
-        "JOBS_INLINE": REDIS_URL is None,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "EXPORT_DIR": str(tmp_path / "exports"),
-        "FILE_DIR": str(tmp_path / "files"),
-    })
+    app = create_app(_test_config(urls, tmp_path))
     yield app
     if REDIS_URL:
         from redis import Redis
@@ -125,6 +123,74 @@ def _truncate(owner_url: str) -> None:
         if used:
             conn.execute(text(f"TRUNCATE {', '.join(used)} CASCADE"))
         conn.execute(text("SELECT setval(c.oid::regclass, 1, false) FROM pg_class c WHERE c.relkind = 'S'"))
+
+
+DEMO_TODAY = dt.date(2026, 11, 1)
+
+
+def _pg_database(template: str | None = None) -> str:
+    name = f"rp_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
+    admin.dispose()
+    return name
+
+
+def _pg_drop(name: str) -> None:
+    admin = create_engine(make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _pg_urls(name: str) -> dict:
+    owner = make_url(SERVER_URL).set(database=name)
+    return {"SQLALCHEMY_DATABASE_URI": owner.set(username="red_property_app", password=None)
+            .render_as_string(hide_password=False), "MIGRATE_DATABASE_URL": owner.render_as_string(hide_password=False)}
+
+
+@pytest.fixture(scope="session")
+def demo_database(database, tmp_path_factory):
+    """The demo city (as of ``DEMO_TODAY``), built once for the whole run; tests get copies."""
+    from red_property.demo.city import build_demo_city
+
+    files = tmp_path_factory.mktemp("demo")
+    if database.backend == "postgresql":
+        name = _pg_database(template=None)
+        urls = _pg_urls(name)
+        _migrate(urls)
+    else:
+        copy = files / "demo.sqlite"
+        shutil.copy(database.template, copy)
+        urls = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{copy}"}
+    app = create_app({**_test_config(urls, files), "JOBS_INLINE": True})
+    with app.app_context():
+        build_demo_city(db.session, Path(__file__).resolve().parent.parent / "tenants", today=DEMO_TODAY)
+        db.session.remove()
+        db.engine.dispose()
+    yield SimpleNamespace(urls=urls, files=files, name=name if database.backend == "postgresql" else None)
+    if database.backend == "postgresql":
+        _pg_drop(name)
+
+
+@pytest.fixture
+def demo_app(demo_database, tmp_path):
+    """An app on a private copy of the demo city (files are shared with the build: read them, do not delete)."""
+    if demo_database.name:
+        copy = _pg_database(template=demo_database.name)
+        urls = _pg_urls(copy)
+    else:
+        target = tmp_path / "demo.sqlite"
+        shutil.copy(demo_database.urls["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"), target)
+        urls = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{target}"}
+    app = create_app({**_test_config(urls, demo_database.files), "JOBS_INLINE": True})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if demo_database.name:
+        _pg_drop(copy)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.models import OPEN, Demand, DemandEvent, EventKind, Route, Source, Status
-from red_property.demo.city import build_demo_city
 from red_property.extensions import db
 from red_property.tenants.models import Tenant, TenantKind
 
@@ -15,9 +14,9 @@ TENANTS = Path(__file__).resolve().parent.parent / "tenants"
 TODAY = dt.date(2026, 11, 1)
 
 
-def test_the_demo_city_has_a_year_of_demands_worth_looking_at(app):
+def test_the_demo_city_has_a_year_of_demands_worth_looking_at(demo_app):
+    app = demo_app
     with app.app_context():
-        build_demo_city(db.session, TENANTS, today=TODAY)
         db.session.close()
         db.session.info.clear()
         companies = {t.slug: t.id for t in db.session.scalars(select(Tenant).where(Tenant.kind == TenantKind.COMPANY))}

@@ -56,12 +56,11 @@ def _committee_records_are_there(app):
                 assert s.scalar(select(Distribution.entry_id)) is not None
 
 
-def test_the_demo_logins_work_through_the_login_form(app, client):
+def test_the_demo_logins_work_through_the_login_form(demo_app):
     """The reserved .test domain once failed the form's email check."""
+    client = demo_app.test_client()
     from tests.conftest import csrf_token
 
-    with app.app_context():
-        build_demo_city(db.session, TENANTS, today=dt.date(2026, 11, 1))
     token = csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"email": "bureau@demo.test", "password": DEMO_PASSWORD, "csrf_token": token})
     assert response.status_code == 302 and response.headers["Location"] == "/city-bureau/"
@@ -69,7 +68,8 @@ def test_the_demo_logins_work_through_the_login_form(app, client):
     assert "已发布" in page  # the demo has published ratings
 
 
-def test_the_demo_has_joint_meetings_and_activities_with_realistic_gaps(app):
+def test_the_demo_has_joint_meetings_and_activities_with_realistic_gaps(demo_app):
+    app = demo_app
     import datetime as dt
 
     from red_property.activities.models import NegativeRecord, ServiceReport
@@ -78,7 +78,6 @@ def test_the_demo_has_joint_meetings_and_activities_with_realistic_gaps(app):
 
     today = dt.date(2026, 11, 1)
     with app.app_context():
-        build_demo_city(db.session, TENANTS, today=today)
         db.session.close()
         db.session.info.clear()
         slugs = dict(db.session.execute(select(Tenant.slug, Tenant.id)).all())

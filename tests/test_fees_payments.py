@@ -217,17 +217,15 @@ def test_the_bureau_reads_every_companys_collection_rate_in_one_query(app, bills
         assert set(fee_collection_rate(b, Window.months_ending(TODAY))) == {(world.b, world.community_b)}
 
 
-def test_the_demo_city_bills_collects_and_rates_with_the_collection_rate(app):
-    from pathlib import Path
+def test_the_demo_city_bills_collects_and_rates_with_the_collection_rate(demo_app):
+    app = demo_app
 
-    from red_property.demo.city import build_demo_city
     from red_property.fees.models import CommitmentLetter, DocumentCounter
     from red_property.rating.models import RatingResult
     from red_property.tenants.models import Tenant
 
     today = dt.date(2026, 11, 1)
     with app.app_context():
-        build_demo_city(db.session, Path(__file__).resolve().parent.parent / "tenants", today=today)
         slugs = {t.slug: t.id for t in db.session.scalars(select(Tenant))}
         assert "platform" in slugs
         rates = {}

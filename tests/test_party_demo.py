@@ -7,7 +7,6 @@ from sqlalchemy import func, select
 from red_property.appointments.indicators import today_by_community
 from red_property.core.files import StoredFile, tenant_folder
 from red_property.core.tenancy import tenant_scope
-from red_property.demo.city import build_demo_city
 from red_property.extensions import db
 from red_property.party.models import Level, PartyMember, PartyOrganisation
 from red_property.party.rules import formation_for
@@ -18,9 +17,9 @@ TENANTS = Path(__file__).resolve().parent.parent / "tenants"
 TODAY = dt.date(2026, 11, 1)
 
 
-def test_the_demo_has_the_shortfalls_the_party_pages_exist_to_show(app):
+def test_the_demo_has_the_shortfalls_the_party_pages_exist_to_show(demo_app):
+    app = demo_app
     with app.app_context():
-        build_demo_city(db.session, TENANTS, today=TODAY)
         db.session.close()
         db.session.info.clear()
         bureau = db.session.scalar(select(Tenant.id).where(Tenant.slug == "city-bureau"))

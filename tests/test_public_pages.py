@@ -157,15 +157,13 @@ def test_the_public_role_reads_published_cards_and_statements_only(app, world):
         engine.dispose()
 
 
-def test_the_demo_city_has_public_cards_to_show(app, client):
-    import datetime as dt
+def test_the_demo_city_has_public_cards_to_show(demo_app):
+    app = demo_app
+    client = demo_app.test_client()
 
     from red_property.communities.models import Community
-    from red_property.demo.city import build_demo_city
-    from tests.test_demo import TENANTS
 
     with app.app_context():
-        build_demo_city(db.session, TENANTS, today=dt.date(2026, 11, 1))
         db.session.close()
         db.session.info.clear()
         from red_property.core.tenancy import public_read

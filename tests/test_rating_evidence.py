@@ -49,17 +49,15 @@ def test_a_company_sees_only_its_own_evidence_once_published(app, client, web, w
     assert company.get(f"/company-a/rating/runs/{run_id}/companies/{world.b}/evidence/party_coverage").status_code == 404
 
 
-def test_every_sources_evidence_lists_the_demo_records_behind_its_values(app):
+def test_every_sources_evidence_lists_the_demo_records_behind_its_values(demo_app):
     """Each metric's drill-down runs through the bureau's read and finds records where the value has them."""
+    app = demo_app
     from red_property.compliance.sources import SOURCES, Window, load_sources, measure
     from red_property.core.tenancy import bureau_cross_tenant_read
-    from red_property.demo.city import build_demo_city
     from red_property.tenants.models import Tenant
-    from tests.test_demo import TENANTS
 
     today = dt.date(2026, 11, 1)
     with app.app_context():
-        build_demo_city(db.session, TENANTS, today=today)
         db.session.close()
         db.session.info.clear()
         with tenant_scope(db.session, db.session.scalar(select(Tenant.id).where(Tenant.slug == "city-bureau"))) as s:
