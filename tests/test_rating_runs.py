@@ -163,3 +163,25 @@ def test_party_coverage_comes_from_the_companys_own_records_through_the_audited_
     with app.app_context(), tenant_scope(db.session, world.bureau) as s:
         reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "cross_tenant_read")).all()
         assert any(f"第 {run_id} 号" in e.after["reason"] for e in reads)
+
+
+def test_re_rating_one_company_reads_only_its_records_and_gives_the_full_runs_result(app, world, rated):
+    """The narrowed read must change the cost, never the answer."""
+    import datetime as dt
+
+    from red_property.party.models import Level
+    from red_property.party.services import create_organisation
+    from red_property.rating.runs import rerate_company
+
+    with app.app_context():
+        with tenant_scope(db.session, world.a) as s:
+            create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
+                                today=dt.date.today())
+        with tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+            run_id = start_run(s, period="2026", as_of=AS_OF).id
+    run_worker(app)
+    _, before = _results(app, world.bureau, run_id)
+    with app.app_context(), tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+        rerate_company(s, s.get(RatingRun, run_id), world.a)
+    _, after = _results(app, world.bureau, run_id)
+    assert after == before

@@ -151,7 +151,10 @@ def test_the_bureau_can_narrow_its_read_to_one_company_and_the_audit_says_so(app
     with app.app_context(), tenant_scope(db.session, world.bureau) as s:
         with bureau_cross_tenant_read(s, reason="一家企业", only=[world.a]) as reader:
             assert {h.tenant_id for h in reader.scalars(select(Household))} == {world.a}
-            assert len(reader.scalars(select(Community)).all()) == 6  # the bureau's own register stays readable
+            # the register's rows about company A (its communities and contracts), not the others'
+            assert {c.id for c in reader.scalars(select(Community))} == {
+                world.community_a, world.community_a2, world.community_moved}
+            assert {c.company_tenant_id for c in reader.scalars(select(ManagementContract))} == {world.a}
         with bureau_cross_tenant_read(s, reason="全部") as reader:
             assert {h.tenant_id for h in reader.scalars(select(Household))} == {world.a, world.b}
         audit = s.scalars(select(AuditEntry).where(AuditEntry.action == "cross_tenant_read")

@@ -46,6 +46,11 @@ class Community(TenantScoped, TimestampMixin, Base):
     def public_criteria(cls):
         return true()  # the register is public: residents look their community up
 
+    @classmethod
+    def narrowed_to(cls, tenant_ids):
+        return or_(cls.committee_tenant_id.in_(tenant_ids), cls.id.in_(
+            select(ManagementContract.community_id).where(ManagementContract.company_tenant_id.in_(tenant_ids))))
+
 
 class ManagementContract(TenantScoped, TimestampMixin, Base):
     """物业服务合同备案: company X manages community Y from ``starts_on`` to
@@ -80,6 +85,10 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
     @classmethod
     def public_criteria(cls):
         return true()  # who manages a community is public
+
+    @classmethod
+    def narrowed_to(cls, tenant_ids):
+        return cls.company_tenant_id.in_(tenant_ids)
 
     def is_current(self, on: dt.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)

@@ -88,6 +88,15 @@ class TenantScoped(IdMixin):
         return cls.tenant_id == tenant_id
 
     @classmethod
+    def narrowed_to(cls, tenant_ids: tuple[int, ...]):
+        """SQL criterion for the rows that concern these tenants (a narrowed cross-tenant read).
+
+        A model owned by one tenant but *about* another (a contract in the
+        bureau's register names its company) says so by overriding this.
+        """
+        return cls.tenant_id.in_(tenant_ids)
+
+    @classmethod
     def public_criteria(cls):
         """SQL criterion for rows anyone may read without logging in (``tenancy.public_read``).
 

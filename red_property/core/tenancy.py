@@ -128,8 +128,9 @@ def bureau_cross_tenant_read(session: Session, *, reason: str,
     caller's session stays in the bureau's scope (its objects were expired by
     the commit and load again when used).
 
-    ``only`` narrows the read to these tenants' rows (and the bureau's own),
-    so that a question about one company costs what that company's rows cost.
+    ``only`` narrows the read to the rows that concern these tenants (each
+    model's ``narrowed_to``: their own rows, and the register's rows about
+    them), so that a question about one company costs what its rows cost.
     """
     session = _real(session)
     from red_property.core.audit import record_event
@@ -147,7 +148,7 @@ def bureau_cross_tenant_read(session: Session, *, reason: str,
     reader = fresh_session()
     reader.info[MODE] = CROSS_READ
     if only is not None:
-        reader.info[ONLY] = tuple(sorted({*only, tenant_id}))
+        reader.info[ONLY] = tuple(sorted(set(only)))
     try:
         yield reader
     finally:
@@ -199,7 +200,7 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         only = info.get(ONLY)
         if only is not None:
             state.statement = state.statement.options(with_loader_criteria(
-                TenantScoped, lambda cls: cls.tenant_id.in_(only), include_aliases=True))
+                TenantScoped, lambda cls: cls.narrowed_to(only), include_aliases=True))
         return
     if mode == PUBLIC:
         if not state.is_select:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import delete, event, insert, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from red_property.core.audit import record_event
 from red_property.core.jobs import JobContext, enqueue, job
@@ -116,10 +116,15 @@ def rerate_company(session: Session, run: RatingRun, company_id: int) -> RatingR
     model = parsed(session.get(ModelVersion, run.model_version_id))
     inputs = gather_inputs(session, as_of, company_ids=[company_id], records=records)
     fresh = rate(model, inputs, run.as_of)  # graded alone; regraded below with everyone
-    rows = {r.company_tenant_id: r for r in session.scalars(select(RatingResult).where(RatingResult.run_id == run.id))}
+    # Everyone's stored score and blacklist flag, not their breakdowns: regrading needs no more.
+    stored = session.execute(
+        select(RatingResult, RatingResult.breakdown["blacklisted"].as_boolean())
+        .where(RatingResult.run_id == run.id).options(defer(RatingResult.breakdown))).all()
+    rows = {row.company_tenant_id: row for row, _ in stored}
     if company_id not in rows or not fresh:
         raise RunError("该企业不在这次评价中 (company not in this run)")
-    scores = [fresh[0] if cid == company_id else _stored(row) for cid, row in rows.items()]
+    scores = [fresh[0] if row.company_tenant_id == company_id else _stored(row, bool(blacklisted))
+              for row, blacklisted in stored]
     for score in grade_all(model, scores):
         row = rows[score.company_id]
         if score.company_id == company_id:
@@ -130,10 +135,9 @@ def rerate_company(session: Session, run: RatingRun, company_id: int) -> RatingR
     return rows[company_id]
 
 
-def _stored(row: RatingResult) -> CompanyScore:
+def _stored(row: RatingResult, blacklisted: bool) -> CompanyScore:
     """A stored result as far as grading needs it."""
-    return CompanyScore(row.company_tenant_id, [], [], Fraction(0), Fraction(0), row.score,
-                        bool(row.breakdown.get("blacklisted")))
+    return CompanyScore(row.company_tenant_id, [], [], Fraction(0), Fraction(0), row.score, blacklisted)
 
 
 def breakdown(score: CompanyScore) -> dict:
