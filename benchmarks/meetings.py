@@ -35,20 +35,22 @@ FLOOR = {
         WITH month AS (SELECT d::date AS first, (d + interval '1 month - 1 day')::date AS last,
                               extract(year FROM d)::int * 100 + extract(month FROM d)::int AS period
                        FROM generate_series(:start, :end, interval '1 month') AS d),
-             held AS (SELECT mc.company_tenant_id, mc.community_id, m.period,
-                             EXISTS (SELECT 1 FROM joint_meeting j
-                                     WHERE j.tenant_id = mc.company_tenant_id AND j.community_id = mc.community_id
-                                       AND j.monthly_period = m.period AND j.parties_complete
-                                       AND j.held_on >= mc.starts_on AND (mc.ends_on IS NULL OR j.held_on <= mc.ends_on)
-                                       AND j.held_on BETWEEN :start AND :end) AS met,
-                             mc.starts_on <= m.first AND (mc.ends_on IS NULL OR mc.ends_on >= m.last)
-                               AND m.last <= :end AND m.last < :today AS required
-                      FROM management_contract mc
-                      JOIN month m ON mc.starts_on <= m.last AND (mc.ends_on IS NULL OR mc.ends_on >= m.first)
-                      WHERE mc.starts_on <= :end)
-        SELECT company_tenant_id, community_id, count(DISTINCT period) FILTER (WHERE met),
-               count(DISTINCT period) FILTER (WHERE met OR required)
-        FROM held GROUP BY 1, 2""",
+             held AS MATERIALIZED (
+                 SELECT DISTINCT tenant_id, community_id, monthly_period AS period, held_on FROM joint_meeting
+                 WHERE parties_complete AND held_on BETWEEN :start AND :end),
+             months AS (
+                 SELECT mc.company_tenant_id, mc.community_id, m.period, bool_or(h.held_on IS NOT NULL) AS met,
+                        bool_or(mc.starts_on <= m.first AND (mc.ends_on IS NULL OR mc.ends_on >= m.last)
+                                AND m.last <= :end AND m.last < :today) AS required
+                 FROM management_contract mc
+                 JOIN month m ON mc.starts_on <= m.last AND (mc.ends_on IS NULL OR mc.ends_on >= m.first)
+                 LEFT JOIN held h ON h.tenant_id = mc.company_tenant_id AND h.community_id = mc.community_id
+                  AND h.period = m.period AND h.held_on >= mc.starts_on
+                  AND (mc.ends_on IS NULL OR h.held_on <= mc.ends_on)
+                 WHERE mc.starts_on <= :end
+                 GROUP BY 1, 2, 3)
+        SELECT company_tenant_id, community_id, count(*) FILTER (WHERE met), count(*) FILTER (WHERE met OR required)
+        FROM months GROUP BY 1, 2""",
     "activity_participation": """
         SELECT pm.tenant_id, pm.community_id, count(*),
                count(*) FILTER (WHERE EXISTS (

@@ -112,12 +112,14 @@ PER_COMMUNITY = {
         SELECT tenant_id AS company, community_id AS community, 25 * (sum(rating) - count(*))::numeric / count(*) AS value
         FROM demand WHERE closed_at >= :start_ts AND closed_at < :end_ts AND rating IS NOT NULL GROUP BY 1, 2"""),
     "fee_collection_rate": (False, """
-        SELECT b.tenant_id AS company, b.community_id AS community,
-               coalesce(sum(paid.fen), 0)::numeric / nullif(sum(b.amount_fen), 0) AS value
-        FROM fee_bill b
-        LEFT JOIN (SELECT tenant_id, bill_id, sum(amount_fen) AS fen FROM fee_payment WHERE paid_on <= :end
-                   GROUP BY 1, 2) paid ON paid.tenant_id = b.tenant_id AND paid.bill_id = b.id
-        WHERE b.due_on BETWEEN :start AND :end GROUP BY 1, 2"""),
+        WITH billed AS (SELECT tenant_id, community_id, sum(amount_fen) AS fen FROM fee_bill
+                        WHERE due_on BETWEEN :start AND :end GROUP BY 1, 2),
+             paid AS (SELECT b.tenant_id, b.community_id, sum(p.amount_fen) AS fen
+                      FROM fee_payment p JOIN fee_bill b ON b.tenant_id = p.tenant_id AND b.id = p.bill_id
+                      WHERE b.due_on BETWEEN :start AND :end AND p.paid_on <= :end GROUP BY 1, 2)
+        SELECT billed.tenant_id AS company, billed.community_id AS community,
+               coalesce(paid.fen, 0)::numeric / nullif(billed.fen, 0) AS value
+        FROM billed LEFT JOIN paid USING (tenant_id, community_id)"""),
     "inspection_score": (False, """
         SELECT company_tenant_id AS company, community_id AS community, avg(score) AS value FROM rating_inspection
         WHERE inspected_on > :since AND inspected_on <= :as_of GROUP BY 1, 2"""),
