@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from red_property.communities.models import Building, Household
+from red_property.core.jobs import JobRecord
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.fees.billing import pending_households, start_billing_run
@@ -89,11 +90,13 @@ def test_concurrent_runs_and_payments_number_without_gaps_or_duplicates(app, wor
         assert sum(paid.values()) == 40 * 100   # every locked read-modify-write of paid_fen kept
 
 
-def test_a_worker_process_killed_mid_batch_leaves_whole_batches_and_a_rerun_finishes(app, world, database, tmp_path):
+def test_a_worker_process_killed_mid_batch_leaves_whole_batches_and_a_rerun_finishes(app, api, world, database,
+                                                                                     tmp_path):
     """A real ``red-property worker`` process bills 23 households in batches of 5.  An uncommitted row
     (held by the test) makes it block inside its third batch, after that batch reserved its numbers
-    and inserted two bills; the process group is killed with SIGKILL there.  Two whole batches stay
-    (invoices 1..10), nothing of the third; a re-run of the period issues 11..23 and renders every PDF."""
+    and inserted two bills; its work horse is killed with SIGKILL there (as the kernel's OOM killer
+    would).  Two whole batches stay (invoices 1..10), nothing of the third; the job's page says it
+    failed instead of waiting forever; a re-run of the period issues 11..23 and renders every PDF."""
     if not app.config["REDIS_URL"]:
         pytest.skip("needs Redis: a real RQ worker process")
     app.config["FEES_HELPER_IDLE_SECONDS"] = 0.2
@@ -131,15 +134,23 @@ def test_a_worker_process_killed_mid_batch_leaves_whole_batches_and_a_rerun_fini
                     break
                 time.sleep(0.1)
         assert waiting, "the worker never reached the third batch:\n" + log.read_text()[-3000:]
-    finally:
-        # RQ runs each job in a work horse with its own session id: kill it, then the worker.
+        # RQ runs each job in a work horse (a child with its own session id): kill it; the worker
+        # sees it die, marks the RQ job failed and, in burst mode, exits.
         for horse in subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split():
             os.kill(int(horse), signal.SIGKILL)
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=30)
+        worker.wait(timeout=60)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
         blocker.rollback()
         blocker.close()
         owner.dispose()
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        job_id = s.scalar(select(JobRecord.id).where(JobRecord.name == "fees.bill_run"))
+        assert s.get(JobRecord, job_id).status == "running"  # run_job never got to say otherwise
+    job = api.get(f"/api/v1/jobs/{job_id}", api.token("a-admin@test.cn")).get_json()
+    assert (job["status"], job["message"]) == ("failed", "任务被中断（工作进程退出），请重新运行")
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         assert numbers(s, Bill.invoice_number) == list(range(1, 11))
         assert s.scalar(select(DocumentCounter.last_number)) == 10

@@ -1,8 +1,12 @@
 """Background jobs: progress visible to the user who started them, files per tenant."""
 import csv
+import datetime as dt
 import io
 
+import pytest
+
 from red_property.core.jobs import JobRecord
+from red_property.core.model import utcnow
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from tests.conftest import run_worker
@@ -67,3 +71,24 @@ def test_a_job_cannot_be_run_for_another_tenant(app, world):
     run_job(world.b, job_id, app=app)  # forged tenant: the record is invisible, nothing runs
     with app.app_context(), tenant_scope(db.session, world.b) as s:
         assert s.get(JobRecord, job_id) is None
+
+
+def test_a_job_the_queue_lost_is_shown_failed_after_a_minute(app, api, world):
+    """Redis here keeps nothing on disk: after a restart the queued job is gone and no worker will
+    ever run it.  Its page says so once the record is older than a minute, not before."""
+    if not app.config["REDIS_URL"]:
+        pytest.skip("needs Redis: the queue is what loses the job")
+    from rq.job import Job
+
+    from red_property.core.jobs import get_queue
+
+    token = api.token("a-staff@test.cn")
+    job_id = api.post("/api/v1/jobs/exports/community-register", token).get_json()["id"]
+    with app.app_context():
+        Job.fetch(f"rp-job-{job_id}", connection=get_queue(app).connection).delete()
+    assert api.get(f"/api/v1/jobs/{job_id}", token).get_json()["status"] == "queued"  # just enqueued: wait
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        s.get(JobRecord, job_id).created_at = utcnow() - dt.timedelta(minutes=2)
+        s.commit()
+    job = api.get(f"/api/v1/jobs/{job_id}", token).get_json()
+    assert (job["status"], job["message"]) == ("failed", "任务已从队列中丢失，请重新运行")

@@ -161,6 +161,46 @@ def run_job(tenant_id: int, job_id: int, app=None) -> None:
                            result=result)
 
 
+LOST_AFTER = dt.timedelta(minutes=1)
+
+
+def reconcile(record: JobRecord) -> JobRecord:
+    """Mark failed a queued or running record whose RQ job ended without ``run_job`` saying so.
+
+    ``run_job`` records its own failures; what it cannot record is its own
+    death: a work horse killed by the kernel (RQ marks the job failed), a
+    worker that died (RQ marks its jobs abandoned, then failed), or a queue
+    that lost the job (Redis here keeps nothing on disk).  Read pages call this
+    so that a progress bar never waits forever for a job that will not come back.
+    """
+    app = current_app
+    if record.status not in (QUEUED, RUNNING) or app.config.get("JOBS_INLINE") or not app.config.get("REDIS_URL"):
+        return record
+    from redis.exceptions import RedisError
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    try:
+        status = Job.fetch(f"rp-job-{record.id}", connection=get_queue(app).connection).get_status()
+    except NoSuchJobError:
+        status = None
+    except RedisError:
+        log.warning("job %s: the queue did not answer; its status stays as recorded", record.id)
+        return record
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        message = "任务被中断（工作进程退出），请重新运行"
+    elif status is None and utcnow() - record.created_at > LOST_AFTER:
+        message = "任务已从队列中丢失，请重新运行"
+    else:
+        return record
+    _update_record(record.tenant_id, record.id, status=FAILED, finished_at=utcnow(), message=message,
+                   error=f"rq status: {status or 'missing'}")
+    from red_property.extensions import db
+
+    db.session.refresh(record)
+    return record
+
+
 def _update_record(tenant_id: int, job_id: int, **values: Any) -> None:
     from red_property.extensions import db
 

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields
 
 from red_property.accounts.edge import actor
 from red_property.core.exports import send_export
-from red_property.core.jobs import DONE, JobRecord, enqueue
+from red_property.core.jobs import DONE, JobRecord, enqueue, reconcile
 from red_property.extensions import db
 
 blp = Blueprint("Jobs", __name__, url_prefix="/api/v1/jobs", description="Background jobs")
@@ -28,7 +28,7 @@ def visible_job(job_id: int) -> JobRecord:
     user = actor()
     if record is None or (record.created_by != user.id and user.role.value != "admin"):
         abort(404, message="任务不存在 (job not found)")
-    return record
+    return reconcile(record)
 
 
 @blp.route("/<int:job_id>")

@@ -8,7 +8,7 @@ from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
-from red_property.core.jobs import DONE, JobRecord, enqueue
+from red_property.core.jobs import DONE, JobRecord, enqueue, reconcile
 from red_property.extensions import db
 from red_property.tenants.models import TenantKind
 
@@ -63,7 +63,7 @@ def _own_job(job_id: int) -> JobRecord:
     record = db.session.get(JobRecord, job_id)
     if record is None or (record.created_by != current_user.id and current_user.role != Role.ADMIN):
         abort(404)
-    return record
+    return reconcile(record)
 
 
 @bp.route("/<slug:tenant_slug>/jobs/export-register", methods=["POST"])
