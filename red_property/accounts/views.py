@@ -102,9 +102,7 @@ def users():
 @require_admin
 def edit_user(user_id: int):
     """Change a user's role or deactivate them."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     form = EditUserForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
         abort(400)

@@ -105,9 +105,7 @@ def show(activity_id: int):
 def delete(activity_id: int):
     """Remove an activity logged by mistake."""
     _company()
-    activity = db.session.get(Activity, activity_id)
-    if activity is None:
-        abort(404)
+    activity = db.get_or_404(Activity, activity_id)
     delete_activity(db.session, activity)
     flash(_("活动已删除。"), "success")
     return redirect(url_for("activities.index"))
@@ -191,9 +189,7 @@ def _negative_page(form, follow_ups: dict | None = None, status: int = 200):
 def negative_follow_up(record_id: int):
     """The member rectified, or the record was reported to their own organisation."""
     _company()
-    record = db.session.get(NegativeRecord, record_id)
-    if record is None:
-        abort(404)
+    record = db.get_or_404(NegativeRecord, record_id)
     form = NegativeFollowUpForm(prefix=f"n{record_id}")
     new_form = NegativeForm()
     new_form.member_id.choices = member_choices(all_members(db.session))

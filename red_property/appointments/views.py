@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -46,16 +46,12 @@ def index():
 
 
 def _community(community_id: int) -> Community:
-    community = db.session.get(Community, community_id)
-    if community is None:
-        abort(404)
+    community = db.get_or_404(Community, community_id)
     return community
 
 
 def _post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
+    post = db.get_or_404(Post, post_id)
     return post
 
 

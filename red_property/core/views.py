@@ -100,7 +100,5 @@ def job_download(job_id: int):
 @login_required
 def stored_file(file_id: int):
     """An uploaded file of the tenant (evidence, receipt, ...), shown inline."""
-    row = db.session.get(StoredFile, file_id)
-    if row is None:
-        abort(404)
+    row = db.get_or_404(StoredFile, file_id)
     return send_stored_file(row)

@@ -9,7 +9,6 @@ function listing the demands behind a value (one query) for the bureau's drill-d
 """
 from __future__ import annotations
 
-import datetime as dt
 from fractions import Fraction
 
 from sqlalchemy import case, func, or_, select

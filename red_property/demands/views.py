@@ -165,9 +165,7 @@ def show(demand_id: int, status: int = 200, **given):
 
 def _act(demand_id: int, name: str) -> object:
     """Validate the named form, apply it through a service, redirect; or show the form's errors."""
-    demand = db.session.get(Demand, demand_id)
-    if demand is None:
-        abort(404)
+    demand = db.get_or_404(Demand, demand_id)
     form_class, _path, apply = STEPS[name]
     form = form_class(prefix=name)
     if not form.validate_on_submit():

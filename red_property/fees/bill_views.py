@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -73,9 +73,7 @@ def bills_export():
 
 
 def _bill(bill_id: int) -> Bill:
-    bill = db.session.get(Bill, bill_id)
-    if bill is None:
-        abort(404)
+    bill = db.get_or_404(Bill, bill_id)
     return bill
 
 
@@ -186,7 +184,5 @@ def payments():
 def receipt(payment_id: int):
     """The payment's receipt (rendered on first request, then kept)."""
     company_page()
-    payment = db.session.get(Payment, payment_id)
-    if payment is None:
-        abort(404)
+    payment = db.get_or_404(Payment, payment_id)
     return send_stored_file(receipt_pdf(db.session, payment))

@@ -68,9 +68,7 @@ def subscriptions():
 @login_required
 def subscription_pdf(invoice_id: int):
     """A subscription invoice as issued: the issuer's copy or the billed tenant's own."""
-    invoice = db.session.get(SubscriptionInvoice, invoice_id)
-    if invoice is None:
-        abort(404)
+    invoice = db.get_or_404(SubscriptionInvoice, invoice_id)
     from urllib.parse import quote
 
     return Response(invoice.pdf, mimetype="application/pdf",

@@ -164,9 +164,7 @@ def runs():
 def run(billing_run_id: int):
     """One billing run: households, bills issued, PDFs rendered, money billed and received."""
     company_page()
-    billing_run = db.session.get(BillingRun, billing_run_id)
-    if billing_run is None:
-        abort(404)
+    billing_run = db.get_or_404(BillingRun, billing_run_id)
     name = db.session.scalar(select(Community.name).where(Community.id == billing_run.community_id))
     return render_template("fees/run.html", run=billing_run, community=name, yuan=yuan,
                            progress=run_progress(db.session, [billing_run.id])[billing_run.id],
@@ -178,9 +176,7 @@ def run(billing_run_id: int):
 def resume_run(billing_run_id: int):
     """Run the period again: finishes an interrupted run, bills households added since."""
     company_page()
-    billing_run = db.session.get(BillingRun, billing_run_id)
-    if billing_run is None:
-        abort(404)
+    billing_run = db.get_or_404(BillingRun, billing_run_id)
     try:
         billing_run = start_billing_run(db.session, community_id=billing_run.community_id, period=billing_run.period,
                                         today=dt.date.today())

@@ -5,7 +5,7 @@ import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -66,9 +66,7 @@ def index():
 
 
 def _distribution(distribution_id: int) -> Distribution:
-    found = db.session.get(Distribution, distribution_id)
-    if found is None:
-        abort(404)
+    found = db.get_or_404(Distribution, distribution_id)
     return found
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -155,7 +155,5 @@ def import_owners():
 @login_required
 def delete_owner(owner_id: int):
     committee_only()
-    owner = db.session.get(Owner, owner_id)
-    if owner is None:
-        abort(404)
+    owner = db.get_or_404(Owner, owner_id)
     return button(lambda: roll.remove_owner(db.session, owner), done=_("已从名册删除。"), back=url_for("finance.owners"))

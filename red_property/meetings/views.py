@@ -178,9 +178,7 @@ def edit(meeting_id: int):
 def add_agenda_item(meeting_id: int):
     """Add an agenda item (and its decision) to a logged meeting."""
     _company()
-    meeting = db.session.get(JointMeeting, meeting_id)
-    if meeting is None:
-        abort(404)
+    meeting = db.get_or_404(JointMeeting, meeting_id)
     form = ItemForm(prefix="item")
     added, status = submit(form, lambda: add_item(db.session, meeting, item_data(form), today=dt.date.today()))
     if added is None:
@@ -194,9 +192,7 @@ def add_agenda_item(meeting_id: int):
 def follow_up_item(item_id: int):
     """A progress note on a decision and/or the date it was done."""
     _company()
-    item = db.session.get(AgendaItem, item_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(AgendaItem, item_id)
     meeting_id = item.meeting_id
     form = FollowUpForm(prefix=f"f{item_id}")
     done, status = submit(form, lambda: follow_up(db.session, item, today=dt.date.today(), noted_on=form.noted_on.data,

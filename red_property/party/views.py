@@ -54,9 +54,7 @@ def overview():
 
 
 def _community(community_id: int) -> Community:
-    community = db.session.get(Community, community_id)
-    if community is None:
-        abort(404)
+    community = db.get_or_404(Community, community_id)
     return community
 
 

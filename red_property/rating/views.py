@@ -61,9 +61,7 @@ class ModelForm(FlaskForm):
 
 
 def _run(run_id: int) -> RatingRun:
-    run = db.session.get(RatingRun, run_id)
-    if run is None:
-        abort(404)
+    run = db.get_or_404(RatingRun, run_id)
     return run
 
 
@@ -213,9 +211,7 @@ def appeal(run_id: int):
 def decide(appeal_id: int):
     """The bureau upholds or rejects an appeal."""
     require_kind(BUREAU)
-    appeal_row = db.session.get(Appeal, appeal_id)
-    if appeal_row is None:
-        abort(404)
+    appeal_row = db.get_or_404(Appeal, appeal_id)
     form = DecisionForm(prefix=f"a{appeal_id}")
     if form.validate_on_submit():
         try:

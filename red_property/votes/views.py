@@ -72,9 +72,7 @@ def index():
 
 
 def _vote(vote_id: int) -> Vote:
-    vote = db.session.get(Vote, vote_id)
-    if vote is None:
-        abort(404)
+    vote = db.get_or_404(Vote, vote_id)
     return vote
 
 
