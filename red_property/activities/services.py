@@ -9,12 +9,11 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.activities.models import Activity, ActivityParticipant, NegativeRecord, ServiceReport
 from red_property.communities.services import require_managed_on
-from red_property.core.errors import InputError
+from red_property.core.errors import InputError, add_unique
 from red_property.meetings.services import check_organisation
 from red_property.party.models import PartyMember
 
@@ -118,12 +117,7 @@ def record_report(session: Session, data: dict, *, today: dt.date) -> ServiceRep
     if len(items) > MAX_ITEMS or any(len(i) > 50 for i in items):
         raise InputError("claimed_items", f"最多 {MAX_ITEMS} 个服务项目，每项不超过 50 字")
     report = ServiceReport(member_id=member.id, reported_on=data["reported_on"], claimed_items=items)
-    try:
-        with session.begin_nested():
-            session.add(report)
-            session.flush()
-    except IntegrityError as exc:
-        raise InputError("reported_on", f"{member.name}在 {data['reported_on']} 已登记过报到") from exc
+    add_unique(session, report, "reported_on", f"{member.name}在 {data['reported_on']} 已登记过报到")
     session.commit()
     return report
 

@@ -9,6 +9,7 @@ import logging
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound, UnprocessableEntity
 
 from red_property.core.tenancy import CrossTenantWrite, TenantNotSet
@@ -28,6 +29,18 @@ class InputError(ValueError):
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(message)
+
+
+def add_unique(session, row, field: str, message: str) -> None:
+    """Add and flush ``row``; if that breaks a unique constraint (a duplicate, or a race
+    lost to a concurrent request) raise ``InputError(field, message)`` and keep the rest
+    of the transaction (a savepoint)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise InputError(field, message) from exc
 
 
 def wants_json() -> bool:

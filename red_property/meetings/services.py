@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.communities.services import require_managed_on
-from red_property.core.errors import InputError
+from red_property.core.errors import InputError, add_unique
 from red_property.core.files import store_file
 from red_property.meetings.models import (REQUIRED_PARTIES, AgendaItem, ItemProgress, JointMeeting, MeetingAttendee,
                                           MeetingKind)
@@ -188,12 +187,7 @@ def _monthly_taken(held_on: dt.date, other: dt.date | None) -> str:
 
 def _flush_meeting(session: Session, meeting: JointMeeting) -> None:
     """Flush, turning a lost race for the month's monthly meeting into the same clear message."""
-    try:
-        with session.begin_nested():
-            session.add(meeting)
-            session.flush()
-    except IntegrityError as exc:
-        raise InputError("kind", _monthly_taken(meeting.held_on, None)) from exc
+    add_unique(session, meeting, "kind", _monthly_taken(meeting.held_on, None))
 
 
 def _check_items_fit(session: Session, meeting: JointMeeting, held_on: dt.date) -> None:

@@ -5,12 +5,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, ManagementContract
 from red_property.communities.services import managed_now
-from red_property.core.errors import InputError
+from red_property.core.errors import InputError, add_unique
 from red_property.party.models import Level, OrganisationCommunity, PartyMember, PartyOrganisation, YearlyReview
 
 
@@ -93,12 +92,7 @@ def record_review(session: Session, organisation: PartyOrganisation, data: dict)
     if data["done_on"].year not in (data["year"], data["year"] + 1):
         raise InputError("done_on", f"{data['year']} 年度的考核或述职应在当年或次年完成")
     review = YearlyReview(organisation_id=organisation.id, **data)
-    try:
-        with session.begin_nested():
-            session.add(review)
-            session.flush()
-    except IntegrityError as exc:
-        raise InputError("year", "该年度已有这项记录") from exc
+    add_unique(session, review, "year", "该年度已有这项记录")
     session.commit()
     return review
 

@@ -10,10 +10,9 @@ import secrets
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from red_property.core.errors import InputError
+from red_property.core.errors import InputError, add_unique
 from red_property.core.exports import tenant_dir
 from red_property.core.files import check_upload, original_name
 from red_property.core.model import utcnow
@@ -44,12 +43,7 @@ def file_appeal(session: Session, run: RatingRun, *, indicator_id: str, explanat
     appeal = Appeal(run_id=run.id, indicator_id=indicator_id, explanation=explanation.strip())
     if upload is not None:
         appeal.attachment, appeal.attachment_name = _store(session, *upload)
-    try:
-        with session.begin_nested():
-            session.add(appeal)
-            session.flush()
-    except IntegrityError as exc:
-        raise InputError("indicator_id", "已对该指标提出过申诉") from exc
+    add_unique(session, appeal, "indicator_id", "已对该指标提出过申诉")
     session.commit()
     return appeal
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from red_property.core.errors import InputError
+from red_property.core.errors import InputError, add_unique
 from red_property.communities.models import Community, ManagementContract
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.versions import latest_version, parsed
@@ -63,11 +62,6 @@ def add_opinion(session: Session, data: dict) -> BranchOpinion:
     _company(session, data["company_tenant_id"])
     _managed_community(session, data["company_tenant_id"], data["community_id"])
     opinion = BranchOpinion(**data)
-    try:
-        with session.begin_nested():
-            session.add(opinion)
-            session.flush()
-    except IntegrityError as exc:
-        raise InputError("year", "该小区党支部本年度已有评价") from exc
+    add_unique(session, opinion, "year", "该小区党支部本年度已有评价")
     session.commit()
     return opinion
