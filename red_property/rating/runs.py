@@ -21,6 +21,8 @@ from red_property.rating.models import ModelVersion, RatingResult, RatingRun
 from red_property.rating.scoring import CompanyScore, biggest_gains, grade_all, rate
 from red_property.rating.versions import latest_version, parsed
 
+ZERO = Fraction(0)
+
 
 class RunError(ValueError):
     """A run cannot be started, published or corrected as asked (the message says why)."""
@@ -116,28 +118,33 @@ def rerate_company(session: Session, run: RatingRun, company_id: int) -> RatingR
     model = parsed(session.get(ModelVersion, run.model_version_id))
     inputs = gather_inputs(session, as_of, company_ids=[company_id], records=records)
     fresh = rate(model, inputs, run.as_of)  # graded alone; regraded below with everyone
-    # Everyone's stored score and blacklist flag, not their breakdowns: regrading needs no more.
+    # Everyone's stored score, grade, rank and blacklist flag as plain rows: regrading needs no more,
+    # and only the rows whose grade or rank moved are loaded to be written.
     stored = session.execute(
-        select(RatingResult, RatingResult.breakdown["blacklisted"].as_boolean())
-        .where(RatingResult.run_id == run.id).options(defer(RatingResult.breakdown))).all()
-    rows = {row.company_tenant_id: row for row, _ in stored}
-    if company_id not in rows or not fresh:
+        select(RatingResult.company_tenant_id, RatingResult.score, RatingResult.grade, RatingResult.rank,
+               RatingResult.breakdown["blacklisted"].as_boolean())
+        .where(RatingResult.run_id == run.id)).all()
+    before = {company: (grade, rank) for company, _, grade, rank, _ in stored}
+    if company_id not in before or not fresh:
         raise RunError("该企业不在这次评价中 (company not in this run)")
-    scores = [fresh[0] if row.company_tenant_id == company_id else _stored(row, bool(blacklisted))
-              for row, blacklisted in stored]
-    for score in grade_all(model, scores):
-        row = rows[score.company_id]
-        if score.company_id == company_id:
-            row.score, row.breakdown = score.score, breakdown(score)
-        if (row.grade, row.rank) != (score.grade, score.rank):
-            row.grade, row.rank = score.grade, score.rank
+    scores = [fresh[0] if company == company_id else _stored(company, score, bool(blacklisted))
+              for company, score, _, _, blacklisted in stored]
+    moved = {s.company_id: s for s in grade_all(model, scores)
+             if s.company_id == company_id or before[s.company_id] != (s.grade, s.rank)}
+    rows = session.scalars(select(RatingResult).options(defer(RatingResult.breakdown))
+                           .where(RatingResult.run_id == run.id, RatingResult.company_tenant_id.in_(moved))).all()
+    for row in rows:
+        score = moved[row.company_tenant_id]
+        if row.company_tenant_id == company_id:
+            row.score, row.breakdown, rerated = score.score, breakdown(score), row
+        row.grade, row.rank = score.grade, score.rank
     session.commit()
-    return rows[company_id]
+    return rerated
 
 
-def _stored(row: RatingResult, blacklisted: bool) -> CompanyScore:
+def _stored(company_id: int, score: Decimal | None, blacklisted: bool) -> CompanyScore:
     """A stored result as far as grading needs it."""
-    return CompanyScore(row.company_tenant_id, [], [], Fraction(0), Fraction(0), row.score, blacklisted)
+    return CompanyScore(company_id, [], [], ZERO, ZERO, score, blacklisted)
 
 
 def breakdown(score: CompanyScore) -> dict:
