@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from red_property.communities.imports import ImportRejected
+from red_property.communities.models import ManagementContract
 from red_property.compliance.sources import Window
 from red_property.core.errors import InputError
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
@@ -256,3 +257,17 @@ def test_the_scale_generator_bills_and_collects_in_bulk(app):
             assert reader.scalar(select(func.count(Bill.id))) == 5 * 4 * 4            # four quarters
             rates = fee_collection_rate(reader, Window.months_ending(dt.date.today()))
     assert len(rates) == 5 and all(0 < r <= 1 for r in rates.values())
+
+
+def test_bills_count_only_in_communities_the_company_managed_during_the_window(app, bills, world):
+    """The bureau ends the contract before the window: the company's own bills there no longer count."""
+    s, _ = bills
+    q1 = Window(dt.date(2026, 1, 1), dt.date(2026, 3, 31))
+    assert set(fee_collection_rate(s, q1)) == {(world.a, world.community_a)}
+    s.commit()
+    with app.app_context(), tenant_scope(db.session, world.bureau) as bureau:
+        contract = bureau.scalar(select(ManagementContract).where(ManagementContract.community_id == world.community_a,
+                                                                  ManagementContract.company_tenant_id == world.a))
+        contract.ends_on = dt.date(2025, 12, 31)
+        bureau.commit()
+    assert fee_collection_rate(s, q1) == {}
