@@ -89,22 +89,25 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
+WEIGHT_OF = {"floor_area": lambda c: c.floor_area, "households": lambda c: c.households, "equal": lambda c: 1}
+
+
 def company_value(model: RatingModel, communities: Iterable[CommunityValues], metric: str):
     """Weighted average of the communities that measured ``metric`` -> (value, count)."""
-    total = weight_sum = Fraction(0)
+    weight_of = WEIGHT_OF[model.aggregate]
+    total = weight_sum = 0
     count = 0
     for community in communities:
         value = community.values.get(metric)
         if value is None:
             continue
-        weight = {"floor_area": community.floor_area, "households": Fraction(community.households),
-                  "equal": Fraction(1)}[model.aggregate]
+        weight = weight_of(community)
         if weight <= 0:
             continue
         total += value * weight
         weight_sum += weight
         count += 1
-    return (total / weight_sum if weight_sum else None), count
+    return (Fraction(total) / weight_sum if weight_sum else None), count
 
 
 def event_active(model: RatingModel, event: Event, as_of: dt.date) -> bool:
@@ -203,8 +206,8 @@ def _grade_by_share(model: RatingModel, ordered: list[CompanyScore]) -> None:
 
 def biggest_gains(score: CompanyScore, limit: int = 3) -> list[tuple[IndicatorScore, Fraction]]:
     """Indicators where reaching the full weight would add the most points."""
-    gains = [(i, i.full - i.points) for i in score.indicators if i.share is not None and i.points < i.full]
-    return sorted(gains, key=lambda pair: (-pair[1], pair[0].id))[:limit]
+    gains = [(i, i.full - i.points) for i in score.indicators if i.share is not None]
+    return sorted(((i, gain) for i, gain in gains if gain > 0), key=lambda pair: (-pair[1], pair[0].id))[:limit]
 
 
 def rate(model: RatingModel, companies: Iterable[CompanyInputs], as_of: dt.date) -> list[CompanyScore]:
