@@ -6,18 +6,21 @@ row-level security, the ORM tenant filter, the per-transaction set_config.
 "without" is the baseline: the same requests on a superuser connection (RLS
 bypassed) with the TenantSession listeners detached.  The bureau owns the whole
 register, so both variants return the same rows; the script checks that.
+The variants' requests are interleaved in a rotating order, so that load from
+anything else on the machine falls on all of them alike.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres uv run python -m benchmarks.api_latency
 """
 from __future__ import annotations
 
 import argparse
-from contextlib import contextmanager
+import time
+from contextlib import contextmanager, nullcontext
 
 from flask_migrate import upgrade
 from sqlalchemy import event, select
 
-from benchmarks.common import fresh_database, print_table, summary, timed
+from benchmarks.common import fresh_database, print_table, summary
 from red_property import create_app
 from red_property.accounts.models import Role
 from red_property.accounts.services import create_user
@@ -26,6 +29,8 @@ from red_property.demo.scale import generate_scale
 from red_property.extensions import db
 from red_property.tenants.models import Tenant, TenantKind
 
+BASELINE = "without (superuser, listeners detached)"
+WARM_UP = 50
 LISTENERS = [("do_orm_execute", tenancy._filter_by_tenant), ("before_flush", tenancy._guard_flush),
              ("after_begin", tenancy._set_transaction_tenant)]
 
@@ -66,23 +71,31 @@ def issue_token(url: str, email: str) -> str:
     return response.get_json()["token"]
 
 
-def measure(url: str, token: str, repeat: int, per_page: int) -> tuple[list[float], list]:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
-    client = app.test_client()
-    headers = {"Authorization": f"Bearer {token}"}
-    bodies = []
+class Variant:
+    """One way of asking: an app on a connection URL, a bearer token, and whether tenancy is detached."""
 
-    def call(i):
-        response = client.get(f"/api/v1/communities?per_page={per_page}&page={i % 10 + 1}", headers=headers)
+    def __init__(self, url: str, token: str, per_page: int, detached: bool = False):
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+        self.client, self.per_page, self.detached = self.app.test_client(), per_page, detached
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.samples: list[float] = []
+        self.bodies: list = []
+
+    def call(self, i: int, keep: bool) -> None:
+        with tenancy_detached() if self.detached else nullcontext():
+            started = time.perf_counter()
+            response = self.client.get(f"/api/v1/communities?per_page={self.per_page}&page={i % 10 + 1}",
+                                       headers=self.headers)
+            elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, response.get_data(as_text=True)
-        if len(bodies) < 10:
-            bodies.append(response.get_json())
+        if keep:
+            self.samples.append(elapsed)
+            if len(self.bodies) < 10:
+                self.bodies.append(response.get_json())
 
-    timed(call, 50)  # warm-up
-    samples = timed(call, repeat)
-    with app.app_context():
-        db.engine.dispose()
-    return samples, bodies
+    def close(self) -> None:
+        with self.app.app_context():
+            db.engine.dispose()
 
 
 def main() -> None:
@@ -92,18 +105,23 @@ def main() -> None:
     args = parser.parse_args()
     owner, app_role = fresh_database("rp_bench_latency")
     build(owner)
-    rows = {}
     bureau, company = (issue_token(app_role, e) for e in ("bench-bureau@test.cn", "bench-co@test.cn"))
-    with_rls, with_bodies = measure(app_role, bureau, args.repeat, args.per_page)
-    rows["with tenancy (bureau, RLS + ORM filter)"] = summary(with_rls)
-    company_samples, _ = measure(app_role, company, args.repeat, args.per_page)
-    rows["with tenancy (company: contract subquery)"] = summary(company_samples)
-    with tenancy_detached():
-        without, without_bodies = measure(owner, bureau, args.repeat, args.per_page)
-    rows["without (superuser, listeners detached)"] = summary(without)
-    assert with_bodies == without_bodies, "the baseline must return the same data"
-    print_table(f"GET /api/v1/communities?per_page={args.per_page} (city scale, in-process)", rows)
-    base = rows["without (superuser, listeners detached)"]
+    variants = {
+        "with tenancy (bureau, RLS + ORM filter)": Variant(app_role, bureau, args.per_page),
+        "with tenancy (company: contract subquery)": Variant(app_role, company, args.per_page),
+        BASELINE: Variant(owner, bureau, args.per_page, detached=True),
+    }
+    # Interleaved, in a rotating order: whatever else the machine does falls on every variant alike.
+    order = list(variants.values())
+    for i in range(WARM_UP + args.repeat):
+        for variant in order[i % 3:] + order[:i % 3]:
+            variant.call(i, keep=i >= WARM_UP)
+    for variant in order:
+        variant.close()
+    assert variants[BASELINE].bodies == order[0].bodies, "the baseline must return the same data"
+    rows = {name: summary(v.samples) for name, v in variants.items()}
+    print_table(f"GET /api/v1/communities?per_page={args.per_page} (city scale, in-process, interleaved)", rows)
+    base = rows[BASELINE]
     for name in list(rows)[:2]:
         print(f"{name}: {rows[name]['p50'] / base['p50']:.2f}x baseline p50, "
               f"{rows[name]['mean'] / base['mean']:.2f}x mean")
