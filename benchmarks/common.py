@@ -25,6 +25,14 @@ def fresh_database(name: str) -> tuple[str, str]:
     return owner.render_as_string(hide_password=False), app.render_as_string(hide_password=False)
 
 
+def analyze(owner: str) -> None:
+    """A bulk load is followed by ANALYZE, as in production (only the owner may run it)."""
+    engine = create_engine(owner, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
 def timed(fn, repeat: int) -> list[float]:
     """Milliseconds per call of ``fn``, ``repeat`` times."""
     samples = []

@@ -21,7 +21,7 @@ from fractions import Fraction
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
 
-from benchmarks.common import fresh_database, print_table, summary, timed
+from benchmarks.common import analyze, fresh_database, print_table, summary, timed
 from red_property import create_app
 from red_property.compliance.sources import Window, load_sources, measure
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
@@ -30,6 +30,7 @@ from red_property.extensions import db
 from red_property.meetings.calendar import meeting_calendar
 from red_property.tenants.models import Tenant, TenantKind
 
+# Each floor query returns (company, community, part, whole): the value is part / whole.
 FLOOR = {
     "meeting_cadence": """
         WITH month AS (SELECT d::date AS first, (d + interval '1 month - 1 day')::date AS last,
@@ -52,15 +53,17 @@ FLOOR = {
         SELECT company_tenant_id, community_id, count(*) FILTER (WHERE met), count(*) FILTER (WHERE met OR required)
         FROM months GROUP BY 1, 2""",
     "activity_participation": """
-        SELECT pm.tenant_id, pm.community_id, count(*),
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM party_activity_participant p JOIN party_activity a
-                     ON a.id = p.activity_id AND a.tenant_id = p.tenant_id
-                   WHERE p.member_id = pm.id AND p.tenant_id = pm.tenant_id AND a.held_on BETWEEN :start AND :end))
+        WITH active AS MATERIALIZED (
+                 SELECT DISTINCT p.tenant_id, p.member_id FROM party_activity_participant p
+                 JOIN party_activity a ON a.id = p.activity_id AND a.tenant_id = p.tenant_id
+                 WHERE a.held_on BETWEEN :start AND :end),
+             managed AS MATERIALIZED (
+                 SELECT DISTINCT company_tenant_id, community_id FROM management_contract
+                 WHERE starts_on <= :end AND (ends_on IS NULL OR ends_on >= :start))
+        SELECT pm.tenant_id, pm.community_id, count(act.member_id), count(*)
         FROM party_member pm
-        WHERE EXISTS (SELECT 1 FROM management_contract mc
-                      WHERE mc.company_tenant_id = pm.tenant_id AND mc.community_id = pm.community_id
-                        AND mc.starts_on <= :end AND (mc.ends_on IS NULL OR mc.ends_on >= :start))
+        JOIN managed m ON m.company_tenant_id = pm.tenant_id AND m.community_id = pm.community_id
+        LEFT JOIN active act ON act.tenant_id = pm.tenant_id AND act.member_id = pm.id
         GROUP BY 1, 2""",
 }
 
@@ -74,6 +77,7 @@ def run(scale: str, repeat: int) -> None:
         upgrade(revision="heads")
         companies, communities = SCALES[scale]
         print(generate_scale(db.session, companies=companies, communities=communities))
+        analyze(owner)
         bureau = db.session.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.BUREAU))
         company = db.session.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.COMPANY).order_by(Tenant.id))
         db.session.close()

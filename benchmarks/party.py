@@ -19,9 +19,9 @@ import datetime as dt
 import time
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
-from benchmarks.common import fresh_database
+from benchmarks.common import analyze, fresh_database
 from red_property import create_app
 from red_property.compliance.sources import Window, measure
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
@@ -52,8 +52,7 @@ def build(scale: str) -> tuple[str, int]:
         started = time.perf_counter()
         generated = generate_scale(db.session, companies=companies, communities=communities, households_per_community=1)
         db.engine.dispose()
-    with create_engine(owner, isolation_level="AUTOCOMMIT").connect() as conn:
-        conn.execute(text("ANALYZE"))
+    analyze(owner)
     print(f"[{scale}] built {companies} companies, {communities} communities, {generated['posts']} posts "
           f"in {time.perf_counter() - started:.1f} s", flush=True)
     return app_url, generated["bureau_id"]
