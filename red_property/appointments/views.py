@@ -46,13 +46,11 @@ def index():
 
 
 def _community(community_id: int) -> Community:
-    community = db.get_or_404(Community, community_id)
-    return community
+    return db.get_or_404(Community, community_id)
 
 
 def _post(post_id: int) -> Post:
-    post = db.get_or_404(Post, post_id)
-    return post
+    return db.get_or_404(Post, post_id)
 
 
 def _choices(community_id: int, person: PersonForm, post: PostForm) -> None:

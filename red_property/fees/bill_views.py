@@ -73,8 +73,7 @@ def bills_export():
 
 
 def _bill(bill_id: int) -> Bill:
-    bill = db.get_or_404(Bill, bill_id)
-    return bill
+    return db.get_or_404(Bill, bill_id)
 
 
 def _bill_page(bill: Bill, payment_form=None, letter_form=None, status: int = 200):

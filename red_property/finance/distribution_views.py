@@ -66,8 +66,7 @@ def index():
 
 
 def _distribution(distribution_id: int) -> Distribution:
-    found = db.get_or_404(Distribution, distribution_id)
-    return found
+    return db.get_or_404(Distribution, distribution_id)
 
 
 def _record_form() -> RecordForm:

@@ -124,8 +124,7 @@ def book():
 
 
 def _entry(entry_id: int) -> LedgerEntry:
-    entry = db.get_or_404(LedgerEntry, entry_id)
-    return entry
+    return db.get_or_404(LedgerEntry, entry_id)
 
 
 @bp.route("/<slug:tenant_slug>/finance/ledger/<int:entry_id>", methods=["GET", "POST"])

@@ -86,8 +86,7 @@ def index():
 
 
 def _statement(statement_id: int) -> Statement:
-    statement = db.get_or_404(Statement, statement_id)
-    return statement
+    return db.get_or_404(Statement, statement_id)
 
 
 @bp.route("/<slug:tenant_slug>/finance/statements/<int:statement_id>", methods=["GET", "POST"])

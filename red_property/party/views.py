@@ -54,8 +54,7 @@ def overview():
 
 
 def _community(community_id: int) -> Community:
-    community = db.get_or_404(Community, community_id)
-    return community
+    return db.get_or_404(Community, community_id)
 
 
 def _organisation_choices(organisations: list[PartyOrganisation], levels) -> list[SelectChoice]:

@@ -61,8 +61,7 @@ class ModelForm(FlaskForm):
 
 
 def _run(run_id: int) -> RatingRun:
-    run = db.get_or_404(RatingRun, run_id)
-    return run
+    return db.get_or_404(RatingRun, run_id)
 
 
 @bp.route("/<slug:tenant_slug>/rating", methods=["GET", "POST"])

@@ -72,8 +72,7 @@ def index():
 
 
 def _vote(vote_id: int) -> Vote:
-    vote = db.get_or_404(Vote, vote_id)
-    return vote
+    return db.get_or_404(Vote, vote_id)
 
 
 def _chart(result: Tally):
