@@ -13,6 +13,7 @@ from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
 from red_property.accounts.services import (EmailTaken, authenticate, create_user, list_users, note_login,
                                             update_user)
+from red_property.core.urls import local_path
 from red_property.extensions import db, limiter
 
 ROLE_LABELS = {Role.ADMIN: _l("管理员"), Role.STAFF: _l("工作人员"), Role.READONLY: _l("只读")}
@@ -28,12 +29,6 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
@@ -47,7 +42,7 @@ def login():
         if user is not None:
             login_user(user)
             note_login(db.session, user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.home"))
+            return redirect(local_path(request.args.get("next")) or url_for("core.home"))
         flash(_("邮箱或密码错误。"), "error")
         status = 401
     elif form.is_submitted():
