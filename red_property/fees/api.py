@@ -9,7 +9,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 
 from red_property.communities.imports import ImportRejected
-from red_property.core.files import send_stored_file
+from red_property.core.files import content_disposition, send_stored_file
 from red_property.core.pdf import pdf_bytes_response
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -267,5 +267,5 @@ class SubscriptionPdf(MethodView):
         """A subscription invoice's PDF as issued (the issuer, or the billed tenant)."""
         invoice = db.session.get(SubscriptionInvoice, invoice_id)
         return Response(invoice.pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f"attachment; filename={invoice.invoice_code}.pdf"})
+                        headers={"Content-Disposition": content_disposition(f"{invoice.invoice_code}.pdf")})
 

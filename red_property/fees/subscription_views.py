@@ -71,7 +71,8 @@ def subscription_pdf(invoice_id: int):
     invoice = db.session.get(SubscriptionInvoice, invoice_id)
     if invoice is None:
         abort(404)
-    from urllib.parse import quote
+    from red_property.core.files import content_disposition
 
     return Response(invoice.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(invoice.invoice_code)}.pdf"})
+                    headers={"Content-Disposition": content_disposition(f"{invoice.invoice_code}.pdf",
+                                                                        attachment=False)})
