@@ -9,7 +9,9 @@ import logging
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound, UnprocessableEntity
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import (Conflict, Forbidden, HTTPException, InternalServerError, NotFound,
+                                 UnprocessableEntity)
 
 from red_property.core.tenancy import CrossTenantWrite, TenantNotSet
 from red_property.extensions import api
@@ -62,6 +64,19 @@ def init_app(app: Flask) -> None:
     def _cross_tenant(exc):
         log.warning("cross-tenant write refused: %s", exc)
         return _render(Forbidden(_("这条记录属于其他单位，不能修改。")))
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError):
+        # A unique constraint decided a race that a service's own check lost
+        # (two requests saving the same thing at once).  Services that know the
+        # field raise InputError; this is the net under the rest: 409, not 500.
+        from red_property.extensions import db
+
+        db.session.rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
+        conflict = Conflict(_("与已有记录冲突（可能刚被他人同时保存），请刷新后重试。"))
+        conflict.data = {"message": conflict.description}  # what flask-smorest puts in the JSON body
+        return _render(conflict)
 
     @app.errorhandler(TenantNotSet)
     def _no_tenant(exc):
