@@ -9,6 +9,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from red_property.accounts.edge import login_account_limit
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
 from red_property.accounts.services import (EmailTaken, authenticate, create_user, list_users, note_login,
@@ -31,6 +32,7 @@ class LoginForm(FlaskForm):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@login_account_limit()
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
