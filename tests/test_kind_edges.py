@@ -75,3 +75,12 @@ def test_the_bureau_cannot_appeal_and_a_company_cannot_start_a_run(app, api, wor
 def test_only_the_platforms_admins_reach_subscription_invoicing(api, world, email):
     response = api.post("/api/v1/fees/subscription-invoices", api.token(email), json={"tenant_id": "x"})
     assert response.status_code == 404
+
+
+def test_the_bureau_cannot_post_a_household_file_through_the_web(client, web, world):
+    from tests.conftest import csrf_token
+
+    web.login("bureau-admin@test.cn")
+    token = csrf_token(client.get(f"/bureau/communities/{world.community_a}").get_data(as_text=True))
+    response = client.post(f"/bureau/communities/{world.community_a}/households/import", data={"csrf_token": token})
+    assert response.status_code == 404

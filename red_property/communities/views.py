@@ -14,6 +14,8 @@ from red_property.communities.services import (NotManaged, current_company, get_
                                                managed_now)
 from red_property.core.jobs import JobRecord
 from red_property.extensions import db
+from red_property.tenants.access import require_kind
+from red_property.tenants.models import TenantKind
 
 bp = Blueprint("communities", __name__, template_folder="templates")
 PER_PAGE = 30
@@ -51,6 +53,7 @@ def show(community_id: int, form: HouseholdFileForm | None = None, errors=None, 
 @login_required
 def import_households(community_id: int):
     """Upload a household list; bad rows are listed and nothing is written."""
+    require_kind(TenantKind.COMPANY)  # the managing company's job: other kinds get 404 before the upload is read
     if get_community(db.session, community_id) is None:
         abort(404)
     form = HouseholdFileForm()
