@@ -187,3 +187,26 @@ def test_own_ids_through_own_slug_work(app, client, web, world):
     web.login("a-admin@test.cn")
     assert client.get(f"/company-a/communities/{world.community_a}").status_code == 200
     assert client.get("/company-a/communities").status_code == 200
+
+
+def test_a_committee_never_reaches_a_companys_records(app, client, web, api, world, b_records, draft_run):
+    """The walk above as the owners' committee (its own slug): every company or bureau id is 404 or 403."""
+    from tests.conftest import csrf_token
+
+    own = {"owner_id", "entry_id", "statement_id", "distribution_id", "vote_id"}  # committee_records are its own
+    foreign = {**_foreign_values(world, b_records, draft_run), "tenant_slug": "committee-x"}
+    token = api.token("committee-admin@test.cn")
+    web.login("committee-admin@test.cn")
+    form_token = csrf_token(client.get("/committee-x/").get_data(as_text=True))
+    checked = 0
+    for rule, method in _rules(app):
+        if not any(a.endswith("_id") and a not in own for a in rule.arguments):
+            continue
+        path = _url(rule, foreign)
+        if path.startswith("/api/"):
+            response = api.call(method, path, token, json={})
+        else:
+            response = client.open(path, method=method, data={"csrf_token": form_token})
+        assert response.status_code in (403, 404), f"{method} {path} -> {response.status_code}"
+        checked += 1
+    assert checked >= 50
