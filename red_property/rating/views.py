@@ -20,7 +20,7 @@ from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.files import send_named_file
 from red_property.extensions import db
 from red_property.core.errors import InputError
-from red_property.core.forms import uploaded
+from red_property.core.forms import show_error, uploaded
 from red_property.rating.evidence import indicator_evidence
 from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
@@ -83,6 +83,9 @@ def index():
             return redirect(url_for("rating.run", run_id=run.id))
         except RunError as exc:
             flash(str(exc), "error")
+        except InputError as exc:
+            db.session.rollback()
+            show_error(form, exc)
     if form.is_submitted():
         status = 400
     runs = db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()
