@@ -6,8 +6,9 @@ one kind must refuse the others cleanly, and its own kind reaches the body
 parsing): the answer is never a 5xx, and responses match the documented
 schema.  A second pass runs every write endpoint of the demo city with ids of
 rows the caller's tenant owns, so that the body is parsed and the service runs
-(random ids stop at the 404).  New endpoints are covered without new test code.  (schemathesis's
-own pytest plugin does not support pytest 9, so Hypothesis drives it here.)
+(random ids stop at the 404).  New endpoints are covered without new test
+code.  (schemathesis's own pytest plugin does not support pytest 9, so
+Hypothesis drives it here.)
 """
 import importlib
 import re

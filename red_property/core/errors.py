@@ -9,7 +9,7 @@ import logging
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import (Conflict, Forbidden, HTTPException, InternalServerError, NotFound,
                                  UnprocessableEntity)
 
@@ -77,6 +77,19 @@ def init_app(app: Flask) -> None:
         conflict = Conflict(_("与已有记录冲突（可能刚被他人同时保存），请刷新后重试。"))
         conflict.data = {"message": conflict.description}  # what flask-smorest puts in the JSON body
         return _render(conflict)
+
+    @app.errorhandler(DataError)
+    def _out_of_range(exc: DataError):
+        # PostgreSQL refused a value no schema checked (a number beyond its column, text
+        # longer than a varchar): the client's input, so 422, not 500.  The field is unknown here.
+        from red_property.extensions import db
+
+        db.session.rollback()
+        log.warning("data error on %s %s: %s", request.method, request.path, exc.orig)
+        message = _("输入的值超出允许的范围或长度。")
+        if wants_json():
+            return {"code": 422, "status": "Unprocessable Entity", "errors": {"json": {"_schema": [message]}}}, 422
+        return render_template("error.html", error=UnprocessableEntity(message)), 422
 
     @app.errorhandler(TenantNotSet)
     def _no_tenant(exc):
