@@ -1,5 +1,5 @@
 """Login and logout for the web UI."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -42,6 +42,9 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
+            # A fresh session (and so a fresh CSRF token) on login: nothing a visitor's
+            # session held before, possibly planted by someone else, carries into the account.
+            session.clear()
             login_user(user)
             note_login(db.session, user)
             return redirect(local_path(request.args.get("next")) or url_for("core.home"))
