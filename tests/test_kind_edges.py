@@ -57,14 +57,19 @@ def test_write_endpoints_refuse_other_kinds_before_parsing(app, api, world):
 
 
 def test_the_bureau_cannot_appeal_and_a_company_cannot_start_a_run(app, api, world):
+    from red_property.rating.models import RatingRun
     from red_property.rating.runs import publish_run, start_run
     from tests.factories_rating import AS_OF, bureau_admin, rating_inputs
+
+    from tests.conftest import run_worker
 
     with app.app_context():
         rating_inputs(world)
         with tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
-            run = publish_run(s, start_run(s, period="2026", as_of=AS_OF))
-            run_id = run.id
+            run_id = start_run(s, period="2026", as_of=AS_OF).id
+    run_worker(app)
+    with app.app_context(), tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+        publish_run(s, s.get(RatingRun, run_id))
     bureau, company = api.token("bureau-admin@test.cn"), api.token("a-admin@test.cn")
     assert api.post(f"/api/v1/rating/runs/{run_id}/appeals", bureau, json=[1]).status_code == 404
     assert api.post(f"/api/v1/rating/runs/{run_id}/appeals", company, json=[1]).status_code == 422
