@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from red_property.communities.household_upload import upload_households
 from red_property.communities.imports import ImportRejected
+from red_property.core.urls import query_int
 from red_property.communities.services import (NotManaged, current_company, get_community, list_communities,
                                                managed_now)
 from red_property.core.jobs import JobRecord
@@ -24,7 +25,7 @@ PER_PAGE = 30
 @bp.route("/<slug:tenant_slug>/communities")
 @login_required
 def index():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = query_int("page", 1, maximum=1_000_000)
     q = (request.args.get("q") or "").strip()[:100] or None
     result = list_communities(db.session, page=page, per_page=PER_PAGE, q=q)
     today = dt.date.today()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flask import request
+
 MAX_LENGTH = 2000
 
 
@@ -22,3 +24,28 @@ def local_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not parts.path.startswith("/") or parts.path.startswith("//"):
         return None
     return target
+
+
+def kept_query(*drop: str) -> dict[str, str]:
+    """The request's query arguments to carry into a link (filters kept across pages and exports).
+
+    Never ``url_for``'s own options (``_external``, ``_scheme``, ``_anchor``, ...), a URL
+    variable of the route (``tenant_slug``, ids) or the names in ``drop`` (which the
+    caller sets itself: passing ``fmt`` twice was a 500).
+    """
+    skip = set(drop) | set(request.view_args or {}) | {"tenant_slug"}
+    return {key: value for key, value in request.args.items() if not key.startswith("_") and key not in skip}
+
+
+def query_int(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = 2**63 - 1) -> int | None:
+    """An integer query argument within ``minimum .. maximum``, else ``default``.
+
+    ``request.args.get(name, type=int)`` takes any number of digits, and one past
+    64 bits is a 500 in the database driver (an offset or an id).
+    """
+    value = request.args.get(name, type=int)
+    return value if value is not None and minimum <= value <= maximum else default
+
+
+def init_app(app) -> None:
+    app.add_template_global(kept_query)
