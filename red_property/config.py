@@ -58,8 +58,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "1" if production else "0")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),
+        # Failed logins per account, from any address (guessing one user's password from many).
+        "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
         # Demands from the public community page, per visitor address.
         "RATELIMIT_PUBLIC_DEMAND": env.get("RATELIMIT_PUBLIC_DEMAND", "5 per hour;20 per day"),
+        # Accepted demands per community, whoever sends them: many addresses (a botnet) cannot
+        # bury one company under fake demands, whose handling times feed its credit rating.
+        "RATELIMIT_PUBLIC_DEMAND_COMMUNITY": env.get("RATELIMIT_PUBLIC_DEMAND_COMMUNITY", "30 per hour;100 per day"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",

@@ -111,3 +111,28 @@ def test_roll_order_is_natural():
     addresses = [("10栋", "1", "101"), ("2栋", "1", "1201"), ("2栋", "1", "301"), ("2栋", "2", "101")]
     ordered = sorted(addresses, key=lambda a: roll_order(*a, 0))
     assert ordered == [("2栋", "1", "301"), ("2栋", "1", "1201"), ("2栋", "2", "101"), ("10栋", "1", "101")]
+
+
+def test_two_owners_added_for_one_unit_at_the_same_moment_get_a_field_error(app, world, monkeypatch):
+    """The check before the insert can lose a race; the unique constraint then decides, on the room field."""
+    with committee_scope(app, world) as s:
+        add_owner(s, building="1栋", unit="1", room="101", name="王伟", floor_area=Decimal("88.50"))
+        monkeypatch.setattr(s, "scalar", lambda *args, **kwargs: None)  # the other request's check ran first
+        with pytest.raises(InputError) as error:
+            add_owner(s, building="1栋", unit="1", room="101", name="李娜", floor_area=Decimal("90"))
+        assert error.value.field == "room"
+        monkeypatch.undo()
+        assert s.scalar(select(func.count(Owner.id))) == 1
+
+
+def test_an_import_racing_a_hand_entry_is_refused_whole(app, world, monkeypatch):
+    from red_property.core.table_import import ImportRejected
+    from red_property.finance import roll
+
+    with committee_scope(app, world) as s:
+        monkeypatch.setattr(s, "scalars", lambda *args, **kwargs: [])  # read the roll before the other insert
+        add_owner(s, building="1栋", unit="1", room="101", name="王伟", floor_area=Decimal("88.50"))
+        with pytest.raises(ImportRejected):
+            roll.import_roll(s, "roll.csv", GOOD.encode())
+        monkeypatch.undo()
+        assert s.scalar(select(func.count(Owner.id))) == 1

@@ -172,3 +172,20 @@ def test_the_demo_city_has_public_cards_to_show(demo_app):
             garden = s.scalar(select(Community.id).where(Community.name == "锦绣花园"))
     html = client.get(f"/public/communities/{garden}").get_data(as_text=True)
     assert "主任 " in html and "业委会收支公示" in html and "第 1 版" in html and "信用等级" in html
+
+
+def test_demands_to_one_community_are_capped_whatever_address_they_come_from(app, client, world):
+    """Per-address limits do not stop many addresses; accepted demands per community are capped too."""
+    app.config["RATELIMIT_PUBLIC_DEMAND_COMMUNITY"] = "2 per hour"
+    token = _form(client, world.community_x)
+    valid = {"csrf_token": token, "category": "repair", "description": "3 栋 2 单元楼道灯坏了一周了",
+             "contact_phone": "13912345678"}
+
+    def send(n, data):
+        return client.post(f"/public/communities/{world.community_x}/demands", data=data,
+                           environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code
+
+    assert send(1, {"csrf_token": token}) == 400  # refused input does not use up the community's quota
+    assert [send(n, valid) for n in range(2, 5)] == [302, 302, 429]
+    with app.app_context(), tenant_scope(db.session, world.b) as s:
+        assert len(s.scalars(select(Demand)).all()) == 2

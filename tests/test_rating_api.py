@@ -77,7 +77,9 @@ def test_run_publish_and_what_each_tenant_sees(api, bureau, world, app):
 
 
 @pytest.mark.parametrize("body, field", [({"period": "2026年", "as_of": "2026-10-31"}, "period"),
-                                         ({"period": "2026"}, "as_of")])
+                                         ({"period": "2026"}, "as_of"),
+                                         ({"period": "2026", "as_of": "0001-01-01"}, "as_of"),  # failed the job
+                                         ({"period": "2026", "as_of": "9999-12-31"}, "as_of")])
 def test_bad_run_requests(api, bureau, body, field):
     response = api.post("/api/v1/rating/runs", bureau, json=body)
     assert response.status_code == 422 and field in response.get_json()["errors"]["json"]

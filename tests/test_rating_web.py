@@ -142,3 +142,12 @@ def test_the_bureau_enters_inputs_through_forms(app, client, web, world):
 def test_companies_cannot_open_the_input_page(client, web, world):
     web.login("a-admin@test.cn")
     assert client.get("/company-a/rating/inputs").status_code == 404
+
+
+def test_a_run_as_of_year_one_is_refused_beside_its_field(app, client, web, world):
+    with app.app_context():
+        rating_inputs(world)
+    web.login("bureau-admin@test.cn")
+    token = csrf_token(client.get("/bureau/rating").get_data(as_text=True))
+    response = client.post("/bureau/rating", data={"period": "2026", "as_of": "0001-01-01", "csrf_token": token})
+    assert response.status_code == 400 and "截止日期应在 2000 年之后" in response.get_data(as_text=True)

@@ -187,3 +187,48 @@ def test_own_ids_through_own_slug_work(app, client, web, world):
     web.login("a-admin@test.cn")
     assert client.get(f"/company-a/communities/{world.community_a}").status_code == 200
     assert client.get("/company-a/communities").status_code == 200
+
+
+def test_a_committee_never_reaches_a_companys_records(app, client, web, api, world, b_records, draft_run):
+    """The walk above as the owners' committee (its own slug): every company or bureau id is 404 or 403."""
+    from tests.conftest import csrf_token
+
+    own = {"owner_id", "entry_id", "statement_id", "distribution_id", "vote_id"}  # committee_records are its own
+    foreign = {**_foreign_values(world, b_records, draft_run), "tenant_slug": "committee-x"}
+    token = api.token("committee-admin@test.cn")
+    web.login("committee-admin@test.cn")
+    form_token = csrf_token(client.get("/committee-x/").get_data(as_text=True))
+    checked = 0
+    for rule, method in _rules(app):
+        if not any(a.endswith("_id") and a not in own for a in rule.arguments):
+            continue
+        path = _url(rule, foreign)
+        if path.startswith("/api/"):
+            response = api.call(method, path, token, json={})
+        else:
+            response = client.open(path, method=method, data={"csrf_token": form_token})
+        assert response.status_code in (403, 404), f"{method} {path} -> {response.status_code}"
+        checked += 1
+    assert checked >= 50
+
+
+def test_a_read_only_user_cannot_write_anywhere(app, client, web, api, world, b_records, draft_run):
+    """Every write route, web and API, as company A's read-only user: 403 before any view runs."""
+    from tests.conftest import csrf_token
+
+    values = {**_foreign_values(world, b_records, draft_run), "tenant_slug": "company-a"}
+    token = api.token("a-readonly@test.cn")
+    web.login("a-readonly@test.cn")
+    form_token = csrf_token(client.get("/company-a/").get_data(as_text=True))
+    checked = 0
+    for rule, method in _rules(app):
+        if method not in WRITE_METHODS or rule.endpoint in ("accounts.logout", "Auth.Token"):
+            continue
+        path = _url(rule, values)
+        if path.startswith("/api/"):
+            response = api.call(method, path, token, json={})
+        else:
+            response = client.open(path, method=method, data={"csrf_token": form_token})
+        assert response.status_code == 403, f"{method} {path} -> {response.status_code}"
+        checked += 1
+    assert checked >= 100

@@ -114,3 +114,35 @@ def test_browser_side_requests_never_touch_the_session(client, web, world):
     response = client.post("/login", data={"email": "a-admin@test.cn", "password": "correct horse battery",
                                            "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_failed_logins_are_limited_per_account_whatever_the_address(app, client, api, world):
+    """Guessing one user's password from many addresses; web form and API token share the count."""
+    app.config["RATELIMIT_LOGIN_ACCOUNT"] = "3 per hour"
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+
+    def login(n, email, password="guess"):
+        return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                           environ_base={"REMOTE_ADDR": f"198.51.100.{n}"}).status_code
+
+    assert [login(1, "a-admin@test.cn"), login(2, "A-Admin@test.cn ")] == [401, 401]
+    assert client.post("/api/v1/auth/token", json={"email": "a-admin@test.cn", "password": "guess"},
+                       environ_base={"REMOTE_ADDR": "198.51.100.3"}).status_code == 401
+    assert login(4, "a-admin@test.cn", "correct horse battery") == 429
+    assert client.post("/api/v1/auth/token", json={"email": "a-admin@test.cn", "password": "correct horse battery"},
+                       environ_base={"REMOTE_ADDR": "198.51.100.5"}).status_code == 429
+    assert login(6, "b-admin@test.cn", "correct horse battery") == 302  # other accounts are not affected
+
+
+def test_logging_in_starts_a_fresh_session(client, world):
+    """What the session held before login (its CSRF token, anything planted) does not survive it."""
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    with client.session_transaction() as before:
+        before["planted"] = "x"
+        old = before["csrf_token"]
+    response = client.post("/login", data={"email": "a-admin@test.cn", "password": "correct horse battery",
+                                           "csrf_token": token})
+    assert response.status_code == 302
+    with client.session_transaction() as after:
+        assert "planted" not in after and after.get("csrf_token") != old and after.get("_user_id")
+    assert client.get("/company-a/").status_code == 200

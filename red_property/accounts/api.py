@@ -5,6 +5,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from red_property.accounts.services import authenticate, issue_token, revoke_token
+from red_property.accounts.edge import login_account_limit
 from red_property.extensions import db, limiter
 
 blp = Blueprint("Auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
@@ -22,7 +23,8 @@ class TokenOut(Schema):
 
 @blp.route("/token")
 class Token(MethodView):
-    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])]
+    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"]),
+                  login_account_limit()]
 
     @blp.arguments(Credentials)
     @blp.response(201, TokenOut)

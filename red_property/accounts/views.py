@@ -1,5 +1,5 @@
 """Login and logout for the web UI."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -9,10 +9,12 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
+from red_property.accounts.edge import login_account_limit
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
 from red_property.accounts.services import (EmailTaken, authenticate, create_user, list_users, note_login,
                                             update_user)
+from red_property.core.urls import local_path
 from red_property.extensions import db, limiter
 
 ROLE_LABELS = {Role.ADMIN: _l("管理员"), Role.STAFF: _l("工作人员"), Role.READONLY: _l("只读")}
@@ -28,14 +30,9 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("密码"), validators=[DataRequired(), Length(max=200)])
 
 
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@login_account_limit()
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
@@ -45,9 +42,12 @@ def login():
     if form.validate_on_submit():
         user = authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
+            # A fresh session (and so a fresh CSRF token) on login: nothing a visitor's
+            # session held before, possibly planted by someone else, carries into the account.
+            session.clear()
             login_user(user)
             note_login(db.session, user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("core.home"))
+            return redirect(local_path(request.args.get("next")) or url_for("core.home"))
         flash(_("邮箱或密码错误。"), "error")
         status = 401
     elif form.is_submitted():

@@ -19,6 +19,8 @@ from red_property.core.jobs_api import JobOut
 from red_property.core.visibility import visible_or_404
 from red_property.core.schemas import page_schema
 from red_property.extensions import db
+from red_property.tenants.access import for_kinds
+from red_property.tenants.models import TenantKind
 
 blp = Blueprint("Communities", __name__, url_prefix="/api/v1/communities",
                 description="小区 register: the bureau's, as each tenant may see it")
@@ -70,7 +72,8 @@ class ImportReport(Schema):
 
 @blp.route("/<int:community_id>/households/import")
 class HouseholdImport(MethodView):
-    decorators = [visible_or_404(Community, "community_id")]
+    # Companies keep their communities' households; other kinds get 404 before the upload is read.
+    decorators = [visible_or_404(Community, "community_id"), for_kinds(TenantKind.COMPANY)]
 
     @blp.arguments(HouseholdFile, location="files")
     @blp.response(200, ImportReport)

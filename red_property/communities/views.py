@@ -10,10 +10,13 @@ from flask_wtf.file import FileField, FileRequired
 
 from red_property.communities.household_upload import upload_households
 from red_property.communities.imports import ImportRejected
+from red_property.core.urls import query_int
 from red_property.communities.services import (NotManaged, current_company, get_community, list_communities,
                                                managed_now)
 from red_property.core.jobs import JobRecord
 from red_property.extensions import db
+from red_property.tenants.access import require_kind
+from red_property.tenants.models import TenantKind
 
 bp = Blueprint("communities", __name__, template_folder="templates")
 PER_PAGE = 30
@@ -22,7 +25,7 @@ PER_PAGE = 30
 @bp.route("/<slug:tenant_slug>/communities")
 @login_required
 def index():
-    page = max(1, request.args.get("page", 1, type=int))
+    page = query_int("page", 1, maximum=1_000_000)
     q = (request.args.get("q") or "").strip()[:100] or None
     result = list_communities(db.session, page=page, per_page=PER_PAGE, q=q)
     today = dt.date.today()
@@ -51,6 +54,7 @@ def show(community_id: int, form: HouseholdFileForm | None = None, errors=None, 
 @login_required
 def import_households(community_id: int):
     """Upload a household list; bad rows are listed and nothing is written."""
+    require_kind(TenantKind.COMPANY)  # the managing company's job: other kinds get 404 before the upload is read
     if get_community(db.session, community_id) is None:
         abort(404)
     form = HouseholdFileForm()

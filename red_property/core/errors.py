@@ -9,8 +9,9 @@ import logging
 
 from flask import Flask, current_app, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import Forbidden, HTTPException, InternalServerError, NotFound, UnprocessableEntity
+from sqlalchemy.exc import DataError, IntegrityError
+from werkzeug.exceptions import (Conflict, Forbidden, HTTPException, InternalServerError, NotFound,
+                                 UnprocessableEntity)
 
 from red_property.core.tenancy import CrossTenantWrite, TenantNotSet
 from red_property.extensions import api
@@ -75,6 +76,32 @@ def init_app(app: Flask) -> None:
     def _cross_tenant(exc):
         log.warning("cross-tenant write refused: %s", exc)
         return _render(Forbidden(_("这条记录属于其他单位，不能修改。")))
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(exc: IntegrityError):
+        # A unique constraint decided a race that a service's own check lost
+        # (two requests saving the same thing at once).  Services that know the
+        # field raise InputError; this is the net under the rest: 409, not 500.
+        from red_property.extensions import db
+
+        db.session.rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
+        conflict = Conflict(_("与已有记录冲突（可能刚被他人同时保存），请刷新后重试。"))
+        conflict.data = {"message": conflict.description}  # what flask-smorest puts in the JSON body
+        return _render(conflict)
+
+    @app.errorhandler(DataError)
+    def _out_of_range(exc: DataError):
+        # PostgreSQL refused a value no schema checked (a number beyond its column, text
+        # longer than a varchar): the client's input, so 422, not 500.  The field is unknown here.
+        from red_property.extensions import db
+
+        db.session.rollback()
+        log.warning("data error on %s %s: %s", request.method, request.path, exc.orig)
+        message = _("输入的值超出允许的范围或长度。")
+        if wants_json():
+            return {"code": 422, "status": "Unprocessable Entity", "errors": {"json": {"_schema": [message]}}}, 422
+        return render_template("error.html", error=UnprocessableEntity(message)), 422
 
     @app.errorhandler(TenantNotSet)
     def _no_tenant(exc):

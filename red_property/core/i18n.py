@@ -7,6 +7,8 @@ work in Chinese even on English-language browsers.
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
+from red_property.core.urls import local_path
+
 def N_(message: str) -> str:
     """Mark a string constant for the catalog; translate it where it is shown with ``_()``."""
     return message
@@ -34,10 +36,7 @@ def select_timezone() -> str:
 @bp.route("/lang/<code>")
 def switch(code: str):
     """Remember the language in a cookie and go back where the user was."""
-    target = request.args.get("next") or url_for("core.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    response = redirect(target)
+    response = redirect(local_path(request.args.get("next")) or url_for("core.index"))
     if code in LOCALES:
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True,
                             secure=current_app.config["SESSION_COOKIE_SECURE"])

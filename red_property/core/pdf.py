@@ -74,8 +74,7 @@ def pdf_response(html: str, filename: str) -> Response:
 
 
 def pdf_bytes_response(data: bytes, filename: str, *, attachment: bool = False) -> Response:
-    from urllib.parse import quote
+    from red_property.core.files import content_disposition
 
-    disposition = "attachment" if attachment else "inline"
     return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename)}"})
+                    headers={"Content-Disposition": content_disposition(filename, attachment=attachment)})

@@ -1,12 +1,19 @@
 """Schemas shared by every API: strict paging arguments and the page envelope."""
 from marshmallow import Schema, fields, validate
 
+from red_property.core.routing import MAX_ID
+
 
 class PageArgs(Schema):
     # Query strings arrive as text, and int("1.5") / int("2e-42") fail, so plain
     # Integer is exact here.  JSON bodies use strict=True (a float would be truncated).
     page = fields.Integer( load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer( load_default=50, validate=validate.Range(min=1, max=200))
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """A row id in a JSON body: an exact integer the database can hold (a bigger one was a 500)."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 # How a Decimal dumped as a string is documented (apispec would otherwise call it a number).

@@ -18,6 +18,11 @@ from typing import Sequence
 from openpyxl import load_workbook
 
 MAX_AREA = Decimal("10000")
+# A workbook's XML can claim any size: one cell in column XFD pads every row to 16,384
+# cells, so a 200 KB file could ask for billions.  Our tables have a dozen columns and
+# a community a few thousand households.
+MAX_COLUMNS = 50
+MAX_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,13 @@ def read_table(filename: str, data: bytes, *, max_bytes: int | None = None) -> l
             sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file problem
             raise ImportRejected([RowError(0, "文件", f"无法读取 Excel 文件：{type(exc).__name__}")]) from exc
-        return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows = []
+        width = min(sheet.max_column or MAX_COLUMNS, MAX_COLUMNS)  # as the file says, within reason
+        for row in sheet.iter_rows(values_only=True, max_col=width):
+            if len(rows) == MAX_ROWS:
+                raise ImportRejected([RowError(0, "文件", f"文件不能超过 {MAX_ROWS} 行")])
+            rows.append([_cell(v) for v in row])
+        return rows
     if not filename.lower().endswith((".csv", ".txt")) and b"\x00" in data[:1024]:
         raise ImportRejected([RowError(0, "文件", "只支持 CSV 或 XLSX 文件")])
     for encoding in ("utf-8-sig", "gb18030"):
@@ -60,7 +71,12 @@ def read_table(filename: str, data: bytes, *, max_bytes: int | None = None) -> l
             continue
     else:
         raise ImportRejected([RowError(0, "文件", "无法识别文件编码（请另存为 UTF-8 CSV 或 XLSX）")])
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    rows = []
+    for row in csv.reader(io.StringIO(text)):
+        if len(rows) == MAX_ROWS:
+            raise ImportRejected([RowError(0, "文件", f"文件不能超过 {MAX_ROWS} 行")])
+        rows.append([c.strip() for c in row[:MAX_COLUMNS]])
+    return rows
 
 
 def _cell(value) -> str:

@@ -19,9 +19,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _disposition(filename: str) -> str:
-    from urllib.parse import quote
+    from red_property.core.files import content_disposition
 
-    return f"attachment; filename*=UTF-8''{quote(filename)}"
+    return content_disposition(filename)
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> Response:

@@ -1,9 +1,10 @@
 """The tenant's home page, the audit log and job pages."""
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from red_property.accounts.models import Role, User
+from red_property.core.urls import query_int
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
 from red_property.core.exports import send_export
@@ -49,7 +50,7 @@ def audit_log():
     """The tenant's audit log, newest first (admins only)."""
     if current_user.role != Role.ADMIN:
         abort(403)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = query_int("page", 1, maximum=1_000_000)
     total = db.session.scalar(select(func.count(AuditEntry.id)))
     rows = db.session.execute(
         select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)

@@ -9,7 +9,8 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 
 from red_property.communities.imports import ImportRejected
-from red_property.core.files import send_stored_file
+from red_property.accounts.permissions import require_admin
+from red_property.core.files import content_disposition, send_stored_file
 from red_property.core.pdf import pdf_bytes_response
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -22,7 +23,7 @@ from red_property.fees.models import (BillingRun, Bill, BuildingKind, FeeSchedul
 from red_property.fees.payments import PaymentData, record_payment
 from red_property.fees.reports import by_community, bill_filters, company_total, household_arrears, monthly_trend
 from red_property.fees.services import add_commitment_letter, issue_subscription_invoice
-from red_property.tenants.access import for_kinds, require_kind
+from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
 
 blp = Blueprint("Fees", __name__, url_prefix="/api/v1/fees",
@@ -244,17 +245,13 @@ class Subscriptions(MethodView):
         total, items = _page(select(SubscriptionInvoice), args, (SubscriptionInvoice.id.desc(),))
         return _envelope(args, total, items)
 
+    @for_kinds(TenantKind.PLATFORM)  # both checks before the body is parsed
+    @require_admin
     @blp.arguments(s.FeeSubscriptionIn)
     @blp.response(201, s.FeeSubscriptionOut)
     @blp.alt_response(404, description="Only the platform issues subscription invoices")
     def post(self, data):
         """Issue a subscription invoice to a tenant (the platform's admins)."""
-        from red_property.accounts.edge import actor
-        from red_property.accounts.models import Role
-
-        require_kind(TenantKind.PLATFORM)
-        if actor().role != Role.ADMIN:
-            abort(403, message="只有管理员可以开具发票")
         return issue_subscription_invoice(db.session, **data, today=dt.date.today())
 
 
@@ -267,5 +264,5 @@ class SubscriptionPdf(MethodView):
         """A subscription invoice's PDF as issued (the issuer, or the billed tenant)."""
         invoice = db.session.get(SubscriptionInvoice, invoice_id)
         return Response(invoice.pdf, mimetype="application/pdf",
-                        headers={"Content-Disposition": f"attachment; filename={invoice.invoice_code}.pdf"})
+                        headers={"Content-Disposition": content_disposition(f"{invoice.invoice_code}.pdf")})
 

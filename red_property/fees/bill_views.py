@@ -9,6 +9,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from red_property.communities.imports import ImportRejected
+from red_property.core.urls import query_int
 from red_property.communities.models import Community
 from red_property.core.errors import InputError
 from red_property.core.files import send_stored_file
@@ -30,7 +31,7 @@ EXPORT_LIMIT = 100_000
 
 def _filters() -> dict:
     status = request.args.get("status") or None
-    return {"community_id": request.args.get("community_id", type=int) or None,
+    return {"community_id": query_int("community_id"),
             "period": (request.args.get("period") or "").strip()[:7] or None,
             "status": status if status in STATUSES else None,
             "q": (request.args.get("q") or "").strip()[:50] or None}

@@ -69,7 +69,8 @@ def subscriptions():
 def subscription_pdf(invoice_id: int):
     """A subscription invoice as issued: the issuer's copy or the billed tenant's own."""
     invoice = db.get_or_404(SubscriptionInvoice, invoice_id)
-    from urllib.parse import quote
+    from red_property.core.files import content_disposition
 
     return Response(invoice.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(invoice.invoice_code)}.pdf"})
+                    headers={"Content-Disposition": content_disposition(f"{invoice.invoice_code}.pdf",
+                                                                        attachment=False)})

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
@@ -74,7 +75,11 @@ def import_roll(session: Session, filename: str, data: bytes) -> dict:
     if fresh:
         # Bulk: a roll has thousands of units.  The updates above are audited row
         # by row; the new units are audited as one import event.
-        session.execute(insert(Owner), fresh)
+        try:
+            with session.begin_nested():
+                session.execute(insert(Owner), fresh)
+        except IntegrityError as exc:  # another import or a hand entry added one of these units meanwhile
+            raise ImportRejected([RowError(0, "文件", "导入期间名册被同时修改，未录入任何一户，请重试")]) from exc
     record_event(session, action="import", entity="owner",
                  after={"file": filename[:200], "rows": len(rows), "created": len(fresh), "updated": updated})
     session.commit()
@@ -99,7 +104,12 @@ def add_owner(session: Session, *, building: str, unit: str, room: str, name: st
                                              Owner.room == values["room"])) is not None:
         raise InputError("room", "名册中已有这一户")
     owner = Owner(**values, floor_area=floor_area)
-    session.add(owner)
+    try:
+        with session.begin_nested():
+            session.add(owner)
+            session.flush()
+    except IntegrityError as exc:  # the same unit added at the same moment by someone else
+        raise InputError("room", "名册中已有这一户") from exc
     session.commit()
     return owner
 

@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from red_property.core.money import MAX_FEN
-from red_property.core.schemas import DECIMAL_TEXT, PageArgs, one_of
+from red_property.core.schemas import DECIMAL_TEXT, PageArgs, id_field, one_of
 from red_property.finance.models import Category, Direction, DistributionMethod, StatementKind
 
 FEN = validate.Range(min=1, max=MAX_FEN)
@@ -166,4 +166,4 @@ class DistributionDetail(DistributionOut):
 class RecordIn(Schema):
     paid_on = fields.Date(required=True)
     decision = fields.String(load_default="", validate=validate.Length(max=200))
-    vote_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    vote_id = id_field(allow_none=True, load_default=None)

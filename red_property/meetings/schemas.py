@@ -2,15 +2,10 @@
 from marshmallow import Schema, fields, validate
 
 from red_property.core.routing import MAX_ID
-from red_property.core.schemas import PageArgs
+from red_property.core.schemas import PageArgs, id_field
 from red_property.meetings.models import AttendeeParty, MatterCategory, MeetingKind, ReviewOpinion
 
 MONTH = validate.Regexp(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error="月份格式应为 2026-10")
-
-
-def id_field(**kwargs) -> fields.Integer:
-    """A row id in a JSON body: an exact integer the database can hold."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def optional_id() -> fields.Integer:

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 from flask_smorest.fields import Upload
 
-from red_property.core.schemas import PageArgs, page_schema
+from red_property.core.schemas import PageArgs, id_field, page_schema
 from red_property.party.models import Level, ReviewKind, SiteItem, SiteStatus
 
 
@@ -23,9 +23,9 @@ class FindingOut(Schema):
 class OrganisationIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=100))
     level = fields.String(required=True, validate=one_of(Level))
-    community_ids = fields.List(fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=50))
-    parent_id = fields.Integer(strict=True, allow_none=True, load_default=None)
-    building_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    community_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=50))
+    parent_id = id_field(allow_none=True, load_default=None)
+    building_id = id_field(allow_none=True, load_default=None)
     founded_on = fields.Date(allow_none=True, load_default=None)
 
 
@@ -59,8 +59,8 @@ class ReviewIn(Schema):
 
 class MemberIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    community_id = fields.Integer(required=True, strict=True)
-    building_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    community_id = id_field(required=True)
+    building_id = id_field(allow_none=True, load_default=None)
     room = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=20))
     formal = fields.Boolean(load_default=True, truthy={True}, falsy={False})
     directly_managed = fields.Boolean(load_default=True, truthy={True}, falsy={False})

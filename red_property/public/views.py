@@ -67,6 +67,9 @@ def community(community_id: int):
 
 @bp.route("/communities/<int:community_id>/demands", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_DEMAND"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_DEMAND_COMMUNITY"],
+               key_func=lambda: f"community:{request.view_args.get('community_id')}",
+               deduct_when=lambda response: response.status_code == 302)  # only accepted demands count
 def send_demand(community_id: int):
     """A resident's demand, delivered to the company that manages the community today."""
     form = _demand_form()

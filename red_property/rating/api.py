@@ -16,7 +16,7 @@ from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, Deci
                                          ModelVersionIn, ModelVersionOut, OpinionIn, ResultOut, RunIn,
                                          RunListArgs, RunOut)
 from red_property.rating.versions import save_version
-from red_property.tenants.access import for_kinds, require_kind
+from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
 
 blp = Blueprint("Rating", __name__, url_prefix="/api/v1/rating",
@@ -112,11 +112,11 @@ class Runs(MethodView):
                                    .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])).all()
         return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
+    @for_kinds(BUREAU)  # listing is for both; starting a run is the bureau's (checked before parsing)
     @blp.arguments(RunIn)
     @blp.response(202, RunOut)
     def post(self, data):
         """Start a rating run of every company for a period; poll its job for progress."""
-        require_kind(BUREAU)  # listing is for both; starting a run is the bureau's
         try:
             return start_run(db.session, period=data["period"], as_of=data["as_of"])
         except RunError as exc:
@@ -179,11 +179,11 @@ class RunAppeals(MethodView):
         """Appeals on a run: all of them for the bureau, its own for a company."""
         return [{**_appeal_fields(a), "decision": d} for a, d in appeals_of_run(db.session, _run(run_id))]
 
+    @for_kinds(COMPANY)  # before the body is parsed: the bureau reads appeals, never files one
     @blp.arguments(AppealIn)
     @blp.response(201, AppealOut)
     def post(self, data, run_id):
         """A company appeals one indicator of its published result, within the window."""
-        require_kind(COMPANY)
         appeal = file_appeal(db.session, _run(run_id), **data)
         return {**_appeal_fields(appeal), "decision": None}
 

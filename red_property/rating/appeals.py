@@ -50,12 +50,12 @@ def file_appeal(session: Session, run: RatingRun, *, indicator_id: str, explanat
 
 def _store(session: Session, name: str, data: bytes) -> tuple[str, str]:
     """Keep the file beside the appeal: the bureau reads it through the appeal's visibility."""
-    suffix, _content_type = check_upload(data, "attachment")
+    suffix, content_type = check_upload(data, "attachment")
     stored = secrets.token_hex(16) + suffix
     folder = tenant_dir(current_tenant_id(session)) / "appeals"
     folder.mkdir(exist_ok=True)
     (folder / stored).write_bytes(data)
-    return stored, original_name(name, stored)
+    return stored, original_name(name, stored, content_type)
 
 
 def attachment_path(appeal: Appeal) -> Path | None:

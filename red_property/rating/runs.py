@@ -13,6 +13,7 @@ from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, defer
 
 from red_property.core.audit import record_event
+from red_property.core.errors import InputError
 from red_property.core.jobs import JobContext, enqueue, job
 from red_property.core.model import utcnow
 from red_property.core.tenancy import TenantSession, current_actor_id
@@ -34,7 +35,13 @@ class PublishedRunIsFinal(RuntimeError):
 
 def start_run(session: Session, *, period: str, as_of: dt.date, reason: str | None = None,
               supersedes: RatingRun | None = None) -> RatingRun:
-    """Create a draft run with the latest model version and queue its job."""
+    """Create a draft run with the latest model version and queue its job.
+
+    Raises ``InputError`` on ``as_of`` for a date outside 2000 .. a year from now (the
+    job reads twelve months of records before it: year 1 failed it).
+    """
+    if not dt.date(2000, 1, 1) <= as_of <= dt.date.today() + dt.timedelta(days=366):
+        raise InputError("as_of", "截止日期应在 2000 年之后、一年之内")
     version = latest_version(session)
     if version is None:
         raise RunError("还没有评价模型，请先保存一个模型版本 (no rating model yet)")

@@ -1,7 +1,7 @@
 """JSON shapes of the rating API."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from red_property.core.schemas import PageArgs
+from red_property.core.schemas import PageArgs, id_field
 
 def _score_range(value) -> None:
     if not 0 <= value <= 100:
@@ -33,8 +33,8 @@ class ModelVersionIn(Schema):
 
 
 class EventIn(Schema):
-    company_tenant_id = fields.Integer(required=True, strict=True)
-    community_id = fields.Integer(strict=True, allow_none=True, load_default=None)
+    company_tenant_id = id_field(required=True)
+    community_id = id_field(allow_none=True, load_default=None)
     kind = fields.String(required=True, validate=validate.Length(min=1, max=40))
     occurred_on = fields.Date(required=True)
     rectified_on = fields.Date(allow_none=True, load_default=None)
@@ -49,16 +49,16 @@ class EventIn(Schema):
 
 
 class InspectionIn(Schema):
-    company_tenant_id = fields.Integer(required=True, strict=True)
-    community_id = fields.Integer(required=True, strict=True)
+    company_tenant_id = id_field(required=True)
+    community_id = id_field(required=True)
     inspected_on = fields.Date(required=True)
     score = score_field()
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class OpinionIn(Schema):
-    company_tenant_id = fields.Integer(required=True, strict=True)
-    community_id = fields.Integer(required=True, strict=True)
+    company_tenant_id = id_field(required=True)
+    community_id = id_field(required=True)
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
     score = score_field()
     comment = fields.String(load_default="", validate=validate.Length(max=500))

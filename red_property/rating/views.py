@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,9 +17,10 @@ from wtforms.validators import DataRequired, Length, Regexp
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.pdf import pdf_response
 from red_property.core.tabular import csv_response, xlsx_response
+from red_property.core.files import send_named_file
 from red_property.extensions import db
 from red_property.core.errors import InputError
-from red_property.core.forms import uploaded
+from red_property.core.forms import show_error, uploaded
 from red_property.rating.evidence import indicator_evidence
 from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
@@ -79,6 +80,9 @@ def index():
             return redirect(url_for("rating.run", run_id=run.id))
         except RunError as exc:
             flash(str(exc), "error")
+        except InputError as exc:
+            db.session.rollback()
+            show_error(form, exc)
     if form.is_submitted():
         status = 400
     runs = db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()
@@ -233,7 +237,7 @@ def appeal_attachment(appeal_id: int):
     path = attachment_path(appeal_row) if appeal_row else None
     if path is None or not path.exists():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=appeal_row.attachment_name)
+    return send_named_file(path, appeal_row.attachment_name or path.name, as_attachment=True)
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/companies/<int:company_id>/report.pdf")

@@ -1,7 +1,7 @@
 """JSON shapes of the owner-vote API."""
 from marshmallow import Schema, fields, validate
 
-from red_property.core.schemas import DECIMAL_TEXT, PageArgs, one_of
+from red_property.core.schemas import DECIMAL_TEXT, PageArgs, id_field, one_of
 from red_property.votes.models import Choice, ProposalKind, VoteStatus
 
 
@@ -53,7 +53,7 @@ class VoteDetail(VoteOut):
 
 
 class BallotIn(Schema):
-    owner_id = fields.Integer(required=True, strict=True)
+    owner_id = id_field(required=True)
     choice = fields.String(required=True, validate=one_of(Choice))
 
 
