@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from red_property.accounts.services import authenticate, issue_token, revoke_token
+from red_property.accounts.services import MIN_PASSWORD, authenticate, change_password, issue_token, revoke_token
 from red_property.accounts.edge import login_account_limit
 from red_property.extensions import db, limiter
 
@@ -45,3 +45,23 @@ class Token(MethodView):
     def delete(self):
         """Revoke the token this request was made with."""
         revoke_token(db.session, g.api_token)
+
+
+class PasswordChange(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    new_password = fields.String(required=True, validate=validate.Length(min=MIN_PASSWORD, max=200))
+
+
+@blp.route("/password")
+class Password(MethodView):
+    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])]
+
+    @blp.arguments(PasswordChange)
+    @blp.response(204)
+    def post(self, data):
+        """Change your own password.
+
+        Your other tokens and browser sessions stop working; the token of this request stays valid.
+        """
+        change_password(db.session, g.api_user, current=data["current_password"], new=data["new_password"],
+                        keep=g.api_token)

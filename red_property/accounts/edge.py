@@ -18,12 +18,16 @@ from red_property.extensions import db, login_manager
 
 PUBLIC_API = {"/api/v1/auth/token", "/api/v1/openapi.json"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Writes a read-only user may still make: to their own session, token and password.
+OWN_ACCOUNT = {"accounts.logout", "accounts.password", "Auth.Token", "Auth.Password"}
 
 
 @login_manager.user_loader
 def _load_user(user_id: str):
+    """The session keeps ``<id>:<stamp>`` (``User.get_id``); anything else is no login."""
+    user_part, _, stamp = user_id.partition(":")
     try:
-        return load_session_user(db.session, int(user_id))
+        return load_session_user(db.session, int(user_part), stamp) if stamp else None
     except ValueError:
         return None
 
@@ -82,7 +86,7 @@ def init_app(app: Flask) -> None:
             _authenticate_api()
         user = actor()
         if user is not None and request.method not in SAFE_METHODS and not user.can_write:
-            if request.endpoint not in ("accounts.logout", "Auth.Token"):
+            if request.endpoint not in OWN_ACCOUNT:
                 abort(403, description="Read-only account.")
 
     @app.url_value_preprocessor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKeyConstraint, String
@@ -39,6 +40,14 @@ class User(UserMixin, TenantScoped, TimestampMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password: a browser session logged in before a change stops working."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login: what the session cookie keeps
+        return f"{self.id}:{self.session_stamp}"
 
     @property
     def can_write(self) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 
 from sqlalchemy import select
@@ -12,10 +13,12 @@ from sqlalchemy.orm import Session
 from red_property.accounts.models import ApiToken, Role, User
 from red_property.accounts.passwords import hash_password, verify_password
 from red_property.core.audit import record_event
+from red_property.core.errors import InputError
 from red_property.core.model import utcnow
 from red_property.core.tenancy import activate_tenant, identity_lookup
 
 TOKEN_PREFIX = "rp_"
+MIN_PASSWORD = 12
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -29,11 +32,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def load_session_user(session: Session, user_id: int) -> User | None:
-    """Flask-Login's user loader: the user, and its tenant put in scope."""
+def load_session_user(session: Session, user_id: int, stamp: str) -> User | None:
+    """Flask-Login's user loader: the user, and its tenant put in scope, unless the
+    session predates a password change (its stamp no longer matches)."""
     with identity_lookup(session):
         user = session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or not hmac.compare_digest(user.session_stamp, stamp):
         return None
     activate_tenant(session, user.tenant_id, user.id)
     return user
@@ -65,6 +69,25 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
         return None
     activate_tenant(session, token.tenant_id, token.user_id)
     return token.user, token
+
+
+def change_password(session: Session, user: User, *, current: str, new: str,
+                    keep: ApiToken | None = None) -> None:
+    """Change one's own password.  Every other way in stops working: the user's API
+    tokens (but ``keep``, the one asking) are revoked, and browser sessions logged in
+    with the old password are logged out (``User.session_stamp``)."""
+    if not verify_password(user.password_hash, current):
+        raise InputError("current_password", "当前密码不正确 (the current password is wrong)")
+    if len(new) < MIN_PASSWORD:
+        raise InputError("new_password", f"新密码至少 {MIN_PASSWORD} 个字符 (at least {MIN_PASSWORD} characters)")
+    if new == current:
+        raise InputError("new_password", "新密码不能与当前密码相同 (the new password is the current one)")
+    user.password_hash = hash_password(new)
+    now = utcnow()
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        if token is not keep:
+            token.revoked_at = now
+    session.commit()
 
 
 def revoke_token(session: Session, token: ApiToken) -> None:

@@ -1,19 +1,19 @@
 """Login and logout for the web UI."""
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from flask import abort
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from red_property.accounts.edge import login_account_limit
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import (EmailTaken, authenticate, create_user, list_users, note_login,
-                                            update_user)
+from red_property.accounts.services import (MIN_PASSWORD, EmailTaken, authenticate, change_password, create_user,
+                                            list_users, note_login, update_user)
+from red_property.core.forms import submit
 from red_property.core.urls import local_path
 from red_property.extensions import db, limiter
 
@@ -53,6 +53,30 @@ def login():
     elif form.is_submitted():
         status = 400
     return render_template("accounts/login.html", form=form), status
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("当前密码"), validators=[DataRequired(), Length(max=200)])
+    new_password = PasswordField(_l("新密码"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)])
+    confirm = PasswordField(_l("再次输入新密码"),
+                            validators=[DataRequired(), EqualTo("new_password", message=_l("两次输入的新密码不一致"))])
+
+
+@bp.route("/<slug:tenant_slug>/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def password():
+    """Change one's own password; other browser sessions and API tokens stop working."""
+    form = PasswordForm()
+
+    def save():
+        user = current_user._get_current_object()
+        change_password(db.session, user, current=form.current_password.data, new=form.new_password.data)
+        login_user(user)  # this browser stays logged in under the new password's stamp
+        flash(_("密码已修改；其他设备上的登录和 API 令牌已失效。"), "success")
+        return redirect(url_for("core.home"))
+
+    return submit(form, save, lambda status: (render_template("accounts/password.html", form=form), status))
 
 
 @bp.route("/logout", methods=["POST"])
