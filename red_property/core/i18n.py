@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from red_property.core.urls import local_path
 
+
 def N_(message: str) -> str:
     """Mark a string constant for the catalog; translate it where it is shown with ``_()``."""
     return message
@@ -22,8 +23,9 @@ bp = Blueprint("i18n", __name__)
 def select_locale() -> str:
     if not has_request_context():  # a job or a CLI command: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    for candidate in (request.args.get("lang"), request.cookies.get("lang"),
-                      getattr(current_user, "locale", None)):
+    # The API knows its user from the token, never from a browser's session cookie.
+    saved = None if request.path.startswith("/api/") else getattr(current_user, "locale", None)
+    for candidate in (request.args.get("lang"), request.cookies.get("lang"), saved):
         if candidate in LOCALES:
             return LOCALES[candidate]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
