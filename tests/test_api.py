@@ -172,3 +172,10 @@ def test_a_nul_character_anywhere_is_refused_with_where_it_was(client, api, worl
     form = csrf_token(client.get("/login").get_data(as_text=True))
     page = client.post("/login", data={"email": "a\x00@test.cn", "password": "x", "csrf_token": form})
     assert page.status_code == 422 and "含有不可见的控制字符" in page.get_data(as_text=True)
+
+
+def test_refusals_say_why_in_the_json(client, api, world):
+    missing = client.get("/api/v1/communities")
+    assert missing.status_code == 401 and "Bearer" in missing.get_json()["message"]
+    readonly = api.post("/api/v1/jobs/exports/community-register", api.token("a-readonly@test.cn"))
+    assert readonly.status_code == 403 and readonly.get_json()["message"] == "Read-only account."

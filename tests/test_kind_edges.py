@@ -16,7 +16,7 @@ COMPANY, BUREAU, COMMITTEE = "a", "bureau", "committee"
 ALL = {COMPANY, BUREAU, COMMITTEE}
 # path (with {ids}) -> the kinds that may reach its body; None: every id in it is fake here, so 404 for all.
 PARSES = {
-    "/api/v1/users": ALL, "/api/v1/users/{user_id}": ALL,
+    "/api/v1/users": ALL, "/api/v1/users/{user_id}": ALL, "/api/v1/auth/password": ALL,
     "/api/v1/jobs/exports/community-register": ALL,
     "/api/v1/fees/subscription-invoices": set(),  # the platform's only
     "/api/v1/rating/runs": {BUREAU},

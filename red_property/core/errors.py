@@ -50,6 +50,8 @@ def wants_json() -> bool:
 
 def _render(exc: HTTPException):
     if wants_json():
+        if not getattr(exc, "data", None) and exc.description != type(exc).description:
+            exc.data = {"message": exc.description}  # flask-smorest reads only ``data``: keep what abort() said
         response = current_app.make_response(api.handle_http_exception(exc))
         headers = dict(exc.get_headers())
         for name in ("Allow", "WWW-Authenticate", "Retry-After"):
