@@ -217,7 +217,7 @@ def test_a_project_manager_who_is_not_a_party_member_is_not_counted(a, world):
     assert indicators.checks()[2].met is None and indicators.score is None
 
 
-def test_metric_sources_in_the_companys_scope_and_through_the_bureaus_audited_read(app, world):
+def test_metric_sources_in_the_companys_scope_and_through_the_bureaus_audited_read(app, world, count_queries):
     window = Window.months_ending(TODAY)
     with app.app_context():
         with tenant_scope(db.session, world.a) as s:
@@ -226,8 +226,9 @@ def test_metric_sources_in_the_companys_scope_and_through_the_bureaus_audited_re
         with tenant_scope(db.session, world.b) as s:
             committee(s, world.community_b, 2, 1)
             post(s, person(s, world.community_b, "乙经理", party=True), OFFICE, R.PROJECT_MANAGER, start=START)
-        with tenant_scope(db.session, world.a) as s:
+        with tenant_scope(db.session, world.a) as s, count_queries() as q:
             own = measure(s, window, ["committee_party_share", "cross_appointment"])
+        assert q.count == 1  # both read the same statement, once
         assert own["committee_party_share"] == {(world.a, world.community_a): Fraction(2, 5)}
         # community_a: share unmet, no branch member on it, no manager; community_a2: nothing applies (missing)
         assert own["cross_appointment"] == {(world.a, world.community_a): Fraction(0)}

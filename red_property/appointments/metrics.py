@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from red_property.appointments.indicators import cross_appointments, managed_until
 from red_property.appointments.models import Body, Person, Post
-from red_property.compliance.sources import EvidenceRow, Values, Window, source
+from red_property.compliance.sources import EvidenceRow, Values, Window, shared, source
 
 
 def posts_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[EvidenceRow]:
@@ -26,6 +26,10 @@ def posts_evidence(session: Session, window: Window, company_id: int, community_
             for r in rows]
 
 
+def _indicators(session: Session, window: Window):
+    return shared(session, ("cross_appointments", window), lambda: cross_appointments(session, window))
+
+
 RECORDS = dict(records="appointments.index", community_records="appointments.community", evidence=posts_evidence)
 
 
@@ -36,7 +40,7 @@ def committee_party_share(session: Session, window: Window) -> Values:
     A community with no owners' committee member recorded is missing, not 0:
     many communities have no owners' committee at all.
     """
-    return {pair: values.party_share for pair, values in cross_appointments(session, window).items()
+    return {pair: values.party_share for pair, values in _indicators(session, window).items()
             if values.party_share is not None}
 
 
@@ -52,5 +56,5 @@ def cross_appointment(session: Session, window: Window) -> Values:
     is not a party member and there is no owners' committee: then nothing
     applies and the value is missing.
     """
-    return {pair: values.score for pair, values in cross_appointments(session, window).items()
+    return {pair: values.score for pair, values in _indicators(session, window).items()
             if values.score is not None}

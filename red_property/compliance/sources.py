@@ -22,10 +22,12 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable
+from typing import Callable, Hashable, TypeVar
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 Pair = tuple[int, int]
 Values = dict[Pair, Fraction]
@@ -120,10 +122,30 @@ def managed_during(window: Window) -> Select:
 
 
 def measure(session: Session, window: Window, metrics: list[str] | None = None) -> dict[str, Values]:
-    """Every registered source (or only ``metrics``) over the window: one query each."""
+    """Every registered source (or only ``metrics``) over the window: one query each
+    (sources derived from the same query share it, see ``shared``)."""
     load_sources()
     keys = sorted(SOURCES) if metrics is None else [m for m in metrics if m in SOURCES]
-    return {key: SOURCES[key].measure(session, window) for key in keys}
+    session.info[_MEMO] = {}
+    try:
+        return {key: SOURCES[key].measure(session, window) for key in keys}
+    finally:
+        del session.info[_MEMO]
+
+
+_MEMO = "compliance.sources.memo"
+
+
+def shared(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` once per ``measure`` call: for sources that read the same query
+    (the owners' committee share and the cross-appointment checks).  Outside
+    ``measure`` it simply computes."""
+    memo = session.info.get(_MEMO)
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def value_for(metric: str, measured: dict[str, Values], pair: Pair) -> Fraction | None:
