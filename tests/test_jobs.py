@@ -92,3 +92,20 @@ def test_a_job_the_queue_lost_is_shown_failed_after_a_minute(app, api, world):
         s.commit()
     job = api.get(f"/api/v1/jobs/{job_id}", token).get_json()
     assert (job["status"], job["message"]) == ("failed", "任务已从队列中丢失，请重新运行")
+
+
+def test_without_redis_a_job_no_thread_runs_is_shown_failed_after_a_minute(app, api, world):
+    """The demo runs jobs in threads of its own process: a restart ends them, and nothing else will."""
+    app.config.update(JOBS_INLINE=False, REDIS_URL=None)
+    user = world.users["a"][next(iter(world.users["a"]))]
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        stale = JobRecord(name="communities.export_register", status="running", created_by=user,
+                          created_at=utcnow() - dt.timedelta(minutes=2))
+        fresh = JobRecord(name="communities.export_register", status="queued", created_by=user)
+        s.add_all([stale, fresh])
+        s.commit()
+        stale_id, fresh_id = stale.id, fresh.id
+    token = api.token("a-admin@test.cn")
+    job = api.get(f"/api/v1/jobs/{stale_id}", token).get_json()
+    assert (job["status"], job["message"]) == ("failed", "任务随服务重启而中断，请重新运行")
+    assert api.get(f"/api/v1/jobs/{fresh_id}", token).get_json()["status"] == "queued"

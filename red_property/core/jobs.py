@@ -165,17 +165,23 @@ LOST_AFTER = dt.timedelta(minutes=1)
 
 
 def reconcile(record: JobRecord) -> JobRecord:
-    """Mark failed a queued or running record whose RQ job ended without ``run_job`` saying so.
+    """Mark failed a queued or running record whose job ended without ``run_job`` saying so.
 
     ``run_job`` records its own failures; what it cannot record is its own
     death: a work horse killed by the kernel (RQ marks the job failed), a
-    worker that died (RQ marks its jobs abandoned, then failed), or a queue
-    that lost the job (Redis here keeps nothing on disk).  Read pages call this
-    so that a progress bar never waits forever for a job that will not come back.
+    worker that died (RQ marks its jobs abandoned, then failed), a queue that
+    lost the job (Redis here keeps nothing on disk), or, without Redis, the
+    process whose thread ran it restarting (the demo).  Read pages call this so
+    that a progress bar never waits forever for a job that will not come back.
     """
     app = current_app
-    if record.status not in (QUEUED, RUNNING) or app.config.get("JOBS_INLINE") or not app.config.get("REDIS_URL"):
+    if record.status not in (QUEUED, RUNNING) or app.config.get("JOBS_INLINE"):
         return record
+    old_enough = utcnow() - record.created_at > LOST_AFTER
+    if not app.config.get("REDIS_URL"):
+        if not old_enough or any(t.name == f"job-{record.id}" for t in threading.enumerate()):
+            return record
+        return _mark_lost(record, "任务随服务重启而中断，请重新运行", "no thread runs it")
     from redis.exceptions import RedisError
     from rq.exceptions import NoSuchJobError
     from rq.job import Job, JobStatus
@@ -188,15 +194,16 @@ def reconcile(record: JobRecord) -> JobRecord:
         log.warning("job %s: the queue did not answer; its status stays as recorded", record.id)
         return record
     if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
-        message = "任务被中断（工作进程退出），请重新运行"
-    elif status is None and utcnow() - record.created_at > LOST_AFTER:
-        message = "任务已从队列中丢失，请重新运行"
-    else:
-        return record
-    _update_record(record.tenant_id, record.id, status=FAILED, finished_at=utcnow(), message=message,
-                   error=f"rq status: {status or 'missing'}")
+        return _mark_lost(record, "任务被中断（工作进程退出），请重新运行", f"rq status: {status}")
+    if status is None and old_enough:
+        return _mark_lost(record, "任务已从队列中丢失，请重新运行", "rq: no such job")
+    return record
+
+
+def _mark_lost(record: JobRecord, message: str, error: str) -> JobRecord:
     from red_property.extensions import db
 
+    _update_record(record.tenant_id, record.id, status=FAILED, finished_at=utcnow(), message=message, error=error)
     db.session.refresh(record)
     return record
 
