@@ -32,6 +32,7 @@ from red_property.tenants.models import TenantKind
 
 bp = Blueprint("rating", __name__, template_folder="templates")
 BUREAU, COMPANY = TenantKind.BUREAU, TenantKind.COMPANY
+RUN_STATUSES = {"queued": _l("排队中"), "running": _l("计算中"), "ready": _l("待发布"), "failed": _l("计算失败")}
 
 
 class RunForm(FlaskForm):
@@ -83,7 +84,8 @@ def index():
     if form.is_submitted():
         status = 400
     runs = db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()
-    return render_template("rating/bureau_index.html", form=form, runs=runs, version=latest_version(db.session)), status
+    return render_template("rating/bureau_index.html", form=form, runs=runs, version=latest_version(db.session),
+                           run_statuses=RUN_STATUSES), status
 
 
 def _company_page():
