@@ -5,8 +5,8 @@ follows same-origin links two clicks deep (GET only; logout, language switch,
 downloads and files are left out, and at most two pages of each URL shape such
 as ``/company-1/meetings/<n>`` are read).  Every page must answer below 400,
 show no template or Python error, and show no raw code where a label belongs:
-a job's status or name, a rating run's status, or the bureau model's event
-kinds (``model_site_city``).
+a job's status or name, a rating run's status, an audit-log action, or the
+bureau model's event kinds (``model_site_city``).
 """
 import re
 import tomllib
@@ -23,7 +23,8 @@ MODEL = tomllib.loads((Path(__file__).resolve().parent.parent / "tenants" / "cit
                       .read_text(encoding="utf-8"))
 EVENT_KINDS = {i["kind"] for section in ("bonus", "deductions") for i in MODEL[section]["items"]}
 # Shown alone in a cell or badge, these are codes, not words (in either language).
-RAW_LABELS = {"queued", "running", "done", "failed", "ready", "published"} | EVENT_KINDS
+RAW_LABELS = ({"queued", "running", "done", "failed", "ready", "published"} | EVENT_KINDS
+              | {"create", "update", "delete", "login", "publish", "import", "issue"})   # audit-log actions
 RAW_PATTERN = re.compile(r"\b(communities|fees|rating|demands)\.[a-z_]+\b")   # job names
 ERRORS = re.compile(r"Traceback \(most recent call last\)|jinja2\.exceptions|UndefinedError|"
                     r"Internal Server Error|\{\{|\{%")

@@ -1,4 +1,6 @@
 """The tenant's home page, the audit log and job pages."""
+import json
+
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -33,6 +35,15 @@ def job_name_label(name: str) -> str:
 
 
 AUDIT_PAGE = 50
+AUDIT_ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "login": _l("登录"),
+                 "publish": _l("发布"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
+                 "cast": _l("投票"), "cross_tenant_read": _l("跨租户查阅")}
+
+
+@bp.app_template_filter("readable_json")
+def readable_json(value) -> str:
+    """JSON with Chinese left as it is (``tojson`` writes \\u4e66\\u8bb0); the template escapes it."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @bp.route("/")
@@ -74,7 +85,7 @@ def audit_log():
         select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
         .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
     ).all()
-    return render_template("core/audit.html", rows=rows, page=page,
+    return render_template("core/audit.html", rows=rows, page=page, actions=AUDIT_ACTIONS,
                            pages=max(1, -(-total // AUDIT_PAGE)))
 
 
