@@ -123,7 +123,8 @@ def run(run_id: int):
     appeals = [(a, d, names.get(a.tenant_id, ""), DecisionForm(prefix=f"a{a.id}"))
                for a, d in appeals_of_run(db.session, rating_run)]
     return render_template("rating/run.html", run=rating_run, rows=rows, chart=chart, correction=correction,
-                           model=model, appeals=appeals)
+                           model=model, appeals=appeals,
+                           indicator_names=_indicator_names((i.id, i.name) for i in model.indicators))
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/publish", methods=["POST"])
@@ -146,7 +147,9 @@ def company_result(run_id: int, company_id: int):
     appeals = [(a, d) for a, d in appeals_of_run(db.session, rating_run) if a.tenant_id == company_id]
     form = _appeal_form(row) if kind == COMPANY else None
     return render_template("rating/company_result.html", run=rating_run, row=row, chart=chart, appeals=appeals,
-                           form=form, band=rank_band(row["rank"], rating_run.rated_companies))
+                           form=form, band=rank_band(row["rank"], rating_run.rated_companies),
+                           indicator_names=_indicator_names((i["id"], i["name"])
+                                                            for i in row["breakdown"]["indicators"]))
 
 
 def _company_view(run_id: int, company_id: int):
@@ -176,6 +179,11 @@ def evidence(run_id: int, company_id: int, metric: str):
     items = indicator_evidence(db.session, rating_run, row["breakdown"], company_id, metric,
                                is_bureau=kind == BUREAU)  # the bureau's read ends this transaction
     return render_template("rating/evidence.html", run=run_info, row=row, indicator=indicator, items=items)
+
+
+def _indicator_names(pairs) -> dict:
+    """What an appeal's ``indicator_id`` is called (the same choices as the appeal form offers)."""
+    return {**dict(pairs), "events": _("加减分事项")}
 
 
 def _appeal_form(row: dict) -> AppealForm:
