@@ -6,7 +6,8 @@ downloads and files are left out, and at most two pages of each URL shape such
 as ``/company-1/meetings/<n>`` are read).  Every page must answer below 400,
 show no template or Python error, and show no raw code where a label belongs:
 a job's status or name, a rating run's status, an audit-log action, or the
-bureau model's event kinds (``model_site_city``).
+bureau model's event kinds (``model_site_city``); in English, no computed
+label (the rank band 前 10%) left in Chinese.
 """
 import re
 import tomllib
@@ -26,6 +27,8 @@ EVENT_KINDS = {i["kind"] for section in ("bonus", "deductions") for i in MODEL[s
 RAW_LABELS = ({"queued", "running", "done", "failed", "ready", "published"} | EVENT_KINDS
               | {"create", "update", "delete", "login", "publish", "import", "issue"})   # audit-log actions
 RAW_PATTERN = re.compile(r"\b(communities|fees|rating|demands)\.[a-z_]+\b")   # job names
+# Labels the code computes (not data): in English they must not stay Chinese.
+UNTRANSLATED = {"前 10%", "前 25%", "前 50%", "后 50%"}
 ERRORS = re.compile(r"Traceback \(most recent call last\)|jinja2\.exceptions|UndefinedError|"
                     r"Internal Server Error|\{\{|\{%")
 SKIP = re.compile(r"/lang/|/logout|/download|/export|/files/|\.(pdf|csv|json)$|/invoices?/.*pdf")
@@ -86,6 +89,8 @@ def _walk(client, start: str, lang: str) -> dict[str, list[str]]:
         found += [f"error text {m.group(0)!r}" for m in ERRORS.finditer(" ".join(page.texts))]
         found += [f"raw value {t!r}" for t in page.texts if t in RAW_LABELS or RAW_PATTERN.search(t)
                   or (lang == "zh" and t == "None")]   # a Python None; in English "None" is the word for 无
+        if lang == "en":
+            found += [f"untranslated {t!r}" for t in page.texts if t in UNTRANSLATED]
         if found:
             problems[url] = found
         if depth >= DEPTH:

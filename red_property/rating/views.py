@@ -97,7 +97,7 @@ def _company_page():
                         for run, result in trend], title=_("历年信用评价得分"), high=100) if trend else None
     return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart,
                            snapshot=input_snapshot(db.session, dt.date.today()),
-                           band=rank_band(latest[1].rank, latest[0].rated_companies) if latest else "—")
+                           band=_(rank_band(latest[1].rank, latest[0].rated_companies)) if latest else "—")
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>", methods=["GET", "POST"])
@@ -147,7 +147,7 @@ def company_result(run_id: int, company_id: int):
     appeals = [(a, d) for a, d in appeals_of_run(db.session, rating_run) if a.tenant_id == company_id]
     form = _appeal_form(row) if kind == COMPANY else None
     return render_template("rating/company_result.html", run=rating_run, row=row, chart=chart, appeals=appeals,
-                           form=form, band=rank_band(row["rank"], rating_run.rated_companies),
+                           form=form, band=_(rank_band(row["rank"], rating_run.rated_companies)),
                            indicator_names=_indicator_names((i["id"], i["name"])
                                                             for i in row["breakdown"]["indicators"]))
 
