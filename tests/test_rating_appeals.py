@@ -8,7 +8,7 @@ from red_property.extensions import db
 from red_property.core.errors import InputError
 from red_property.rating.appeals import file_appeal
 from red_property.rating.models import RatingRun
-from tests.conftest import run_worker
+from tests.conftest import csrf_token, run_worker
 from tests.factories_rating import rating_inputs
 
 
@@ -84,3 +84,17 @@ def test_attachments_must_be_documents(app, world, published):
         appeal = file_appeal(s, run, indicator_id="events", explanation="一二三四五六七八九十",
                              upload=("整改报告.pdf", b"%PDF-1.7 report"))
         assert appeal.attachment.endswith(".pdf") and appeal.attachment_name == "整改报告.pdf"
+
+
+def test_appeal_pages_name_the_indicator_not_its_id(api, client, web, world, published):
+    run_id, _bureau = published
+    company = api.token("a-admin@test.cn")
+    body = {"indicator_id": "inspections", "explanation": "六月检查时本小区正在改造电梯，得分应予复核。"}
+    assert api.post(f"/api/v1/rating/runs/{run_id}/appeals", company, json=body).status_code == 201
+    web.login("a-admin@test.cn")
+    mine = client.get(f"/company-a/rating/runs/{run_id}/companies/{world.a}").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(mine)})
+    web.login("bureau-admin@test.cn")
+    league = client.get(f"/bureau/rating/runs/{run_id}").get_data(as_text=True)
+    for page in (mine, league):
+        assert "· 主管部门检查</b>" in page and "· inspections</b>" not in page

@@ -39,3 +39,24 @@ def test_catalog_has_no_fuzzy_or_empty_entries_and_is_compiled():
     assert not [m.id for m in catalog.values() if m.fuzzy or not m.string]
     compiled = _catalog(read_mo, MO)
     assert {k: v.string for k, v in compiled.items()} == {k: v.string for k, v in catalog.items()}, HINT
+
+
+class _AnyValue(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def test_template_translations_survive_jinja_formatting():
+    """Jinja's ``_()`` always applies ``%`` to the translation: a bare "70%" there is a 500 in English."""
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    templates = [(pattern, method) for pattern, method in _method_map() if "jinja" in method]
+    in_templates = {msg[2] if isinstance(msg[2], str) else msg[2][0]
+                    for msg in extract_from_dir(str(PACKAGE), templates, keywords=keywords)}
+    broken = []
+    for message in _catalog(read_po, PO).values():
+        if message.id in in_templates and isinstance(message.string, str):
+            try:
+                message.string % _AnyValue()
+            except (TypeError, ValueError) as exc:
+                broken.append(f"{message.id}: {exc} (write % as %%)")
+    assert not broken

@@ -1,5 +1,8 @@
 """The tenant's home page, the audit log and job pages."""
+import json
+
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -9,12 +12,39 @@ from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
-from red_property.core.jobs import DONE, JobRecord, enqueue, reconcile
+from red_property.core.jobs import DONE, FAILED, QUEUED, RUNNING, JobRecord, enqueue, reconcile
 from red_property.extensions import db
 from red_property.tenants.models import TenantKind
 
 bp = Blueprint("core", __name__)
+
+# What the user reads for a job's status and name; the raw values stay in the JSON for scripts.
+JOB_STATUSES = {QUEUED: _l("排队中"), RUNNING: _l("进行中"), DONE: _l("已完成"), FAILED: _l("失败")}
+JOB_NAMES = {"communities.export_register": _l("导出小区名册"), "communities.import_households": _l("导入住户"),
+             "fees.bill_run": _l("生成账单"), "fees.render_invoices": _l("生成发票 PDF"),
+             "rating.execute_run": _l("计算信用评价"), "demands.flag_overdue": _l("标记超期诉求")}
+
+
+@bp.app_template_filter("job_status")
+def job_status_label(status: str) -> str:
+    return str(JOB_STATUSES.get(status, status))
+
+
+@bp.app_template_filter("job_name")
+def job_name_label(name: str) -> str:
+    return str(JOB_NAMES.get(name, name))
+
+
 AUDIT_PAGE = 50
+AUDIT_ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "login": _l("登录"),
+                 "publish": _l("发布"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
+                 "cast": _l("投票"), "cross_tenant_read": _l("跨租户查阅")}
+
+
+@bp.app_template_filter("readable_json")
+def readable_json(value) -> str:
+    """JSON with Chinese left as it is (``tojson`` writes \\u4e66\\u8bb0); the template escapes it."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @bp.route("/")
@@ -56,7 +86,7 @@ def audit_log():
         select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
         .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
     ).all()
-    return render_template("core/audit.html", rows=rows, page=page,
+    return render_template("core/audit.html", rows=rows, page=page, actions=AUDIT_ACTIONS,
                            pages=max(1, -(-total // AUDIT_PAGE)))
 
 
@@ -85,7 +115,8 @@ def job_page(job_id: int):
 def job_status(job_id: int):
     """Polled by the job page to move its progress bar."""
     job = _own_job(job_id)
-    return jsonify(id=job.id, status=job.status, progress=job.progress, message=job.message)
+    return jsonify(id=job.id, status=job.status, status_label=job_status_label(job.status), progress=job.progress,
+                   message=job.message)
 
 
 @bp.route("/<slug:tenant_slug>/jobs/<int:job_id>/download")

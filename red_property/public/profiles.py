@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.communities.models import Community
 from red_property.core.errors import InputError
 from red_property.core.fields import phone, text
 from red_property.core.model import utcnow
@@ -26,7 +27,7 @@ CONTACT_FIELDS = ("contact_name", "phone", "place", "hours", "note")
 class BranchCard:
     organisation: PartyOrganisation
     profile: BranchProfile | None
-    community_ids: list[int]
+    communities: list[tuple[int, str]]   # (id, name): a joint branch covers several
 
 
 def _contact(data: dict, publish: bool) -> dict:
@@ -49,11 +50,12 @@ def branch_cards(session: Session) -> list[BranchCard]:
         .outerjoin(BranchProfile, (BranchProfile.organisation_id == PartyOrganisation.id)
                    & (BranchProfile.tenant_id == PartyOrganisation.tenant_id))
         .where(PartyOrganisation.level.in_(BRANCH_LEVELS)).order_by(PartyOrganisation.name, PartyOrganisation.id)).all()
-    covers: dict[int, list[int]] = {}
-    for organisation_id, community_id in session.execute(
-            select(OrganisationCommunity.organisation_id, OrganisationCommunity.community_id)
+    covers: dict[int, list[tuple[int, str]]] = {}
+    for organisation_id, community_id, name in session.execute(
+            select(OrganisationCommunity.organisation_id, OrganisationCommunity.community_id, Community.name)
+            .join(Community, Community.id == OrganisationCommunity.community_id)
             .where(OrganisationCommunity.organisation_id.in_([o.id for o, _ in rows]))):
-        covers.setdefault(organisation_id, []).append(community_id)
+        covers.setdefault(organisation_id, []).append((community_id, name))
     return [BranchCard(o, p, sorted(covers.get(o.id, []))) for o, p in rows]
 
 

@@ -16,6 +16,7 @@ from red_property.extensions import db
 from red_property.core.errors import InputError
 from red_property.rating import records
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
+from red_property.rating.snapshot import event_kind_names
 from red_property.rating.versions import latest_version, parsed
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import Tenant, TenantKind
@@ -109,4 +110,5 @@ def inputs():
                                      .join(Tenant, Tenant.id == RatingEvent.company_tenant_id)
                                      .order_by(RatingEvent.id.desc()).limit(RECENT)).all(),
     }
-    return render_template("rating/inputs.html", forms=forms, recent=recent), status
+    return render_template("rating/inputs.html", forms=forms, recent=recent,
+                           kind_names=event_kind_names(db.session)), status

@@ -6,6 +6,7 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core.i18n import N_
 from red_property.rating.models import RatingResult, RatingRun
 from red_property.tenants.models import Tenant
 
@@ -28,13 +29,16 @@ def grade_distribution(rows: list[dict], grades: list[str]) -> list[tuple[str, i
 
 
 def rank_band(rank: int | None, total: int | None) -> str:
-    """Where a rank falls, without naming anyone else: 前10% / 前25% / 前50% / 后50%."""
+    """Where a rank falls, without naming anyone else: 前10% / 前25% / 前50% / 后50%.
+
+    The label is Chinese (the PDF report prints it as is); pages pass it through ``gettext``.
+    """
     if not rank or not total:
         return "—"
-    for share, label in ((0.10, "前 10%"), (0.25, "前 25%"), (0.50, "前 50%")):
+    for share, label in ((0.10, N_("前 10%")), (0.25, N_("前 25%")), (0.50, N_("前 50%"))):
         if rank <= max(1, round(total * share)):
             return label
-    return "后 50%"
+    return N_("后 50%")
 
 
 def company_trend(session: Session, company_id: int) -> list[tuple[RatingRun, RatingResult]]:

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community
-from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
+from red_property.rating.models import BranchOpinion, Inspection, RatingEvent, RatingResult
 from red_property.rating.scoring import add_months
+from red_property.rating.versions import latest_version, parsed
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Snapshot:
     inspections: list
     opinions: list
     events: list
+    kind_names: dict
 
 
 def input_snapshot(session: Session, today: dt.date) -> Snapshot:
@@ -33,4 +35,21 @@ def input_snapshot(session: Session, today: dt.date) -> Snapshot:
                                .order_by(BranchOpinion.year.desc(), Community.name)).all()
     events = session.scalars(select(RatingEvent).where(RatingEvent.occurred_on >= since)
                              .order_by(RatingEvent.occurred_on.desc())).all()
-    return Snapshot(inspections, opinions, events)
+    return Snapshot(inspections, opinions, events, event_kind_names(session))
+
+
+def event_kind_names(session: Session) -> dict[str, str]:
+    """What the bureau calls each event kind (``model_site_city`` -> 市级红色物业示范点).
+
+    The bureau reads its current model; a company cannot, so it takes the names
+    from the breakdowns of its own published results (a kind never scored yet
+    keeps its code).
+    """
+    version = latest_version(session)
+    if version:
+        model = parsed(version)
+        return {i.kind: i.name for i in (*model.bonuses.values(), *model.deductions.values())}
+    names: dict[str, str] = {}
+    for breakdown in session.scalars(select(RatingResult.breakdown).order_by(RatingResult.id).limit(20)):
+        names.update({e["kind"]: e["name"] for e in (breakdown or {}).get("events", [])})
+    return names

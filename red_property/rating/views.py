@@ -33,6 +33,7 @@ from red_property.tenants.models import TenantKind
 
 bp = Blueprint("rating", __name__, template_folder="templates")
 BUREAU, COMPANY = TenantKind.BUREAU, TenantKind.COMPANY
+RUN_STATUSES = {"queued": _l("排队中"), "running": _l("计算中"), "ready": _l("待发布"), "failed": _l("计算失败")}
 
 
 class RunForm(FlaskForm):
@@ -86,7 +87,8 @@ def index():
     if form.is_submitted():
         status = 400
     runs = db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()
-    return render_template("rating/bureau_index.html", form=form, runs=runs, version=latest_version(db.session)), status
+    return render_template("rating/bureau_index.html", form=form, runs=runs, version=latest_version(db.session),
+                           run_statuses=RUN_STATUSES), status
 
 
 def _company_page():
@@ -98,7 +100,7 @@ def _company_page():
                         for run, result in trend], title=_("历年信用评价得分"), high=100) if trend else None
     return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart,
                            snapshot=input_snapshot(db.session, dt.date.today()),
-                           band=rank_band(latest[1].rank, latest[0].rated_companies) if latest else "—")
+                           band=_(rank_band(latest[1].rank, latest[0].rated_companies)) if latest else "—")
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>", methods=["GET", "POST"])
@@ -124,7 +126,8 @@ def run(run_id: int):
     appeals = [(a, d, names.get(a.tenant_id, ""), DecisionForm(prefix=f"a{a.id}"))
                for a, d in appeals_of_run(db.session, rating_run)]
     return render_template("rating/run.html", run=rating_run, rows=rows, chart=chart, correction=correction,
-                           model=model, appeals=appeals)
+                           model=model, appeals=appeals,
+                           indicator_names=_indicator_names((i.id, i.name) for i in model.indicators))
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/publish", methods=["POST"])
@@ -147,7 +150,9 @@ def company_result(run_id: int, company_id: int):
     appeals = [(a, d) for a, d in appeals_of_run(db.session, rating_run) if a.tenant_id == company_id]
     form = _appeal_form(row) if kind == COMPANY else None
     return render_template("rating/company_result.html", run=rating_run, row=row, chart=chart, appeals=appeals,
-                           form=form, band=rank_band(row["rank"], rating_run.rated_companies))
+                           form=form, band=_(rank_band(row["rank"], rating_run.rated_companies)),
+                           indicator_names=_indicator_names((i["id"], i["name"])
+                                                            for i in row["breakdown"]["indicators"]))
 
 
 def _company_view(run_id: int, company_id: int):
@@ -177,6 +182,11 @@ def evidence(run_id: int, company_id: int, metric: str):
     items = indicator_evidence(db.session, rating_run, row["breakdown"], company_id, metric,
                                is_bureau=kind == BUREAU)  # the bureau's read ends this transaction
     return render_template("rating/evidence.html", run=run_info, row=row, indicator=indicator, items=items)
+
+
+def _indicator_names(pairs) -> dict:
+    """What an appeal's ``indicator_id`` is called (the same choices as the appeal form offers)."""
+    return {**dict(pairs), "events": _("加减分事项")}
 
 
 def _appeal_form(row: dict) -> AppealForm:

@@ -37,7 +37,7 @@ def test_export_job_progress_reaches_done(live_server, page, world, worker):
     page.get_by_label("密码").fill("correct horse battery")
     page.get_by_role("button", name="登录").click()
     page.get_by_role("button", name=re.compile("导出小区名册")).click()
-    expect(page.locator(".job-status")).to_have_text("done", timeout=30_000)  # a worker process boots first
+    expect(page.locator(".job-status")).to_have_text("已完成", timeout=30_000)  # a worker process boots first
     expect(page.locator("progress")).to_have_attribute("value", "100")
     with page.expect_download() as download:
         page.get_by_role("link", name="下载结果").click()

@@ -13,7 +13,7 @@
     const job = await response.json();
     bar.value = job.progress;
     pct.textContent = job.progress + "%";
-    status.textContent = job.status;
+    status.textContent = job.status_label || job.status;
     message.textContent = job.message || "";
     if (job.status === "done") { download.hidden = false; return; }
     if (job.status !== "failed") setTimeout(tick, 1000);
