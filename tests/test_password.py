@@ -64,3 +64,10 @@ def test_through_the_api_the_asking_token_stays_and_the_others_are_revoked(api, 
     readonly = api.token("a-readonly@test.cn")
     assert api.post("/api/v1/auth/password", readonly,
                     json={"current_password": OLD, "new_password": NEW}).status_code == 204
+
+
+def test_the_page_is_reached_from_the_name_in_the_top_bar(client, web, world):
+    web.login("a-readonly@test.cn")
+    home = client.get("/company-a/").get_data(as_text=True)
+    assert f'href="{PAGE}"' in home
+    assert client.get(PAGE).status_code == 200

@@ -76,7 +76,10 @@ def password():
         flash(_("密码已修改；其他设备上的登录和 API 令牌已失效。"), "success")
         return redirect(url_for("core.home"))
 
-    return submit(form, save, lambda status: (render_template("accounts/password.html", form=form), status))
+    def page(status: int = 200):
+        return render_template("accounts/password.html", form=form), status
+
+    return submit(form, save, page) if request.method == "POST" else page()
 
 
 @bp.route("/logout", methods=["POST"])
