@@ -146,3 +146,18 @@ def test_logging_in_starts_a_fresh_session(client, world):
     with client.session_transaction() as after:
         assert "planted" not in after and after.get("csrf_token") != old and after.get("_user_id")
     assert client.get("/company-a/").status_code == 200
+
+
+def test_a_committee_sees_who_manages_its_community_and_its_own_roll_on_its_home_page(client, web, api, world):
+    """A committee keeps no contracts and no buildings: its pages read who manages its community as the
+    public may, and count its owners' roll."""
+    web.login("committee-admin@test.cn")
+    token = api.token("committee-admin@test.cn")
+    api.post("/api/v1/finance/owners", token, json={"building": "1栋", "unit": "1", "room": "101", "name": "张三",
+                                                     "floor_area": "88.50"})
+    home = client.get("/committee-x/").get_data(as_text=True)
+    assert "业主" in home and "<b>1</b>" in home and "88.50" in home and "楼栋" not in home
+    page = client.get(f"/committee-x/communities/{world.community_x}").get_data(as_text=True)
+    assert "乙物业有限公司" in page
+    listing = client.get("/committee-x/communities").get_data(as_text=True)
+    assert "乙物业有限公司" in listing

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.errors import InputError
-from red_property.core.tenancy import current_tenant_id
-from red_property.tenants.models import Tenant
+from red_property.core.tenancy import current_tenant_id, public_read
+from red_property.tenants.models import Tenant, TenantKind
 
 
 @dataclass
@@ -41,9 +41,22 @@ def list_communities(session: Session, *, page: int = 1, per_page: int = 50, q: 
 
 
 def contracts_for(session: Session, community_ids: list[int]) -> dict[int, list]:
-    """Visible contracts of these communities with the company tenant, newest first."""
+    """Contracts of these communities with the company tenant, newest first.
+
+    The bureau reads its register and a company its own contracts.  An owners'
+    committee keeps no contracts: it learns who manages its community as anyone
+    may, through ``public_read`` (the public page shows the same).
+    """
     if not community_ids:
         return {}
+    tenant = session.get(Tenant, current_tenant_id(session))
+    if tenant is not None and tenant.kind == TenantKind.COMMITTEE:
+        with public_read() as public:
+            return _contracts(public, community_ids)
+    return _contracts(session, community_ids)
+
+
+def _contracts(session: Session, community_ids: list[int]) -> dict[int, list]:
     rows = session.execute(
         select(ManagementContract, Tenant)
         .join(Tenant, Tenant.id == ManagementContract.company_tenant_id)

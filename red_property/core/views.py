@@ -66,12 +66,17 @@ def home():
     """The tenant's home page."""
     jobs = db.session.scalars(select(JobRecord).where(JobRecord.created_by == current_user.id)
                               .order_by(JobRecord.id.desc()).limit(5)).all()
-    demands = None
+    demands, stats = None, register_stats(db.session)
+    if current_user.tenant.kind == TenantKind.COMMITTEE:
+        from red_property.finance.roll import roll_totals
+
+        owners, area = roll_totals(db.session)  # a committee keeps its owners' roll, not buildings
+        stats = {"communities": stats["communities"], "owners": owners, "owner_area": area}
     if current_user.tenant.kind == TenantKind.COMPANY:
         from red_property.demands.queries import overdue_summary
 
         demands = overdue_summary(db.session)
-    return render_template("core/home.html", stats=register_stats(db.session), jobs=jobs, demands=demands)
+    return render_template("core/home.html", stats=stats, jobs=jobs, demands=demands)
 
 
 @bp.route("/<slug:tenant_slug>/audit")
