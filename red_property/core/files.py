@@ -133,10 +133,9 @@ def store_file(session: Session, *, purpose: str, filename: str, data: bytes, fi
     # Written before the row: a rolled-back transaction leaves an unreferenced
     # file (harmless, never served), never a row without its bytes.
     (tenant_folder(current_tenant_id(session)) / stored_as).write_bytes(data)
-    row = StoredFile(purpose=purpose, name=original_name(filename, stored_as, content_type), content_type=content_type,
-                     size=len(data),
-                     sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as,
-                     uploaded_by=current_actor_id(session))
+    row = StoredFile(purpose=purpose, name=original_name(filename, stored_as, content_type),
+                     content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                     stored_as=stored_as, uploaded_by=current_actor_id(session))
     session.add(row)
     session.flush()
     return row
@@ -155,9 +154,8 @@ def store_generated(session: Session, *, purpose: str, files: list[tuple[str, by
         stored_as = secrets.token_hex(16) + suffix
         (folder / stored_as).write_bytes(data)
         rows.append(dict(tenant_id=tenant_id, purpose=purpose, name=original_name(filename, stored_as, content_type),
-                         content_type=content_type,
-                         size=len(data), sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as,
-                         uploaded_by=actor, uploaded_at=now))
+                         content_type=content_type, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                         stored_as=stored_as, uploaded_by=actor, uploaded_at=now))
     if not rows:
         return []
     return list(session.execute(insert(StoredFile).returning(StoredFile.id, sort_by_parameter_order=True),
