@@ -88,9 +88,7 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         log.warning("integrity error on %s %s: %s", request.method, request.path, exc.orig)
-        conflict = Conflict(_("与已有记录冲突（可能刚被他人同时保存），请刷新后重试。"))
-        conflict.data = {"message": conflict.description}  # what flask-smorest puts in the JSON body
-        return _render(conflict)
+        return _render(Conflict(_("与已有记录冲突（可能刚被他人同时保存），请刷新后重试。")))
 
     @app.errorhandler(DataError)
     def _out_of_range(exc: DataError):
