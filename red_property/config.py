@@ -52,6 +52,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        # A browser session ends after this many idle minutes (each request renews it).
+        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_IDLE_MINUTES", "480")) * 60,
         "FORCE_HTTPS": _bool(env.get("FORCE_HTTPS"), production),
         # Reverse proxies in front of the app whose X-Forwarded-* headers we trust
         # (nginx: 1).  Needed for HTTPS detection and per-client rate limits.

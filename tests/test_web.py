@@ -161,3 +161,25 @@ def test_a_committee_sees_who_manages_its_community_and_its_own_roll_on_its_home
     assert "乙物业有限公司" in page
     listing = client.get("/committee-x/communities").get_data(as_text=True)
     assert "乙物业有限公司" in listing
+
+
+def test_a_browser_session_ends_after_its_idle_time(app, client, web, world):
+    """Eight idle hours by default: the browser drops the cookie then, and the server refuses one whose
+    signature is older, whatever the browser keeps."""
+    import datetime as dt
+    import time
+    from email.utils import parsedate_to_datetime
+
+    login = web.login("a-staff@test.cn")
+    cookie = next(c for c in login.headers.getlist("Set-Cookie") if c.startswith("session="))
+    expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+    assert abs(expires - dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=8)) < dt.timedelta(minutes=1)
+
+    app.config["PERMANENT_SESSION_LIFETIME"] = 2  # seconds, for the test
+    assert client.get("/company-a/").status_code == 200
+    time.sleep(1.2)
+    assert client.get("/company-a/").status_code == 200   # a request renews it
+    time.sleep(1.2)
+    assert client.get("/company-a/").status_code == 200
+    time.sleep(3.1)
+    assert client.get("/company-a/").status_code == 302   # idle too long: log in again

@@ -45,6 +45,7 @@ def login():
             # A fresh session (and so a fresh CSRF token) on login: nothing a visitor's
             # session held before, possibly planted by someone else, carries into the account.
             session.clear()
+            session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
             login_user(user)
             note_login(db.session, user)
             return redirect(local_path(request.args.get("next")) or url_for("core.home"))
