@@ -76,7 +76,17 @@ def test_audit_log_is_for_admins(client, web, world):
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/company-a/").get_data(as_text=True))})
     web.login("a-admin@test.cn")
     page = client.get("/company-a/audit").get_data(as_text=True)
-    assert "登录" in page and "household" in page  # the action in words, the table by its name
+    assert "登录" in page and "<td>住户 #" in page and "<td>household" not in page  # action and object in words
+
+
+def test_every_audited_table_has_a_label_in_both_languages(app):
+    from red_property.core.model import Base
+    from red_property.core.views import entity_labels
+
+    with app.test_request_context("/?lang=en"):
+        labels = {table: str(label) for table, label in entity_labels().items()}
+    assert set(labels) == set(Base.metadata.tables)
+    assert labels["household"] == "Household" and labels["party_member"] == "Party member"
 
 
 @pytest.mark.parametrize("path", ["/lang/en?next=//evil.example", "/lang/en?next=https://evil.example"])

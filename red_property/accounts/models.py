@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 import hashlib
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -22,6 +23,7 @@ class Role(str, enum.Enum):
 
 class User(UserMixin, TenantScoped, TimestampMixin, Base):
     __tablename__ = "user_account"
+    __label__ = _l("用户")
     __identity__ = True
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -58,6 +60,7 @@ class ApiToken(TenantScoped, Base):
     """A bearer token.  Only the SHA-256 of its secret is stored."""
 
     __tablename__ = "api_token"
+    __label__ = _l("API 令牌")
     __identity__ = True
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "user_id"], ["user_account.tenant_id", "user_account.id"],

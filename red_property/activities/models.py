@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,6 +34,7 @@ class ActivityKind(str, enum.Enum):
 
 class Activity(TenantScoped, TimestampMixin, Base):
     __tablename__ = "party_activity"
+    __label__ = _l("党组织活动")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"]),
         Index("ix_party_activity_tenant_id_held_on", "tenant_id", "held_on"),
@@ -54,6 +56,7 @@ class ActivityParticipant(TenantScoped, Base):
     """
 
     __tablename__ = "party_activity_participant"
+    __label__ = _l("活动参加人")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "activity_id"], ["party_activity.tenant_id", "party_activity.id"],
                              ondelete="CASCADE"),
@@ -73,6 +76,7 @@ class ServiceReport(TenantScoped, Base):
     """An in-service member reports in (报到) where they live and claims service items (认领)."""
 
     __tablename__ = "party_service_report"
+    __label__ = _l("在职党员报到")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "member_id"], ["party_member.tenant_id", "party_member.id"]),
         UniqueConstraint("tenant_id", "member_id", "reported_on"),
@@ -88,6 +92,7 @@ class NegativeRecord(TenantScoped, TimestampMixin, Base):
     to the member's own organisation."""
 
     __tablename__ = "party_negative_record"
+    __label__ = _l("负面行为记录")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "member_id"], ["party_member.tenant_id", "party_member.id"]),
         CheckConstraint("rectify_by >= occurred_on", name="deadline"),

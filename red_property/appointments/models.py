@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, and_,
                         func, or_)
 from sqlalchemy.orm import Mapped, mapped_column
@@ -83,6 +84,7 @@ class Person(TenantScoped, Base):
     """Someone who holds or held a post in a community's bodies."""
 
     __tablename__ = "appointment_person"
+    __label__ = _l("任职人员")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "party_member_id"], ["party_member.tenant_id", "party_member.id"]),
         UniqueConstraint("tenant_id", "community_id", "party_member_id"),
@@ -98,6 +100,7 @@ class Post(TenantScoped, Base):
     """A role in one body for a term, filled by election or appointment."""
 
     __tablename__ = "appointment_post"
+    __label__ = _l("职务")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "person_id"], ["appointment_person.tenant_id", "appointment_person.id"],
                              ondelete="CASCADE"),

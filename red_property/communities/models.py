@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Numeric, String, UniqueConstraint,
                         or_, select, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,7 @@ class Community(TenantScoped, TimestampMixin, Base):
     managed it and by its owners' committee."""
 
     __tablename__ = "community"
+    __label__ = _l("小区")
 
     name: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(200))
@@ -57,6 +59,7 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
     ``ends_on`` (open-ended when None).  Owned by the bureau, readable by the company."""
 
     __tablename__ = "management_contract"
+    __label__ = _l("物业服务合同")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "community_id"], ["community.tenant_id", "community.id"]),
         CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="period"),
@@ -98,6 +101,7 @@ class Building(TenantScoped, Base):
     """楼栋, as the managing company records it."""
 
     __tablename__ = "building"
+    __label__ = _l("楼栋")
     __extra_table_args__ = (CheckConstraint("floors > 0", name="floors"),
                             UniqueConstraint("tenant_id", "community_id", "name"))
 
@@ -111,6 +115,7 @@ class Household(TenantScoped, Base):
     """户: one dwelling with its floor area and owner."""
 
     __tablename__ = "household"
+    __label__ = _l("住户")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "building_id"], ["building.tenant_id", "building.id"],
                              ondelete="CASCADE"),

@@ -11,6 +11,7 @@ import decimal
 import enum
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -20,6 +21,7 @@ from red_property.core.tenancy import ACTOR, TENANT, TenantSession
 
 class AuditEntry(TenantScoped, Base):
     __tablename__ = "audit_entry"
+    __label__ = _l("审计记录")
     __audited__ = False
 
     actor_id: Mapped[int | None] = mapped_column(BigId)

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from flask import current_app, send_file
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -38,6 +39,7 @@ KINDS_TEXT = "PDF、PNG 或 JPEG"
 
 class StoredFile(TenantScoped, Base):
     __tablename__ = "stored_file"
+    __label__ = _l("文件")
 
     purpose: Mapped[str] = mapped_column(String(32))        # evidence, receipt, appeal, ...
     name: Mapped[str] = mapped_column(String(200))          # the uploader's file name

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String, Text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -34,6 +35,7 @@ _REGISTRY: dict[str, Callable[..., Any]] = {}
 
 class JobRecord(TenantScoped, Base):
     __tablename__ = "job_record"
+    __label__ = _l("后台任务")
     __audited__ = False  # progress ticks are not business writes
 
     name: Mapped[str] = mapped_column(String(64))

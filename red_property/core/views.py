@@ -7,12 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from red_property.accounts.models import Role, User
-from red_property.core.urls import query_int
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
 from red_property.core.jobs import DONE, FAILED, QUEUED, RUNNING, JobRecord, enqueue, reconcile
+from red_property.core.model import Base
+from red_property.core.urls import query_int
 from red_property.extensions import db
 from red_property.tenants.models import TenantKind
 
@@ -91,8 +92,14 @@ def audit_log():
         select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
         .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
     ).all()
-    return render_template("core/audit.html", rows=rows, page=page, actions=AUDIT_ACTIONS,
+    return render_template("core/audit.html", rows=rows, page=page, actions=AUDIT_ACTIONS, entities=entity_labels(),
                            pages=max(1, -(-total // AUDIT_PAGE)))
+
+
+def entity_labels() -> dict[str, str]:
+    """What each table's rows are called (a model's ``__label__``), for the audit log's object column."""
+    return {mapper.class_.__tablename__: mapper.class_.__label__ for mapper in Base.registry.mappers
+            if hasattr(mapper.class_, "__label__")}
 
 
 def _own_job(job_id: int) -> JobRecord:

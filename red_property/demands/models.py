@@ -12,6 +12,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint, Index, SmallInteger, String,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
@@ -105,6 +106,7 @@ MIN_HOURS, MAX_HOURS = 1, 720
 
 class Demand(TenantScoped, Base):
     __tablename__ = "demand"
+    __label__ = _l("诉求")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "building_id"], ["building.tenant_id", "building.id"]),
         ForeignKeyConstraint(["tenant_id", "household_id"], ["household.tenant_id", "household.id"]),
@@ -158,6 +160,7 @@ class DemandEvent(TenantScoped, Base):
     """One line of a demand's history: who, when, what (and the status it moved between)."""
 
     __tablename__ = "demand_event"
+    __label__ = _l("诉求处理记录")
     __audited__ = False  # it is itself the demand's audit trail
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "demand_id"], ["demand.tenant_id", "demand.id"], ondelete="CASCADE"),
@@ -182,6 +185,7 @@ class Mediation(TenantScoped, Base):
     """调解记录: one mediation session of a dispute."""
 
     __tablename__ = "demand_mediation"
+    __label__ = _l("诉求调解")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "demand_id"], ["demand.tenant_id", "demand.id"], ondelete="CASCADE"),
         Index("ix_demand_mediation_tenant_demand", "tenant_id", "demand_id"),
@@ -201,6 +205,7 @@ class TimeLimit(TenantScoped, Base):
     """A company's own time limit for a category (else ``DEFAULTS`` applies)."""
 
     __tablename__ = "demand_time_limit"
+    __label__ = _l("诉求时限")
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "category"),
         CheckConstraint(f"hours >= {MIN_HOURS} AND hours <= {MAX_HOURS}", name="hours"),

@@ -13,6 +13,7 @@ import datetime as dt
 import decimal
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint, Index, JSON, LargeBinary, Numeric,
                         String, UniqueConstraint, or_)
 from sqlalchemy.orm import Mapped, mapped_column
@@ -67,6 +68,7 @@ class FeeSchedule(TenantScoped, Base):
     until a later schedule of the same community and kind supersedes it."""
 
     __tablename__ = "fee_schedule"
+    __label__ = _l("收费标准")
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "community_id", "building_kind", "effective_from"),
         CheckConstraint("rate_fen > 0", name="rate"),
@@ -85,6 +87,7 @@ class DocumentCounter(TenantScoped, Base):
     in the same transaction as the documents it numbers."""
 
     __tablename__ = "fee_document_counter"
+    __label__ = _l("票据编号计数")
     __audited__ = False  # the documents it numbers are the business records
     __extra_table_args__ = (UniqueConstraint("tenant_id", "series", "year"),)
 
@@ -97,6 +100,7 @@ class BillingRun(TenantScoped, Base):
     """One period billed for one community; the unit a re-run resumes."""
 
     __tablename__ = "fee_billing_run"
+    __label__ = _l("开账批次")
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "community_id", "period"),
         CheckConstraint("period_end >= period_start", name="period"),
@@ -119,6 +123,7 @@ class Bill(TenantScoped, Base):
     """One household's fee for one period, issued as invoice ``invoice_code``."""
 
     __tablename__ = "fee_bill"
+    __label__ = _l("物业费账单")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "run_id"], ["fee_billing_run.tenant_id", "fee_billing_run.id"]),
         ForeignKeyConstraint(["tenant_id", "household_id"], ["household.tenant_id", "household.id"]),
@@ -159,6 +164,7 @@ class Payment(TenantScoped, Base):
     """Money received for a bill (recorded by hand or from a bank statement), with its receipt number."""
 
     __tablename__ = "fee_payment"
+    __label__ = _l("缴费记录")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "bill_id"], ["fee_bill.tenant_id", "fee_bill.id"]),
         _file_fk(),
@@ -188,6 +194,7 @@ class CommitmentLetter(TenantScoped, Base):
     """承诺书: a party member or civil servant living here promises to pay (and clear arrears)."""
 
     __tablename__ = "fee_commitment_letter"
+    __label__ = _l("缴费承诺书")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "household_id"], ["household.tenant_id", "household.id"]),
         _file_fk(),
@@ -213,6 +220,7 @@ class SubscriptionInvoice(TenantScoped, Base):
     """
 
     __tablename__ = "fee_subscription_invoice"
+    __label__ = _l("平台服务费发票")
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "invoice_year", "invoice_number"),
         UniqueConstraint("tenant_id", "invoice_code"),

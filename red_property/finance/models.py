@@ -18,10 +18,10 @@ import datetime as dt
 import decimal
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (BigInteger, CheckConstraint, Enum, ForeignKeyConstraint, Numeric, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
-from flask_babel import lazy_gettext as _l
 
 from red_property.core.model import Base, BigId, TenantScoped, utcnow
 
@@ -80,6 +80,7 @@ class Owner(UnitColumns, TenantScoped, Base):
     """业主名册: one exclusively owned unit (专有部分) and its owner, counted as one owner in votes."""
 
     __tablename__ = "owner"
+    __label__ = _l("业主")
     __extra_table_args__ = (
         UniqueConstraint("tenant_id", "building", "unit", "room"),
         CheckConstraint("floor_area > 0", name="floor_area"),
@@ -94,6 +95,7 @@ class FinanceBook(TenantScoped, Base):
     """Where the committee's ledger starts: a date and the balance carried in (one per committee)."""
 
     __tablename__ = "finance_book"
+    __label__ = _l("公共收益账簿")
     __extra_table_args__ = (UniqueConstraint("tenant_id"),
                             CheckConstraint("opening_balance_fen >= 0", name="opening_balance"))
 
@@ -105,6 +107,7 @@ class LedgerEntry(TenantScoped, Base):
     """One income or expense of the committee's account."""
 
     __tablename__ = "ledger_entry"
+    __label__ = _l("收支记录")
     __extra_table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount"),
         CheckConstraint(
@@ -127,6 +130,7 @@ class LedgerReceipt(TenantScoped, Base):
     """A receipt, invoice or contract scan attached to an entry (a ``core.files`` upload)."""
 
     __tablename__ = "ledger_receipt"
+    __label__ = _l("收支凭证")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "entry_id"], ["ledger_entry.tenant_id", "ledger_entry.id"],
                              ondelete="CASCADE"),
@@ -154,6 +158,7 @@ class Statement(TenantScoped, Base):
     """
 
     __tablename__ = "finance_statement"
+    __label__ = _l("收支公示")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "supersedes_id"], ["finance_statement.tenant_id", "finance_statement.id"]),
         UniqueConstraint("tenant_id", "period", "version"),
@@ -203,6 +208,7 @@ class Distribution(TenantScoped, Base):
     """
 
     __tablename__ = "finance_distribution"
+    __label__ = _l("收益分配")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "entry_id"], ["ledger_entry.tenant_id", "ledger_entry.id"]),
         ForeignKeyConstraint(["tenant_id", "vote_id"], ["vote.tenant_id", "vote.id"]),
@@ -226,6 +232,7 @@ class DistributionShare(UnitColumns, TenantScoped, Base):
     """One owner's share, with the roll's details as they were when computed."""
 
     __tablename__ = "finance_distribution_share"
+    __label__ = _l("分配份额")
     __audited__ = False  # written in bulk with its distribution, which is audited
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "distribution_id"],

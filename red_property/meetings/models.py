@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,6 +64,7 @@ class ReviewOpinion(str, enum.Enum):
 
 class JointMeeting(TenantScoped, TimestampMixin, Base):
     __tablename__ = "joint_meeting"
+    __label__ = _l("联席会议")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"]),
         ForeignKeyConstraint(["tenant_id", "minutes_file_id"], ["stored_file.tenant_id", "stored_file.id"]),
@@ -89,6 +91,7 @@ class JointMeeting(TenantScoped, TimestampMixin, Base):
 
 class MeetingAttendee(TenantScoped, Base):
     __tablename__ = "joint_meeting_attendee"
+    __label__ = _l("会议参会人")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "meeting_id"], ["joint_meeting.tenant_id", "joint_meeting.id"],
                              ondelete="CASCADE"),
@@ -106,6 +109,7 @@ class AgendaItem(TenantScoped, Base):
     """议题, with the branch's pre-review and the decision taken on it, if any."""
 
     __tablename__ = "joint_meeting_item"
+    __label__ = _l("会议议题")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "meeting_id"], ["joint_meeting.tenant_id", "joint_meeting.id"],
                              ondelete="CASCADE"),
@@ -146,6 +150,7 @@ class ItemProgress(TenantScoped, Base):
     """A follow-up note on a decision (落实情况)."""
 
     __tablename__ = "joint_meeting_progress"
+    __label__ = _l("决议落实")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "item_id"], ["joint_meeting_item.tenant_id", "joint_meeting_item.id"],
                              ondelete="CASCADE"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, select, ForeignKey, ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +38,7 @@ class ReviewKind(str, enum.Enum):
 
 class PartyOrganisation(TenantScoped, Base):
     __tablename__ = "party_organisation"
+    __label__ = _l("党组织")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "parent_id"], ["party_organisation.tenant_id", "party_organisation.id"]),
         ForeignKeyConstraint(["tenant_id", "building_id"], ["building.tenant_id", "building.id"]),
@@ -53,6 +55,7 @@ class OrganisationCommunity(TenantScoped, Base):
     """Which communities an organisation covers (a joint branch covers several)."""
 
     __tablename__ = "party_organisation_community"
+    __label__ = _l("党组织覆盖小区")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"],
                              ondelete="CASCADE"),
@@ -75,6 +78,7 @@ class YearlyReview(TenantScoped, Base):
     """A branch's yearly member assessment or secretary's report, once done."""
 
     __tablename__ = "party_yearly_review"
+    __label__ = _l("年度考核述职")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"],
                              ondelete="CASCADE"),
@@ -92,6 +96,7 @@ class PartyMember(TenantScoped, Base):
     managed (直管) or in service elsewhere and reporting here (双报到)."""
 
     __tablename__ = "party_member"
+    __label__ = _l("党员")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "building_id"], ["building.tenant_id", "building.id"]),
     )
@@ -129,6 +134,7 @@ class SiteCheck(TenantScoped, Base):
     """One 七有 item of a branch's site: its status as last checked."""
 
     __tablename__ = "party_site_check"
+    __label__ = _l("七有阵地检查")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"],
                              ondelete="CASCADE"),
@@ -146,6 +152,7 @@ class SiteEvidence(TenantScoped, Base):
     """A photo or document showing a 七有 item (an uploaded ``StoredFile``)."""
 
     __tablename__ = "party_site_evidence"
+    __label__ = _l("阵地佐证材料")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "check_id"], ["party_site_check.tenant_id", "party_site_check.id"],
                              ondelete="CASCADE"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,6 +32,7 @@ class BranchProfile(ContactColumns, TenantScoped, TimestampMixin, Base):
     """How residents reach a party branch (小区党支部 / 联合党支部), as the branch chose to publish it."""
 
     __tablename__ = "branch_profile"
+    __label__ = _l("支部公开信息")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"],
                              ondelete="CASCADE"),
@@ -45,6 +47,7 @@ class CommitteeProfile(ContactColumns, TenantScoped, TimestampMixin, Base):
     """The owners' committee's public card: its members and how to reach it."""
 
     __tablename__ = "committee_profile"
+    __label__ = _l("业委会公开信息")
     __extra_table_args__ = (UniqueConstraint("tenant_id"),)
 
     members: Mapped[str] = mapped_column(Text, default="")   # one per line, e.g. "主任 李秀英"

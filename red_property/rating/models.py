@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint, Numeric, String, Text,
                         UniqueConstraint, and_, or_, select)
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,7 @@ class ModelVersion(TenantScoped, Base):
     """One version of the bureau's rating model (the TOML source, as edited)."""
 
     __tablename__ = "rating_model_version"
+    __label__ = _l("评价模型版本")
     __extra_table_args__ = (UniqueConstraint("tenant_id", "version"),)
 
     version: Mapped[int]
@@ -35,6 +37,7 @@ class RatingEvent(TenantScoped, Base):
     """An award, model site, penalty, upheld complaint or failed inspection of a company."""
 
     __tablename__ = "rating_event"
+    __label__ = _l("加减分事项")
 
     company_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("community.id"))
@@ -55,6 +58,7 @@ class Inspection(TenantScoped, Base):
     """检查: the bureau's inspection of one community's service, scored 0-100."""
 
     __tablename__ = "rating_inspection"
+    __label__ = _l("检查结果")
     __extra_table_args__ = (CheckConstraint("score >= 0 AND score <= 100", name="score"),)
 
     company_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True)
@@ -73,6 +77,7 @@ class BranchOpinion(TenantScoped, Base):
     """The community party branch's opinion of the managing company for a year."""
 
     __tablename__ = "rating_branch_opinion"
+    __label__ = _l("党支部评价意见")
     __extra_table_args__ = (UniqueConstraint("tenant_id", "community_id", "company_tenant_id", "year"),
                             CheckConstraint("score >= 0 AND score <= 100", name="score"))
 
@@ -96,6 +101,7 @@ class RatingRun(TenantScoped, Base):
     """
 
     __tablename__ = "rating_run"
+    __label__ = _l("信用评价")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "model_version_id"], ["rating_model_version.tenant_id",
                                                                  "rating_model_version.id"]),
@@ -133,6 +139,7 @@ class RatingResult(TenantScoped, Base):
     """One company's score, grade, rank and explained breakdown in a run."""
 
     __tablename__ = "rating_result"
+    __label__ = _l("评价结果")
     __audited__ = False  # written in bulk by the run; the run itself is audited
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "run_id"], ["rating_run.tenant_id", "rating_run.id"], ondelete="CASCADE"),
@@ -165,6 +172,7 @@ class Appeal(TenantScoped, Base):
     company; the bureau that ran the rating reads it."""
 
     __tablename__ = "rating_appeal"
+    __label__ = _l("评价申诉")
     __extra_table_args__ = (UniqueConstraint("tenant_id", "run_id", "indicator_id"),)
 
     run_id: Mapped[int] = mapped_column(BigId, ForeignKey("rating_run.id"), index=True)
@@ -184,6 +192,7 @@ class AppealDecision(TenantScoped, Base):
     """The bureau's answer to an appeal; an upheld appeal names the correction run."""
 
     __tablename__ = "rating_appeal_decision"
+    __label__ = _l("申诉处理")
     __extra_table_args__ = (UniqueConstraint("tenant_id", "appeal_id"),)
 
     appeal_id: Mapped[int] = mapped_column(BigId, ForeignKey("rating_appeal.id"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +20,7 @@ class TenantKind(str, enum.Enum):
 
 class Tenant(IdMixin, TimestampMixin, Base):
     __tablename__ = "tenant"
+    __label__ = _l("租户")
 
     kind: Mapped[TenantKind] = mapped_column(
         Enum(TenantKind, name="tenant_kind", values_callable=lambda e: [m.value for m in e],

@@ -74,6 +74,7 @@ class Vote(TenantScoped, Base):
     """A proposal put to the owners, with its electorate's totals once opened and its result once closed."""
 
     __tablename__ = "vote"
+    __label__ = _l("业主表决")
     __extra_table_args__ = (
         CheckConstraint("status = 'draft' OR (opened_at IS NOT NULL AND total_owners > 0 AND total_area > 0)",
                         name="opened"),
@@ -98,6 +99,7 @@ class Ballot(UnitColumns, TenantScoped, Base):
     """One owner's ballot in a vote: issued when the vote opens, cast at most once."""
 
     __tablename__ = "vote_ballot"
+    __label__ = _l("表决票")
     __audited__ = False  # issued in bulk when a vote opens; casting is audited by the service
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "vote_id"], ["vote.tenant_id", "vote.id"], ondelete="CASCADE"),
