@@ -4,7 +4,7 @@ from dataclasses import asdict
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 
 from red_property.appointments.indicators import today_by_community
 from red_property.appointments.models import Body, Person, Post
@@ -12,6 +12,7 @@ from red_property.appointments.schemas import (EndIn, IndicatorsOut, ListArgs, P
                                                PostListArgs, PostOut, PostPage, RecordFile)
 from red_property.appointments.services import attach_record, create_person, create_post, end_post
 from red_property.communities.models import Community
+from red_property.core.schemas import page_of
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.tenants.access import for_kinds
@@ -22,13 +23,6 @@ blp = Blueprint("Appointments", __name__, url_prefix="/api/v1/appointments",
                             "project office and residents' committee")
 COMPANIES = [for_kinds(TenantKind.COMPANY)]
 POST = [visible_or_404(Post, "post_id")] + COMPANIES
-
-
-def _page(stmt, args, order_by) -> dict:
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(stmt.order_by(*order_by).limit(args["per_page"])
-                               .offset((args["page"] - 1) * args["per_page"])).all()
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
 
 
 @blp.route("/people")
@@ -42,7 +36,7 @@ class People(MethodView):
         stmt = select(Person)
         if args.get("community_id"):
             stmt = stmt.where(Person.community_id == args["community_id"])
-        return _page(stmt, args, (Person.community_id, Person.name, Person.id))
+        return page_of(db.session, stmt, args, Person.community_id, Person.name, Person.id)
 
     @blp.arguments(PersonIn)
     @blp.response(201, PersonOut)
@@ -69,7 +63,7 @@ class Posts(MethodView):
             stmt = stmt.where(Post.body == Body(args["body"]))
         if args.get("on"):
             stmt = stmt.where(Post.in_office_on(args["on"]))
-        return _page(stmt, args, (Post.person_id, Post.term_start.desc(), Post.id))
+        return page_of(db.session, stmt, args, Post.person_id, Post.term_start.desc(), Post.id)
 
     @blp.arguments(PostIn)
     @blp.response(201, PostOut)

@@ -1,5 +1,6 @@
 """Schemas shared by every API: strict paging arguments and the page envelope."""
 from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
 
 from red_property.core.routing import MAX_ID
 
@@ -7,8 +8,8 @@ from red_property.core.routing import MAX_ID
 class PageArgs(Schema):
     # Query strings arrive as text, and int("1.5") / int("2e-42") fail, so plain
     # Integer is exact here.  JSON bodies use strict=True (a float would be truncated).
-    page = fields.Integer( load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer( load_default=50, validate=validate.Range(min=1, max=200))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 def id_field(**kwargs) -> fields.Integer:
@@ -48,3 +49,16 @@ def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:
         },
         name=name,
     )
+
+
+def envelope(args: dict, items, total: int) -> dict:
+    """The ``page_schema`` envelope of one page asked for with ``PageArgs``."""
+    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+
+
+def page_of(session, stmt, args: dict, *order) -> dict:
+    """One page of ``stmt`` in ``order`` with its total, as ``envelope``: two queries."""
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = session.scalars(stmt.order_by(*order).limit(args["per_page"])
+                            .offset((args["page"] - 1) * args["per_page"])).all()
+    return envelope(args, items, total)

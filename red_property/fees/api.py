@@ -6,12 +6,13 @@ import datetime as dt
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from red_property.communities.imports import ImportRejected
 from red_property.accounts.permissions import require_admin
 from red_property.core.files import content_disposition, send_stored_file
 from red_property.core.pdf import pdf_bytes_response
+from red_property.core.schemas import envelope, page_of
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.fees import schemas as s
@@ -32,17 +33,6 @@ COMPANIES = [for_kinds(TenantKind.COMPANY)]
 PDF = {"200": {"description": "The PDF as issued", "content": {"application/pdf": {}}}}
 
 
-def _page(stmt, args, order):
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(stmt.order_by(*order).limit(args["per_page"])
-                               .offset((args["page"] - 1) * args["per_page"])).all()
-    return total, items
-
-
-def _envelope(args, total, items):
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
-
-
 @blp.route("/schedules")
 class Schedules(MethodView):
     decorators = COMPANIES
@@ -54,9 +44,8 @@ class Schedules(MethodView):
         stmt = select(FeeSchedule)
         if args.get("community_id"):
             stmt = stmt.where(FeeSchedule.community_id == args["community_id"])
-        total, items = _page(stmt, args, (FeeSchedule.community_id, FeeSchedule.building_kind,
-                                          FeeSchedule.effective_from))
-        return _envelope(args, total, items)
+        return page_of(db.session, stmt, args, FeeSchedule.community_id, FeeSchedule.building_kind,
+                       FeeSchedule.effective_from)
 
     @blp.arguments(s.FeeScheduleIn)
     @blp.response(201, s.FeeScheduleOut)
@@ -79,9 +68,9 @@ class Runs(MethodView):
     @blp.response(200, s.RunPage)
     def get(self, args):
         """Billing runs, newest period first, with bills issued, PDFs rendered and money received."""
-        total, items = _page(select(BillingRun), args, (BillingRun.period_start.desc(), BillingRun.id))
-        progress = run_progress(db.session, [r.id for r in items])
-        return _envelope(args, total, [_run_out(r, progress[r.id]) for r in items])
+        page = page_of(db.session, select(BillingRun), args, BillingRun.period_start.desc(), BillingRun.id)
+        progress = run_progress(db.session, [r.id for r in page["items"]])
+        return {**page, "items": [_run_out(r, progress[r.id]) for r in page["items"]]}
 
     @blp.arguments(s.FeeRunIn)
     @blp.response(202, s.FeeRunOut)
@@ -112,8 +101,7 @@ class Bills(MethodView):
         """Bills (each one an issued invoice), filtered and paged."""
         stmt = bill_filters(select(Bill), community_id=args.get("community_id"), period=args.get("period"),
                             status=args.get("status"), q=args.get("q"), as_of=dt.date.today())
-        total, items = _page(stmt, args, (Bill.period_start.desc(), Bill.invoice_number))
-        return _envelope(args, total, items)
+        return page_of(db.session, stmt, args, Bill.period_start.desc(), Bill.invoice_number)
 
 
 @blp.route("/bills/<int:bill_id>")
@@ -145,8 +133,7 @@ class Payments(MethodView):
     @blp.response(200, s.PaymentPage)
     def get(self, args):
         """Payments received, newest first."""
-        total, items = _page(select(Payment), args, (Payment.id.desc(),))
-        return _envelope(args, total, items)
+        return page_of(db.session, select(Payment), args, Payment.id.desc())
 
     @blp.arguments(s.FeePaymentIn)
     @blp.response(201, s.FeePaymentOut)
@@ -217,7 +204,7 @@ class Commitments(MethodView):
 
         total, rows = commitment_rows(db.session, dt.date.today(), page=args["page"], per_page=args["per_page"],
                                       in_arrears_only=args["in_arrears"])
-        return _envelope(args, total, [_with_arrears(letter, arrears) for letter, *_, arrears, _bills in rows])
+        return envelope(args, [_with_arrears(letter, arrears) for letter, *_, arrears, _bills in rows], total)
 
     @blp.arguments(s.FeeCommitmentIn)
     @blp.response(201, s.FeeCommitmentOut)
@@ -242,8 +229,7 @@ class Subscriptions(MethodView):
     @blp.response(200, s.SubscriptionPage)
     def get(self, args):
         """Subscription invoices: those the platform issued, or those billed to the caller's tenant."""
-        total, items = _page(select(SubscriptionInvoice), args, (SubscriptionInvoice.id.desc(),))
-        return _envelope(args, total, items)
+        return page_of(db.session, select(SubscriptionInvoice), args, SubscriptionInvoice.id.desc())
 
     @for_kinds(TenantKind.PLATFORM)  # both checks before the body is parsed
     @require_admin

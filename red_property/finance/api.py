@@ -7,7 +7,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema
 
 from red_property.core.files import StoredFile
-from red_property.core.schemas import CreatedOut, attributes, page_schema
+from red_property.core.schemas import CreatedOut, attributes, envelope, page_schema
 from red_property.core.table_import import ImportRejected
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -29,10 +29,6 @@ class UploadIn(Schema):
     file = Upload(required=True, metadata={"description": "the file"})
 
 
-def _page(args: dict, items, total: int) -> dict:
-    return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
-
-
 @blp.route("/owners")
 class Owners(MethodView):
     decorators = COMMITTEES
@@ -42,7 +38,7 @@ class Owners(MethodView):
     def get(self, args):
         """The owners' roll, paged, in roll order; ``q`` searches names and buildings."""
         items, total = roll.list_owners(db.session, page=args["page"], per_page=args["per_page"], q=args.get("q"))
-        return _page(args, items, total)
+        return envelope(args, items, total)
 
     @blp.arguments(OwnerIn)
     @blp.response(201, OwnerOut)
@@ -122,7 +118,7 @@ class Entries(MethodView):
         category = Category(args["category"]) if args.get("category") else None
         page = ledger.list_entries(db.session, page=args["page"], per_page=args["per_page"], year=args.get("year"),
                                    category=category)
-        return _page(args, [_entry_dict(e, page.receipts[e.id]) for e in page.items], page.total)
+        return envelope(args, [_entry_dict(e, page.receipts[e.id]) for e in page.items], page.total)
 
     @blp.arguments(EntryIn)
     @blp.response(201, CreatedOut)

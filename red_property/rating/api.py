@@ -1,9 +1,9 @@
 """Rating API: ``/api/v1/rating``.  The bureau runs ratings; a company reads its published results."""
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from red_property.core.schemas import CreatedOut, page_schema
+from red_property.core.schemas import CreatedOut, page_of, page_schema
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.rating import records
@@ -107,10 +107,7 @@ class Runs(MethodView):
     @blp.response(200, RunPage)
     def get(self, args):
         """Rating runs: all of them for the bureau, the published ones for a company."""
-        total = db.session.scalar(select(func.count(RatingRun.id)))
-        items = db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc())
-                                   .limit(args["per_page"]).offset((args["page"] - 1) * args["per_page"])).all()
-        return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+        return page_of(db.session, select(RatingRun), args, RatingRun.id.desc())
 
     @for_kinds(BUREAU)  # listing is for both; starting a run is the bureau's (checked before parsing)
     @blp.arguments(RunIn)

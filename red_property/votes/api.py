@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from red_property.core.schemas import attributes, page_schema
+from red_property.core.schemas import attributes, envelope, page_schema
 from red_property.core.table_import import ImportRejected
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -111,7 +111,7 @@ class Ballots(MethodView):
         """The vote's ballots in roll order; ``cast`` filters cast or outstanding ones."""
         items, total = services.ballots_page(db.session, _vote(vote_id), page=args["page"],
                                              per_page=args["per_page"], cast=args.get("cast"), q=args.get("q"))
-        return {"items": items, "page": args["page"], "per_page": args["per_page"], "total": total}
+        return envelope(args, items, total)
 
     @blp.arguments(BallotIn)
     @blp.response(201, BallotOut)
