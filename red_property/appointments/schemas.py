@@ -4,7 +4,8 @@ from marshmallow import Schema, fields, validate
 
 from red_property.appointments.models import Body, PostRole, Procedure
 from red_property.core.schemas import PageArgs, page_schema
-from red_property.party.schemas import enum_value, one_of
+from red_property.core.schemas import one_of
+from red_property.party.schemas import enum_value
 
 ID = validate.Range(min=1, max=2**63 - 1)
 

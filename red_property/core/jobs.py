@@ -189,7 +189,7 @@ def reconcile(record: JobRecord) -> JobRecord:
     from rq.job import Job, JobStatus
 
     try:
-        status = Job.fetch(f"rp-job-{record.id}", connection=get_queue(app).connection).get_status()
+        status = Job.fetch(f"rp-job-{record.id}", connection=get_queue(app).connection).get_status(refresh=False)
     except NoSuchJobError:
         status = None
     except RedisError:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from flask import request
 
+from red_property.core.routing import MAX_ID
+
 MAX_LENGTH = 2000
 
 
@@ -37,7 +39,7 @@ def kept_query(*drop: str) -> dict[str, str]:
     return {key: value for key, value in request.args.items() if not key.startswith("_") and key not in skip}
 
 
-def query_int(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = 2**63 - 1) -> int | None:
+def query_int(name: str, default: int | None = None, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:
     """An integer query argument within ``minimum .. maximum``, else ``default``.
 
     ``request.args.get(name, type=int)`` takes any number of digits, and one past

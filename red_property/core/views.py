@@ -1,4 +1,5 @@
 """The tenant's home page, the audit log and job pages."""
+import functools
 import json
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
@@ -7,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from red_property.accounts.models import Role, User
+from red_property.communities.models import Community
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
 from red_property.core.exports import send_export
@@ -67,12 +69,15 @@ def home():
     """The tenant's home page."""
     jobs = db.session.scalars(select(JobRecord).where(JobRecord.created_by == current_user.id)
                               .order_by(JobRecord.id.desc()).limit(5)).all()
-    demands, stats = None, register_stats(db.session)
+    demands = None
     if current_user.tenant.kind == TenantKind.COMMITTEE:
         from red_property.finance.roll import roll_totals
 
         owners, area = roll_totals(db.session)  # a committee keeps its owners' roll, not buildings
-        stats = {"communities": stats["communities"], "owners": owners, "owner_area": area}
+        stats = {"communities": db.session.scalar(select(func.count(Community.id))), "owners": owners,
+                 "owner_area": area}
+    else:
+        stats = register_stats(db.session)
     if current_user.tenant.kind == TenantKind.COMPANY:
         from red_property.demands.queries import overdue_summary
 
@@ -96,8 +101,9 @@ def audit_log():
                            pages=max(1, -(-total // AUDIT_PAGE)))
 
 
+@functools.cache
 def entity_labels() -> dict[str, str]:
-    """What each table's rows are called (a model's ``__label__``), for the audit log's object column."""
+    """What each table's rows are called (a model's lazy ``__label__``): the audit log's object column."""
     return {mapper.class_.__tablename__: mapper.class_.__label__ for mapper in Base.registry.mappers
             if hasattr(mapper.class_, "__label__")}
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from red_property.communities.models import Building, Community, Household
 from red_property.communities.services import managed_now
 from red_property.core.audit import record_event
-from red_property.core.errors import InputError
+from red_property.core.errors import InputError, add_unique
 from red_property.core.jobs import JobContext, enqueue, job
 from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id
@@ -100,12 +100,7 @@ def add_schedule(session: Session, *, community_id: int, building_kind: Building
         raise InputError("effective_from", f"{billed:%Y-%m-%d} 之前的期间已开票，收费标准不能追溯")
     schedule = FeeSchedule(community_id=community_id, building_kind=building_kind, rate_fen=rate_fen,
                            effective_from=effective_from, created_by=current_actor_id(session))
-    try:
-        with session.begin_nested():
-            session.add(schedule)
-            session.flush()
-    except IntegrityError as exc:
-        raise InputError("effective_from", "该小区同类楼栋在这一天已有收费标准，不能重叠") from exc
+    add_unique(session, schedule, "effective_from", "该小区同类楼栋在这一天已有收费标准，不能重叠")
     session.commit()
     return schedule
 

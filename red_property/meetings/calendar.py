@@ -32,7 +32,6 @@ from red_property.meetings.models import JointMeeting, MeetingKind
 from red_property.meetings.queries import Page
 
 MONTHS = 12
-STATUSES = ("met", "incomplete", "missed", "due", "partial", "not_managed")
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,8 @@
 from marshmallow import Schema, fields, validate
 from flask_smorest.fields import Upload
 
-from red_property.core.schemas import PageArgs, id_field, page_schema
+from red_property.core.schemas import PageArgs, id_field, one_of, page_schema
 from red_property.party.models import Level, ReviewKind, SiteItem, SiteStatus
-
-
-def one_of(enum_cls):
-    return validate.OneOf([m.value for m in enum_cls])
 
 
 def enum_value(attribute: str):

@@ -159,9 +159,6 @@ class RatingResult(TenantScoped, Base):
         return or_(cls.tenant_id == tenant_id,
                    and_(cls.company_tenant_id == tenant_id, cls.run_id.in_(published)))
 
-    # What the public may read of a published result: the grade and score, not the breakdown.
-    PUBLIC_COLUMNS = ("id", "tenant_id", "run_id", "company_tenant_id", "score", "grade", "rank")
-
     @classmethod
     def public_criteria(cls):
         return cls.run_id.in_(select(RatingRun.id).where(RatingRun.published_at.is_not(None)))
