@@ -61,9 +61,12 @@ def import_statement(session: Session, filename: str, data: bytes, *, today: dt.
         parsed.append((number, {key: get(key) for key in REQUIRED}))
     refs = [row["ref"] for _, row in parsed if row["ref"]]
     codes = {m.group(0) for _, row in parsed for m in [CODE.search(row["memo"])] if m}
-    known_refs = set(session.scalars(select(Payment.bank_ref).where(Payment.bank_ref.in_(refs)))) if refs else set()
+    # Bills first, locked and refreshed: a concurrent import of the same statement waits here, and
+    # then sees the references the first one recorded (read after the lock) and skips them.
     bills = {b.invoice_code: b for b in session.scalars(
-        select(Bill).where(Bill.invoice_code.in_(codes)).with_for_update())} if codes else {}
+        select(Bill).where(Bill.invoice_code.in_(codes)).with_for_update()
+        .execution_options(populate_existing=True))} if codes else {}
+    known_refs = set(session.scalars(select(Payment.bank_ref).where(Payment.bank_ref.in_(refs)))) if refs else set()
 
     items, skipped, seen, taken = [], 0, {}, {}
     for number, row in parsed:

@@ -58,7 +58,10 @@ def check_payment(bill: Bill | None, data: PaymentData, today: dt.date, already:
 
 def record_payment(session: Session, data: PaymentData, *, today: dt.date) -> Payment:
     """Record one payment for a bill, with its receipt number; commits."""
-    bill = session.scalars(select(Bill).where(Bill.id == data.bill_id).with_for_update()).first()
+    # populate_existing: the page may have loaded this bill already; the locked read must
+    # replace its paid_fen with the committed one, or a concurrent payment is overwritten.
+    bill = session.scalars(select(Bill).where(Bill.id == data.bill_id).with_for_update()
+                           .execution_options(populate_existing=True)).first()
     problems = check_payment(bill, data, today)
     if problems:
         raise InputError(*problems[0])

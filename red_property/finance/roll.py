@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
-from red_property.core.errors import InputError
+from red_property.core.errors import InputError, add_unique
 from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unit,
                                             data_rows, read_table)
 from red_property.core.tenancy import current_tenant_id
@@ -79,6 +79,7 @@ def import_roll(session: Session, filename: str, data: bytes) -> dict:
             with session.begin_nested():
                 session.execute(insert(Owner), fresh)
         except IntegrityError as exc:  # another import or a hand entry added one of these units meanwhile
+            session.rollback()  # the updates flushed above too: nothing of this file stays pending
             raise ImportRejected([RowError(0, "文件", "导入期间名册被同时修改，未录入任何一户，请重试")]) from exc
     record_event(session, action="import", entity="owner",
                  after={"file": filename[:200], "rows": len(rows), "created": len(fresh), "updated": updated})
@@ -104,12 +105,7 @@ def add_owner(session: Session, *, building: str, unit: str, room: str, name: st
                                              Owner.room == values["room"])) is not None:
         raise InputError("room", "名册中已有这一户")
     owner = Owner(**values, floor_area=floor_area)
-    try:
-        with session.begin_nested():
-            session.add(owner)
-            session.flush()
-    except IntegrityError as exc:  # the same unit added at the same moment by someone else
-        raise InputError("room", "名册中已有这一户") from exc
+    add_unique(session, owner, "room", "名册中已有这一户")  # the same unit added at the same moment
     session.commit()
     return owner
 

@@ -14,8 +14,10 @@ from wtforms.validators import DataRequired, Length
 
 from red_property.core.errors import InputError
 from red_property.core.forms import show_error
+from red_property.core.model import utcnow
 from red_property.core.pdf import pdf_bytes_response
 from red_property.core.tenancy import fresh_session, public_read, tenant_scope
+from red_property.demands.times import local_date
 from red_property.extensions import limiter
 from red_property.finance.public import check_fingerprint, statement_fragment, statement_pdf
 from red_property.public.services import community_page, managing_company_id, search_communities
@@ -76,7 +78,7 @@ def send_demand(community_id: int):
     if not form.validate_on_submit():
         return _community_page(community_id, form, 400)
     with public_read() as session:
-        company_id = managing_company_id(session, community_id, dt.date.today())
+        company_id = managing_company_id(session, community_id, local_date(utcnow()))
     if company_id is None:
         abort(404)
     from red_property.demands.intake import submit_public_demand

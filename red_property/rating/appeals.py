@@ -62,7 +62,7 @@ def attachment_path(appeal: Appeal) -> Path | None:
     """The file of an appeal loaded through the scoped session (so it is visible to the caller)."""
     if not appeal.attachment:
         return None
-    return tenant_dir(appeal.tenant_id) / "appeals" / appeal.attachment
+    return tenant_dir(appeal.tenant_id) / "appeals" / Path(appeal.attachment).name
 
 
 def decide_appeal(session: Session, appeal: Appeal, *, upheld: bool, reason: str) -> AppealDecision:

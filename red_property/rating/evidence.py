@@ -70,7 +70,7 @@ def indicator_evidence(session: Session, run: RatingRun, breakdown: dict, compan
 
             if is_bureau:
                 reason = f"信用评价第 {run.id} 号：查看企业 {company_id} 的“{entry['name']}”依据"
-                with bureau_cross_tenant_read(session, reason=reason) as reader:
+                with bureau_cross_tenant_read(session, reason=reason, only=[company_id]) as reader:
                     collect(reader)
             elif current_tenant_id(session) == company_id:
                 collect(session)

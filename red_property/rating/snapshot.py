@@ -50,6 +50,7 @@ def event_kind_names(session: Session) -> dict[str, str]:
         model = parsed(version)
         return {i.kind: i.name for i in (*model.bonuses.values(), *model.deductions.values())}
     names: dict[str, str] = {}
-    for breakdown in session.scalars(select(RatingResult.breakdown).order_by(RatingResult.id).limit(20)):
-        names.update({e["kind"]: e["name"] for e in (breakdown or {}).get("events", [])})
+    for breakdown in session.scalars(select(RatingResult.breakdown).order_by(RatingResult.id.desc()).limit(20)):
+        for event in (breakdown or {}).get("events", []):
+            names.setdefault(event["kind"], event["name"])  # newest first: the newest name wins
     return names
