@@ -6,6 +6,7 @@
     red-property cron                 run RQ's cron scheduler for the periodic jobs (needs REDIS_URL)
     red-property schedule             enqueue every periodic job for every tenant, now
     red-property generate --scale city|province   fill a database for benchmarks
+    red-property doctor               what this installation runs on, and what would make it faster
     red-property db upgrade           Alembic migrations (Flask-Migrate)
 """
 from __future__ import annotations
@@ -183,8 +184,32 @@ def generate(scale: str, households: int, seed: int):
     click.echo(result)
 
 
+@click.command("doctor")
+@with_appcontext
+def doctor():
+    """Say what this installation runs on: database, jobs, PDF fonts and font subsetting; exit 1 if a part is down."""
+    from red_property.core.health import health_state
+
+    state = health_state()
+    database, jobs, pdf = state["database"], state["jobs"], state["pdf"]
+    click.echo(f"database  {database['backend']}: {'ok' if database['ok'] else database.get('error')}")
+    click.echo(f"jobs      {jobs['mode']}: {'ok' if jobs['ok'] else jobs.get('error')}"
+               + (f", {jobs['workers']} worker(s), {jobs['queued']} queued" if jobs.get("mode") == "rq" and jobs["ok"] else ""))
+    if not pdf["ok"]:
+        click.echo(f"pdf       {pdf['error']}")
+    else:
+        fonts = "bundled Noto Sans SC" if pdf["fonts"] == "bundled" else f"installed {pdf['fonts']}"
+        click.echo(f"pdf       fonts: {fonts}; subsetting: {pdf['subsetter']}")
+        if pdf["subsetter"] == "fonttools":
+            click.echo("          libharfbuzz-subset0 is not installed: PDFs are subset with fontTools (slower). "
+                       "Debian: apt-get install libharfbuzz-subset0")
+    click.echo(f"status    {state['status']}")
+    if state["status"] != "ok":
+        sys.exit(1)
+
+
 def register_commands(app) -> None:
-    for command in (tenants_group, worker, cron, schedule, demo, generate):
+    for command in (tenants_group, worker, cron, schedule, demo, generate, doctor):
         app.cli.add_command(command)
 
 

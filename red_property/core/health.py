@@ -1,4 +1,4 @@
-"""``GET /healthz``: the state of the database and the job queue."""
+"""``GET /healthz`` and ``red-property doctor``: the state of the database, the job queue and PDF rendering."""
 from __future__ import annotations
 
 import time
@@ -38,10 +38,24 @@ def _jobs() -> dict:
         return {"ok": False, "mode": "rq", "error": type(exc).__name__}
 
 
+def _pdf() -> dict:
+    """Where Chinese glyphs come from and how fonts are subset (fontTools when libharfbuzz-subset0 is missing)."""
+    from red_property.core.pdf import CJKFontMissing, font_source, subsetter
+
+    try:
+        return {"ok": True, "fonts": font_source(), "subsetter": subsetter()}
+    except CJKFontMissing as exc:
+        return {"ok": False, "error": str(exc)}
+
+
+def health_state() -> dict:
+    state = {"database": _database(), "jobs": _jobs(), "pdf": _pdf()}
+    state["status"] = "ok" if all(part["ok"] for part in state.values()) else "degraded"
+    return state
+
+
 @bp.route("/healthz")
 def healthz():
-    """200 when the database and (if configured) Redis answer, else 503."""
-    state = {"database": _database(), "jobs": _jobs()}
-    healthy = all(part["ok"] for part in state.values())
-    state["status"] = "ok" if healthy else "degraded"
-    return jsonify(state), 200 if healthy else 503
+    """200 when the database, (if configured) Redis and PDF rendering work, else 503."""
+    state = health_state()
+    return jsonify(state), 200 if state["status"] == "ok" else 503

@@ -1,50 +1,104 @@
-"""PDF documents (invoices, statements, rating reports) with WeasyPrint.
+"""PDF documents (payment notices, receipts, statements, rating reports) with WeasyPrint.
 
-- Chinese glyphs come from an installed CJK font (Debian: fonts-wqy-microhei or
-  fonts-noto-cjk) found through fontconfig; without one we stop with a clear
-  error instead of printing boxes.
-- User data goes into the HTML, so the URL fetcher refuses every URL: documents
-  carry their CSS and SVG inline and fetch nothing (no file:, no network).
+- Chinese glyphs come from the Noto Sans SC fonts bundled in ``core/fonts`` (OFL),
+  loaded through ``@font-face``, so a machine with no CJK font installed prints
+  Chinese; installed CJK fonts found by fontconfig stay a fallback behind them.
+- User data goes into the HTML, so the URL fetcher refuses every URL except the
+  bundled font files by name: documents carry their CSS and SVG inline and fetch
+  nothing else (no file:, no network).
+- Without Debian's ``libharfbuzz-subset0`` WeasyPrint subsets fonts with fontTools:
+  slower, not wrong.  ``subsetter()`` says which path is active (``/healthz``,
+  ``red-property doctor``), so WeasyPrint's per-document warning about it is muted.
 """
 from __future__ import annotations
 
 import functools
+import io
+import logging
 import shutil
 import subprocess
+from pathlib import Path
 
 from flask import Response
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-CJK_FAMILIES = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+FONT_DIR = Path(__file__).with_name("fonts")
+FONT_SCHEME = "red-property-font:"
+# Not the installed family's name, so fontconfig can never substitute a system copy for it.
+BUNDLED_FAMILY = "Red Property Sans SC"
+BUNDLED_FACES = {"normal": "NotoSansSC-Regular.ttf", "bold": "NotoSansSC-Bold.ttf"}
+SYSTEM_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei")
+_FONTTOOLS_NOTICE = "Using fontTools instead of HarfBuzz-Subset"
 
 
 class CJKFontMissing(RuntimeError):
-    """No installed font can render Chinese text."""
+    """Neither the bundled fonts nor an installed font can render Chinese text."""
 
 
-class _FetchNothing(URLFetcher):
+class _FetchBundledFontsOnly(URLFetcher):
     def fetch(self, url, headers=None):
-        raise ValueError(f"PDF documents may not load external resources: {url[:80]}")
+        name = url.removeprefix(FONT_SCHEME) if url.startswith(FONT_SCHEME) else None
+        if name not in BUNDLED_FACES.values():
+            raise ValueError(f"PDF documents may not load external resources: {url[:80]}")
+        return URLFetcherResponse(url, (FONT_DIR / name).read_bytes(), {"Content-Type": "font/ttf"})
+
+
+class _MuteFontToolsNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(_FONTTOOLS_NOTICE)
+
+
+logging.getLogger("weasyprint").addFilter(_MuteFontToolsNotice())
+
+
+def bundled_fonts_present() -> bool:
+    return all((FONT_DIR / name).is_file() for name in BUNDLED_FACES.values())
 
 
 @functools.cache
-def cjk_family() -> str:
-    """The first installed CJK font family, as CSS wants it."""
+def _system_family() -> str | None:
+    """The first installed CJK family fontconfig knows, or None."""
     if shutil.which("fc-list") is None:
-        raise CJKFontMissing("未找到 fontconfig（fc-list），无法确认中文字体：请安装 fontconfig 和 fonts-wqy-microhei")
-    installed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False).stdout
-    for family in CJK_FAMILIES:
-        if family in installed:
-            return family
-    raise CJKFontMissing("未安装中文字体，PDF 将无法显示汉字：请安装 fonts-wqy-microhei 或 fonts-noto-cjk")
+        return None
+    installed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True,
+                               check=False).stdout
+    return next((family for family in SYSTEM_FAMILIES if family in installed), None)
 
 
-def _document(html: str):
-    family = cjk_family()
-    page_css = f"<style>body {{ font-family: '{family}', sans-serif; }}</style>"
-    document = html.replace("</head>", page_css + "</head>", 1) if "</head>" in html else page_css + html
-    return HTML(string=document, base_url="about:blank", url_fetcher=_FetchNothing())
+def font_source() -> str:
+    """Where Chinese glyphs come from: 'bundled', or the installed family used instead."""
+    if bundled_fonts_present():
+        return "bundled"
+    family = _system_family()
+    if family is None:
+        raise CJKFontMissing("缺少内置中文字体（red_property/core/fonts），系统中也未安装中文字体，PDF 将无法显示汉字："
+                             "请重新安装本软件包，或安装 fonts-noto-cjk")
+    return family
+
+
+def subsetter() -> str:
+    """How WeasyPrint subsets fonts here: 'harfbuzz' (fast) or 'fonttools' (libharfbuzz-subset0 missing)."""
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    return "fonttools" if harfbuzz_subset is None else "harfbuzz"
+
+
+@functools.cache
+def _font_css() -> str:
+    source = font_source()
+    faces = "".join(
+        f"@font-face {{ font-family: '{BUNDLED_FAMILY}'; font-weight: {weight}; "
+        f"src: url('{FONT_SCHEME}{name}'); }}"
+        for weight, name in BUNDLED_FACES.items()) if source == "bundled" else ""
+    families = ", ".join(f"'{f}'" for f in ((BUNDLED_FAMILY,) if faces else ()) + SYSTEM_FAMILIES)
+    return f"<style>{faces} body {{ font-family: {families}, sans-serif; }}</style>"
+
+
+def _document(html: str) -> HTML:
+    css = _font_css()
+    document = html.replace("</head>", css + "</head>", 1) if "</head>" in html else css + html
+    return HTML(string=document, base_url="about:blank", url_fetcher=_FetchBundledFontsOnly())
 
 
 def render_pdf(html: str) -> bytes:
@@ -58,8 +112,6 @@ def pdf_page(data: bytes, index: int) -> bytes:
     The page keeps the document's shared resources (its font subset), so the
     text and look are exactly those of the stored document.
     """
-    import io
-
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
