@@ -12,8 +12,12 @@ the same run:
 - the floor: WeasyPrint rendering the same 2,000 invoices as one multi-page
   document in this process (no database, no split into files).
 
+Both font-subsetting paths are measured (``--subsetter both``, the default):
+HarfBuzz-Subset when Debian's ``libharfbuzz-subset0`` is installed, and the
+fontTools fallback that a machine without it takes (workers and floor alike).
+
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres REDIS_URL=redis://127.0.0.1:6379/14 \\
-        uv run python -m benchmarks.invoices [--households 2000]
+        uv run python -m benchmarks.invoices [--households 2000] [--subsetter harfbuzz|fonttools|both]
 """
 from __future__ import annotations
 
@@ -121,10 +125,11 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
-def start_workers(app_url: str, files: str, count: int) -> list[subprocess.Popen]:
+def start_workers(app_url: str, files: str, count: int, subsetter: str) -> list[subprocess.Popen]:
     env = {**os.environ, "DATABASE_URL": app_url, "REDIS_URL": REDIS, "RQ_QUEUE": QUEUE, "FILE_DIR": files,
            "FEES_RENDER_HELPERS": str(count - 1)}
-    workers = [subprocess.Popen([sys.executable, "-m", "red_property.cli", "worker", "--no-scheduler"], env=env,
+    cli = "benchmarks.fonttools_path" if subsetter == "fonttools" else "red_property.cli"
+    workers = [subprocess.Popen([sys.executable, "-m", cli, "worker", "--no-scheduler"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
                for _ in range(count)]
     from redis import Redis
@@ -154,7 +159,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="billing + invoice PDFs for one community vs the WeasyPrint floor")
     parser.add_argument("--households", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--subsetter", choices=["harfbuzz", "fonttools", "both"], default="both")
     args = parser.parse_args()
+    from red_property.core.pdf import subsetter as installed
+
+    paths = ["harfbuzz", "fonttools"] if args.subsetter == "both" else [args.subsetter]
+    if "harfbuzz" in paths and installed() != "harfbuzz":
+        print("libharfbuzz-subset0 is not installed here: measuring the fontTools path only")
+        paths = ["fonttools"]
+    results = [measure(args.households, args.workers, path) for path in paths]
+    print(f"\n{'':<46} " + "".join(f"{path:>22}" for path, _ in results))
+    for label in results[0][1]:
+        print(f"{label:<46} " + "".join(f"{figures[label]:>22}" for _, figures in results))
+
+
+def measure(households: int, workers_count: int, subsetter: str) -> tuple[str, dict[str, str]]:
+    """One full run and its floor with fonts subset by ``subsetter``; prints and returns the figures."""
+    if subsetter == "fonttools":
+        from benchmarks.fonttools_path import force_fonttools
+
+        force_fonttools()
     owner, app_url = fresh_database("rp_bench_invoices")
     migrate_app = create_app({"SQLALCHEMY_DATABASE_URI": owner, "MIGRATE_DATABASE_URL": owner})
     with migrate_app.app_context():
@@ -162,13 +186,13 @@ def main() -> None:
         db.engine.dispose()
     files = tempfile.mkdtemp(prefix="rp-bench-files-")
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "REDIS_URL": REDIS, "RQ_QUEUE": QUEUE, "FILE_DIR": files,
-                      "FEES_RENDER_HELPERS": args.workers - 1})
-    company_id, community_id = build(app, args.households)
+                      "FEES_RENDER_HELPERS": workers_count - 1})
+    company_id, community_id = build(app, households)
     from redis import Redis
     from rq import Queue
 
     Queue(QUEUE, connection=Redis.from_url(REDIS)).empty()
-    workers = start_workers(app_url, files, args.workers)
+    workers = start_workers(app_url, files, workers_count, subsetter)
     sampler = MemorySampler([w.pid for w in workers])
     sampler.start()
     try:
@@ -188,7 +212,7 @@ def main() -> None:
                 time.sleep(0.02)
             total_s = time.perf_counter() - started
             bills = s.scalars(select(Bill).order_by(Bill.invoice_number)).all()
-            assert [b.invoice_number for b in bills] == list(range(1, args.households + 1))
+            assert [b.invoice_number for b in bills] == list(range(1, households + 1))
             assert s.scalar(select(func.count(Bill.id)).where(Bill.file_id.is_(None))) == 0
             issuer = s.get(Tenant, company_id)
             html = documents_html(issuer, [bill_document(b) for b in bills])
@@ -201,9 +225,9 @@ def main() -> None:
     floor_started = time.perf_counter()
     floor_pdf = render_pdf(html)
     floor_s = time.perf_counter() - floor_started
-    n = args.households
+    n = households
     per_invoice, floor_per = total_s * 1000 / n, floor_s * 1000 / n
-    print(f"\n{n} households, {args.workers} RQ workers, PostgreSQL (RLS on) + Redis")
+    print(f"\n{n} households, {workers_count} RQ workers, PostgreSQL (RLS on) + Redis, fonts subset by {subsetter}")
     print(f"{'full run (issue + number + render + store)':<46} {total_s:>8.2f} s  {per_invoice:>7.2f} ms/invoice")
     print(f"{'  of which issuing every bill':<46} {issued_s:>8.2f} s")
     print(f"{'floor: one multi-page WeasyPrint document':<46} {floor_s:>8.2f} s  {floor_per:>7.2f} ms/invoice"
@@ -213,6 +237,10 @@ def main() -> None:
     goals = [("under 30 s", total_s < 30), ("within 2x of the floor", per_invoice / floor_per <= 2),
              ("worker memory under 400 MB", sampler.peak_kb < 400 * 1024)]
     print("goals: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in goals))
+    return subsetter, {"full run": f"{total_s:.2f} s", "per invoice": f"{per_invoice:.2f} ms",
+                       "floor per invoice": f"{floor_per:.2f} ms", "ratio to the floor": f"{per_invoice / floor_per:.2f}",
+                       "peak worker RSS": f"{sampler.peak_kb / 1024:.0f} MB",
+                       "goals": "met" if all(ok for _, ok in goals) else "MISSED"}
 
 
 if __name__ == "__main__":

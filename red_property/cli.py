@@ -121,31 +121,45 @@ def _run_periodic(names: list[str] | None) -> int:
 @click.option("--no-serve", is_flag=True, help="Build the demo data and exit.")
 @with_appcontext
 def demo(reset: bool, port: int, no_serve: bool):
-    """Build the demo city (first run, or --reset) and serve it on http://127.0.0.1:PORT."""
-    from flask_migrate import upgrade
-    from sqlalchemy import select
+    """Build the demo city (first run, or --reset) and serve it on http://127.0.0.1:PORT.
 
-    from red_property.demo.city import DEMO_PASSWORD, build_demo_city
+    The city is built whole or not at all (``red_property.demo.build``): an
+    interrupted build is never served, and the next run says so and builds again.
+    """
+    from flask_migrate import upgrade
+
+    from red_property.demo import build as demo_build
+    from red_property.demo.city import DEMO_PASSWORD, demo_logins
     from red_property.extensions import db
-    from red_property.tenants.models import Tenant
 
     uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    if reset:
-        if not uri.startswith("sqlite:///"):
-            raise click.ClickException("--reset only deletes the embedded SQLite database.")
-        db.engine.dispose()
-        Path(uri.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    upgrade(revision="heads")
-    if db.session.scalar(select(Tenant.id).where(Tenant.slug == "city-bureau")) is None:
-        click.echo("building the demo city ...")
-        summary = build_demo_city(db.session, DEFAULT_TENANTS)
-        click.echo(f"{summary.tenants} tenants, {summary.communities} communities, "
-                   f"{summary.households} households")
-    db.session.remove()
-    click.echo(f"periodic jobs (overdue demands, ...): {_run_periodic(None)} run")
-    click.echo(f"\ndatabase: {uri}\ndemo logins (password: {DEMO_PASSWORD}):")
-    for email, role, tenant in _demo_logins():
+    database = demo_build.sqlite_path(uri)
+    if reset and database is None:
+        raise click.ClickException("--reset only deletes the embedded SQLite database.")
+    click.echo(f"红色物业演示 · red-property demo: http://127.0.0.1:{port}"
+               + ("" if no_serve else "  (opens once the city is built)"))
+    click.echo(f"logins (password: {DEMO_PASSWORD}):")
+    for email, role, tenant in demo_logins(DEFAULT_TENANTS):
         click.echo(f"  {email:<24} {role:<9} {tenant}")
+    click.echo(f"database: {uri}\n")
+    if database is not None:
+        where = demo_build.DemoFiles(database, Path(current_app.config["FILE_DIR"]))
+        db.engine.dispose()
+        if demo_build.prepare(where, reset=reset, say=click.echo):
+            click.echo("演示城市已生成 (the demo city is built; --reset builds it again)")
+        else:
+            demo_build.build_sqlite(where, _build_demo)
+    else:
+        upgrade(revision="heads")
+        state = demo_build.server_database_state(db.session)
+        db.session.remove()
+        if state == "incomplete":
+            raise click.ClickException("此数据库中的演示数据没有生成完整：请删除并重新创建该数据库后再运行。"
+                                       " (An unfinished demo build is in this database: drop and create it again.)")
+        if state == "empty":
+            _build_demo({})
+    upgrade(revision="heads")   # a demo built by an earlier version gets the newer migrations
+    click.echo(f"periodic jobs (overdue demands, ...): {_run_periodic(None)} run")
     if no_serve:
         return
     click.echo(f"\nserving on http://127.0.0.1:{port}  (Ctrl+C to stop)")
@@ -155,16 +169,39 @@ def demo(reset: bool, port: int, no_serve: bool):
     run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
-def _demo_logins():
-    from red_property.demo.city import _logins
-    from red_property.extensions import db
-    from red_property.tenants.models import Tenant
-    from sqlalchemy import select
+def _build_demo(overrides: dict) -> None:
+    """Build the demo city in the database ``overrides`` names (or the app's own), saying each step.
 
-    tenants = {t.slug: t for t in db.session.scalars(select(Tenant))}
-    rows = _logins(db.session, tenants)
-    db.session.remove()
-    return [r for r in rows if r[0].endswith("@demo.test")]
+    Demo passwords are public (README), so their hashes use the cheap Argon2
+    parameters: two seconds less to wait, nothing to protect.
+    """
+    import time
+
+    from flask_migrate import upgrade
+
+    from red_property import create_app
+    from red_property.demo.city import STEPS, build_demo_city
+    from red_property.extensions import db
+
+    started = time.monotonic()
+
+    def progress(step: int, label: str) -> None:
+        click.echo(f"  [{step:>2}/{STEPS}] {label}  ({time.monotonic() - started:.1f} s)")
+
+    click.echo("生成演示城市 · building the demo city ...")
+    app = create_app({**overrides, "PASSWORD_HASH_FAST": True}) if overrides else current_app
+    with app.app_context():
+        upgrade(revision="heads")
+        fast, app.config["PASSWORD_HASH_FAST"] = app.config.get("PASSWORD_HASH_FAST"), True
+        try:
+            summary = build_demo_city(db.session, DEFAULT_TENANTS, progress=progress)
+        finally:
+            app.config["PASSWORD_HASH_FAST"] = fast
+            db.session.remove()
+        if overrides:
+            db.engine.dispose()
+    click.echo(f"done: {summary.tenants} tenants, {summary.communities} communities, "
+               f"{summary.households} households in {time.monotonic() - started:.1f} s")
 
 
 @click.command("generate")

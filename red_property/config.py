@@ -88,10 +88,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             "security": [{"bearerAuth": []}],
         },
         "PAGE_SIZE_MAX": 200,
-        # Billing runs: bills per issuing transaction, invoices per PDF layout, and how many
-        # helper jobs render beside a run's own job (one per additional RQ worker).
+        # Billing runs: bills per issuing transaction, invoices per PDF document (0: by how fonts
+        # are subset, fees.documents.RENDER_BATCH), and how many helper jobs render beside a
+        # run's own job (one per additional RQ worker).
         "FEES_ISSUE_BATCH": int(env.get("FEES_ISSUE_BATCH", "200")),
-        "FEES_RENDER_BATCH": int(env.get("FEES_RENDER_BATCH", "100")),
+        "FEES_RENDER_BATCH": int(env.get("FEES_RENDER_BATCH", "0")),
         "FEES_RENDER_HELPERS": int(env.get("FEES_RENDER_HELPERS", "1")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: household lists, evidence, appeals
     }

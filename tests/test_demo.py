@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from red_property.accounts.services import authenticate
 from red_property.communities.models import Community
 from red_property.core.tenancy import tenant_scope
-from red_property.demo.city import DEMO_PASSWORD, build_demo_city
+from red_property.demo.city import DEMO_PASSWORD, STEPS, build_demo_city, demo_logins
 from red_property.extensions import db
 from red_property.tenants.models import Tenant
 
@@ -16,8 +16,12 @@ TENANTS = Path(__file__).resolve().parent.parent / "tenants"
 
 def test_demo_city_has_the_fixed_logins_and_is_deterministic(app):
     with app.app_context():
-        summary = build_demo_city(db.session, TENANTS, today=dt.date(2026, 11, 1))
+        steps = []
+        summary = build_demo_city(db.session, TENANTS, today=dt.date(2026, 11, 1),
+                                  progress=lambda step, label: steps.append(step))
+        assert steps == list(range(1, STEPS + 1))
         assert summary.households > 5000
+        assert sorted(demo_logins(TENANTS)) == sorted(summary.logins)   # printed before the build: the same
         for email in ("bureau@demo.test", "company1@demo.test", "company2@demo.test", "committee1@demo.test"):
             db.session.close()
             db.session.info.clear()

@@ -77,7 +77,7 @@ def test_without_the_bundled_fonts_an_installed_family_or_a_clear_error(monkeypa
 
 
 def test_documents_load_only_the_bundled_fonts():
-    fetcher = pdf._FetchBundledFontsOnly()
+    fetcher = pdf._bundled_fonts_fetcher()
     assert fetcher.fetch(pdf.FONT_SCHEME + "NotoSansSC-Regular.ttf").read(4) == b"\x00\x01\x00\x00"
     for url in (pdf.FONT_SCHEME + "../../../etc/passwd", "file:///etc/passwd", "http://127.0.0.1:9/x.ttf",
                 pdf.FONT_SCHEME + "OFL.txt"):

@@ -20,8 +20,6 @@ import subprocess
 from pathlib import Path
 
 from flask import Response
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 FONT_DIR = Path(__file__).with_name("fonts")
 FONT_SCHEME = "red-property-font:"
@@ -36,12 +34,23 @@ class CJKFontMissing(RuntimeError):
     """Neither the bundled fonts nor an installed font can render Chinese text."""
 
 
-class _FetchBundledFontsOnly(URLFetcher):
-    def fetch(self, url, headers=None):
-        name = url.removeprefix(FONT_SCHEME) if url.startswith(FONT_SCHEME) else None
-        if name not in BUNDLED_FACES.values():
-            raise ValueError(f"PDF documents may not load external resources: {url[:80]}")
-        return URLFetcherResponse(url, (FONT_DIR / name).read_bytes(), {"Content-Type": "font/ttf"})
+@functools.cache
+def _bundled_fonts_fetcher():
+    """A WeasyPrint URL fetcher that serves the bundled font files by name and refuses everything else.
+
+    Built on first use: WeasyPrint takes about a second to import, which the
+    web app and the CLI should not pay at start.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class FetchBundledFontsOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            name = url.removeprefix(FONT_SCHEME) if url.startswith(FONT_SCHEME) else None
+            if name not in BUNDLED_FACES.values():
+                raise ValueError(f"PDF documents may not load external resources: {url[:80]}")
+            return URLFetcherResponse(url, (FONT_DIR / name).read_bytes(), {"Content-Type": "font/ttf"})
+
+    return FetchBundledFontsOnly()
 
 
 class _MuteFontToolsNotice(logging.Filter):
@@ -95,10 +104,12 @@ def _font_css() -> str:
     return f"<style>{faces} body {{ font-family: {families}, sans-serif; }}</style>"
 
 
-def _document(html: str) -> HTML:
+def _document(html: str):
+    from weasyprint import HTML
+
     css = _font_css()
     document = html.replace("</head>", css + "</head>", 1) if "</head>" in html else css + html
-    return HTML(string=document, base_url="about:blank", url_fetcher=_FetchBundledFontsOnly())
+    return HTML(string=document, base_url="about:blank", url_fetcher=_bundled_fonts_fetcher())
 
 
 def render_pdf(html: str) -> bytes:

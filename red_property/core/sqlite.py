@@ -13,4 +13,9 @@ def configure(app, db) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=15000")
+        if app.config.get("SQLITE_UNDURABLE"):
+            # A database being built that is thrown away if anything stops the build (the demo's):
+            # no fsync and the journal in memory.
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("PRAGMA journal_mode=MEMORY")
         cur.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -46,38 +47,68 @@ class DemoSummary:
     logins: list[tuple[str, str, str]]  # (email, role, tenant name)
 
 
-def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
-                    today: dt.date | None = None) -> DemoSummary:
-    """Provision the demo tenants and fill the register; returns what was made."""
+# The demo's records after the register, in order: the companies' records come before
+# the ratings, which measure them.  (label, step): each step adds one domain's records.
+RECORD_STEPS = (("党组织与党员", add_party), ("交叉任职", add_appointments), ("三方联席会议", add_meetings),
+                ("党建活动", add_activities), ("居民诉求", add_demands), ("物业费账单与缴费", add_fees),
+                ("信用评价", add_rating), ("业委会财务与表决", add_committee_finance), ("公开信息", add_public_cards))
+STEPS = 3 + len(RECORD_STEPS)
+
+
+def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026, today: dt.date | None = None,
+                    progress: Callable[[int, str], None] = lambda _step, _label: None) -> DemoSummary:
+    """Provision the demo tenants and fill the register and every domain's records; returns what was made.
+
+    ``progress(step, label)`` is called before each of the ``STEPS`` steps (1-based).
+    """
     rng = random.Random(seed)
     today = today or dt.date.today()
+    progress(1, "租户与登录")
     apply_specs(session, load_specs(tenants_dir))
     tenants = {t.slug: t for t in session.scalars(select(Tenant))}
     session.close()
     bureau = tenants["city-bureau"]
     companies = sorted((t for t in tenants.values() if t.kind == TenantKind.COMPANY), key=lambda t: t.slug)
-    _extra_users(session, companies[:2])
+    _extra_users(session, companies[:len(EXTRA_USERS)])
+    progress(2, "小区名册与物业服务合同")
     plan = _register(session, rng, bureau, companies, tenants, today)
+    progress(3, "楼栋与住户")
     households = 0
     for company in companies:
         households += _company_records(session, rng, company, plan.get(company.id, []))
-    # the companies' records come before the ratings, which measure them
-    for add in (add_party, add_appointments, add_meetings, add_activities, add_demands, add_fees, add_rating,
-                add_committee_finance, add_public_cards):
+    for step, (label, add) in enumerate(RECORD_STEPS, start=4):
+        progress(step, label)
         add(session, rng, tenants, today)
     logins = _logins(session, tenants)
     return DemoSummary(len(tenants), COMMUNITIES, households, logins)
 
 
+# Besides each tenant's admins: a staff member and a read-only viewer for the first two companies.
+EXTRA_USERS = ((("staff1@demo.test", Role.STAFF), ("viewer1@demo.test", Role.READONLY)),
+               (("staff2@demo.test", Role.STAFF), ("viewer2@demo.test", Role.READONLY)))
+_EXTRA_NAMES = {Role.STAFF: "专员", Role.READONLY: "查看员"}
+
+
 def _extra_users(session: Session, companies: list[Tenant]) -> None:
-    """A staff member and a read-only viewer for the first two companies."""
-    for number, company in enumerate(companies, start=1):
+    for company, users in zip(companies, EXTRA_USERS):
         with tenant_scope(session, company.id):
-            create_user(session, email=f"staff{number}@demo.test", name=f"{company.name[:2]}专员",
-                        role=Role.STAFF, password=DEMO_PASSWORD)
-            create_user(session, email=f"viewer{number}@demo.test", name=f"{company.name[:2]}查看员",
-                        role=Role.READONLY, password=DEMO_PASSWORD)
+            for email, role in users:
+                create_user(session, email=email, name=f"{company.name[:2]}{_EXTRA_NAMES[role]}", role=role,
+                            password=DEMO_PASSWORD)
             session.commit()
+
+
+def demo_logins(tenants_dir: Path) -> list[tuple[str, str, str]]:
+    """The demo's logins (email, role, tenant name) as the tenant files and ``EXTRA_USERS`` define them.
+
+    Known before anything is built, so the demo can print them first.
+    """
+    specs = load_specs(tenants_dir)
+    logins = [(admin["email"].lower(), Role.ADMIN.value, spec["name"]) for spec in specs for admin in spec["admins"]]
+    companies = sorted((spec for spec in specs if spec["kind"] == TenantKind.COMPANY.value), key=lambda s: s["slug"])
+    for spec, users in zip(companies, EXTRA_USERS):
+        logins += [(email, role.value, spec["name"]) for email, role in users]
+    return logins
 
 
 def _register(session, rng, bureau, companies, tenants, today) -> dict[int, list[tuple[int, int]]]:

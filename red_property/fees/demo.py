@@ -61,7 +61,7 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
                              .order_by(Household.id)):
             homes[row.community_id].append(row)
         numbers: dict[tuple[Series, int], int] = defaultdict(int)
-        schedule_rows, bill_rows, pay_plan, run_ids = [], [], [], []
+        schedule_rows, bill_rows, run_ids = [], [], []
         for position, (community_id, community_name, since) in enumerate(communities):
             rates = {kind: rng.randrange(*BASE_RATE[kind], 5) for kind in BuildingKind}
             for kind, rate in rates.items():
@@ -91,6 +91,11 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
                                                          and m >= rise_from else 0))
                                      for m in month_starts(start, count)]
                     lines, amount = bill_amount(home.floor_area, monthly_rates)
+                    # recent bills are less paid yet: collection catches up over the following months
+                    age = (today.year - start.year) * 12 + today.month - start.month
+                    chance = rate_level - max(0, 3 - age) * 0.05 + (0.04 if home.party_member_household else 0)
+                    draw = rng.random()
+                    paid = 0 if draw >= chance else amount if draw < chance * 0.96 else amount // 2   # some pay half
                     numbers[(Series.FEE_INVOICE, start.year)] += 1
                     number = numbers[(Series.FEE_INVOICE, start.year)]
                     bill_rows.append(dict(
@@ -98,13 +103,9 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
                         period=label, period_start=start, period_end=end, months=count,
                         due_on=start + dt.timedelta(days=14), payer_name=home.owner_name,
                         address=f"{community_name} {home.name} {home.unit}单元 {home.room}室", building_kind=kind,
-                        floor_area=home.floor_area, lines=lines, amount_fen=amount, paid_fen=0,
+                        floor_area=home.floor_area, lines=lines, amount_fen=amount, paid_fen=paid,
                         invoice_year=start.year, invoice_number=number,
                         invoice_code=document_code(Series.FEE_INVOICE, start.year, number), issued_at=issued))
-                    # recent bills are less paid yet: collection catches up over the following months
-                    age = (today.year - start.year) * 12 + today.month - start.month
-                    chance = rate_level - max(0, 3 - age) * 0.05 + (0.04 if home.party_member_household else 0)
-                    pay_plan.append((rng.random(), chance))
         if schedule_rows:
             s.execute(insert(FeeSchedule), schedule_rows)
         # Core executemany without RETURNING (SQLite would answer row by row), then the ids in one query.
@@ -114,10 +115,10 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
             select(Bill.id, Bill.household_id, Bill.period).where(Bill.run_id.in_(run_ids)))}
         bill_ids = [ids[(row["household_id"], row["period"])] for row in bill_rows]
         payments, paid = [], {}
-        for bill_id, row, (draw, chance) in zip(bill_ids, bill_rows, pay_plan):
-            if draw >= chance:
+        for bill_id, row in zip(bill_ids, bill_rows):
+            amount = row["paid_fen"]
+            if not amount:
                 continue
-            amount = row["amount_fen"] if draw < chance * 0.96 else row["amount_fen"] // 2   # some pay half
             paid_on = min(today, row["period_start"] + dt.timedelta(days=rng.randint(0, 45)))
             numbers[(Series.RECEIPT, paid_on.year)] += 1
             number = numbers[(Series.RECEIPT, paid_on.year)]
@@ -133,7 +134,6 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
             paid[bill_id] = amount
         for start in range(0, len(payments), CHUNK):
             s.execute(insert(Payment.__table__), payments[start:start + CHUNK])
-        _mark_paid(s, paid)
         if numbers:
             s.execute(insert(DocumentCounter), [dict(tenant_id=company_id, series=series, year=year, last_number=n)
                                                 for (series, year), n in numbers.items()])
@@ -142,18 +142,6 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
         s.commit()
         made = len(bill_rows)
     return made
-
-
-def _mark_paid(session: Session, paid: dict[int, int]) -> None:
-    from sqlalchemy import bindparam, update
-
-    if not paid:
-        return
-    table = Bill.__table__
-    rows = [{"b_id": bill_id, "b_paid": amount} for bill_id, amount in paid.items()]
-    statement = update(table).where(table.c.id == bindparam("b_id")).values(paid_fen=bindparam("b_paid"))
-    for start in range(0, len(rows), CHUNK):
-        session.connection().execute(statement, rows[start:start + CHUNK])
 
 
 def _letters(session, rng, company_id, bill_rows, bill_ids, paid, count, today) -> None:
