@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.jobs import run_job
 from red_property.core.tenancy import tenant_scope
@@ -54,7 +55,7 @@ def test_a_run_bills_every_household_once_and_again_creates_nothing(app, a, worl
     bills = a.scalars(select(Bill).order_by(Bill.invoice_number)).all()
     assert len(bills) == 3
     assert [b.invoice_number for b in bills] == [1, 2, 3]
-    assert bills[0].invoice_code == f"WY{dt.date.today().year}-000001"
+    assert bills[0].invoice_code == f"WY{clock.today().year}-000001"
     assert bills[0].amount_fen == 49118 and bills[0].floor_area == Decimal("88.50")
     assert all(b.file_id is not None for b in bills)           # rendered by the run
     again = start_billing_run(a, community_id=world.community_a, period="2026-Q1", today=TODAY)
@@ -94,7 +95,7 @@ def test_a_crash_mid_batch_leaves_whole_batches_and_a_rerun_finishes(app, a, wor
             from red_property.fees.numbering import reserve_numbers
             from red_property.fees.models import Series
 
-            reserve_numbers(session, Series.FEE_INVOICE, dt.date.today().year, 1)
+            reserve_numbers(session, Series.FEE_INVOICE, clock.today().year, 1)
             raise SystemExit("worker killed")   # not an Exception: as abrupt as it gets in-process
         return real(session, run, name, households, rates)
 

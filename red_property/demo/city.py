@@ -20,6 +20,7 @@ from red_property.accounts.services import create_user
 from red_property.activities.demo import add_demo_records as add_activities
 from red_property.appointments.demo import add_demo_records as add_appointments
 from red_property.communities.models import Building, Community, Household, ManagementContract
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_demo_records as add_demands
 from red_property.demo import names
@@ -50,7 +51,7 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026,
                     today: dt.date | None = None) -> DemoSummary:
     """Provision the demo tenants and fill the register; returns what was made."""
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or clock.today()
     apply_specs(session, load_specs(tenants_dir))
     tenants = {t.slug: t for t in session.scalars(select(Tenant))}
     session.close()
