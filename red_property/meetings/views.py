@@ -42,7 +42,7 @@ def arg_page() -> int:
 def arg_month() -> int | None:
     """``month=2026-10`` as 202610; anything else (or a year past 2100) is ignored."""
     try:
-        day = dt.datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+        day = dt.datetime.strptime(request.args.get("month", ""), "%Y-%m").date()  # noqa: DTZ007 (a month)
     except ValueError:
         return None
     return day.year * 100 + day.month if 1900 <= day.year <= 2100 else None
