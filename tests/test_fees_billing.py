@@ -3,6 +3,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from red_property.core import clock
@@ -64,6 +65,29 @@ def test_a_run_bills_every_household_once_and_again_creates_nothing(app, a, worl
     assert a.scalar(select(func.count(Bill.id))) == 3
     assert a.scalar(select(DocumentCounter.last_number)) == 3
     assert a.get(BillingRun, run.id).finished_at is not None
+
+
+BEIJING_NEW_YEAR = dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.timezone.utc)   # 2027-01-01 00:00 in Beijing
+
+
+def test_invoices_and_receipts_are_numbered_in_the_year_of_the_local_date(app, a, world, api):
+    """From 16:00 UTC on 31 December it is 1 January in Beijing: documents start the new year's series."""
+    with time_machine.travel(BEIJING_NEW_YEAR - dt.timedelta(seconds=30), tick=True):   # 23:59:30 in Beijing
+        assert clock.today() == dt.date(2026, 12, 31)
+        billed(a, world.community_a, period="2026-Q3")
+        run_worker(app)
+    with time_machine.travel(BEIJING_NEW_YEAR + dt.timedelta(hours=1), tick=True):      # 01:00, still 2026 in UTC
+        assert clock.today() == dt.date(2027, 1, 1) and clock.now().year == 2026
+        start_billing_run(a, community_id=world.community_a, period="2026-Q4", today=clock.today())
+        run_worker(app)
+        bill = a.scalars(select(Bill).where(Bill.period == "2026-Q4").order_by(Bill.invoice_number)).first()
+        paid = api.post("/api/v1/fees/payments", api.token("a-admin@test.cn"),
+                        json={"bill_id": bill.id, "amount_fen": 100, "paid_on": "2026-12-31", "method": "cash"})
+    assert paid.status_code == 201, paid.get_json()
+    issued = a.execute(select(Bill.period, Bill.invoice_code).order_by(Bill.id)).all()
+    assert [code for period, code in issued if period == "2026-Q3"] == [f"WY2026-00000{n}" for n in (1, 2, 3)]
+    assert [code for period, code in issued if period == "2026-Q4"] == [f"WY2027-00000{n}" for n in (1, 2, 3)]
+    assert paid.get_json()["receipt_code"].endswith("2027-000001")
 
 
 def test_a_rerun_bills_households_added_since(app, a, world):

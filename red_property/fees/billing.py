@@ -199,7 +199,7 @@ def pending_households(session: Session, run: BillingRun) -> list:
 def issue_batch(session: Session, run: BillingRun, community_name: str, households: list, rates: dict) -> int:
     """Bills and their invoice numbers for ``households``, in one transaction (committed here)."""
     now = clock.now()
-    year = now.year
+    year = clock.local_date(now).year  # at 17:00 UTC on 31 December it is already 1 January in Beijing
     first = reserve_numbers(session, Series.FEE_INVOICE, year, len(households))
     rows = []
     for offset, (household_id, area, owner, unit, room, building, kind) in enumerate(households):
