@@ -88,6 +88,11 @@ def test_invoices_and_receipts_are_numbered_in_the_year_of_the_local_date(app, a
     assert [code for period, code in issued if period == "2026-Q3"] == [f"WY2026-00000{n}" for n in (1, 2, 3)]
     assert [code for period, code in issued if period == "2026-Q4"] == [f"WY2027-00000{n}" for n in (1, 2, 3)]
     assert paid.get_json()["receipt_code"].endswith("2027-000001")
+    from red_property.fees.documents import bill_document, documents_html
+    from red_property.tenants.models import Tenant
+
+    printed = documents_html(a.get(Tenant, world.a), [bill_document(a.get(Bill, bill.id))])
+    assert "开具日期：2027-01-01" in printed   # the date beside WY2027-000001 is Beijing's too
 
 
 def test_a_rerun_bills_households_added_since(app, a, world):
