@@ -62,10 +62,11 @@ def test_the_schedule_runs_the_job_for_every_company_and_no_one_else(app, world)
 def test_old_finished_runs_of_a_periodic_job_are_pruned(app, world):
     with app.app_context():
         with tenant_scope(db.session, world.a) as s:
-            s.add_all([JobRecord(name="demands.flag_overdue", status=DONE, finished_at=clock.now() - dt.timedelta(days=8)),
-                       JobRecord(name="demands.flag_overdue", status=DONE, finished_at=clock.now() - dt.timedelta(days=6)),
+            now = clock.now()
+            s.add_all([JobRecord(name="demands.flag_overdue", status=DONE, finished_at=now - dt.timedelta(days=8)),
+                       JobRecord(name="demands.flag_overdue", status=DONE, finished_at=now - dt.timedelta(days=6)),
                        JobRecord(name="communities.export_register", status=DONE,
-                                 finished_at=clock.now() - dt.timedelta(days=30))])
+                                 finished_at=now - dt.timedelta(days=30))])
             s.commit()
         enqueue_for_tenants(db.session, ["demands.flag_overdue"])
     run_worker(app)

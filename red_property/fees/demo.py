@@ -80,7 +80,8 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
             runs = s.execute(insert(BillingRun).returning(BillingRun.id, sort_by_parameter_order=True), [
                 dict(tenant_id=company_id, community_id=community_id, period=label, period_start=start,
                      period_end=end, months=count, due_on=start + dt.timedelta(days=14), issued_complete=True,
-                     finished_at=clock.now(), created_at=clock.now()) for label, start, end, count in periods]).scalars().all()
+                     finished_at=clock.now(), created_at=clock.now())
+                for label, start, end, count in periods]).scalars().all()
             run_ids += runs
             for run_id, (label, start, end, count) in zip(runs, periods):
                 issued = dt.datetime.combine(start, dt.time(9), tzinfo=dt.timezone.utc)
