@@ -15,7 +15,6 @@ unprivileged role, so row-level security is on) filled by the scale generator
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from fractions import Fraction
 
 from flask_migrate import upgrade
@@ -24,6 +23,7 @@ from sqlalchemy import create_engine, select, text
 from benchmarks.common import analyze, fresh_database, print_table, summary, timed
 from red_property import create_app
 from red_property.compliance.sources import Window, load_sources, measure
+from red_property.core import clock
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
 from red_property.demo.scale import SCALES, generate_scale
 from red_property.extensions import db
@@ -71,7 +71,7 @@ FLOOR = {
 def run(scale: str, repeat: int) -> None:
     owner, app_url = fresh_database(f"rp_bench_meetings_{scale}")
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "MIGRATE_DATABASE_URL": owner, "JOBS_INLINE": True})
-    today = dt.date.today()
+    today = clock.today()
     window = Window.months_ending(today)
     with app.app_context():
         upgrade(revision="heads")

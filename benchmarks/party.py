@@ -15,7 +15,6 @@ people and posts for every company), then, in the same run:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import time
 
 from flask_migrate import upgrade
@@ -24,6 +23,7 @@ from sqlalchemy import select, text
 from benchmarks.common import analyze, fresh_database
 from red_property import create_app
 from red_property.compliance.sources import Window, measure
+from red_property.core import clock
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
 from red_property.demo.scale import SCALES, generate_scale
 from red_property.extensions import db
@@ -60,7 +60,7 @@ def build(scale: str) -> tuple[str, int]:
 
 def run(scale: str, app_url: str, bureau: int, repeat: int) -> dict:
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_url})
-    window = Window.months_ending(dt.date.today())
+    window = Window.months_ending(clock.today())
     out = {}
     with app.app_context():
         for metric in METRICS:
@@ -81,7 +81,7 @@ def run(scale: str, app_url: str, bureau: int, repeat: int) -> dict:
         with tenant_scope(db.session, bureau) as s:
             company = s.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.COMPANY).order_by(Tenant.id))
         with tenant_scope(db.session, company) as s:
-            today = dt.date.today()
+            today = clock.today()
             started = time.perf_counter()
             formation_for(s, [c for c, _ in managed_communities(s, today)], today)
             out["overview"] = ((time.perf_counter() - started) * 1000, 0)

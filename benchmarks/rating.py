@@ -34,8 +34,8 @@ from benchmarks.meetings import FLOOR as MEETING_FLOOR
 from red_property import create_app
 from red_property.communities.models import ManagementContract
 from red_property.compliance.sources import Window
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
-from red_property.demands.times import bounds
 from red_property.demo.scale import SCALES, generate_scale
 from red_property.extensions import db
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent, RatingResult, RatingRun
@@ -144,10 +144,10 @@ FLOOR["events"] = "SELECT company_tenant_id, count(*) FROM rating_event WHERE oc
 
 def floor_params() -> dict:
     window = Window.months_ending(AS_OF)
-    start_ts, end_ts = bounds(window.start, window.end)
+    start_ts, end_ts = clock.bounds(window.start, window.end)
     return {"as_of": AS_OF, "start": window.start, "end": window.end, "since": dt.date(2025, 10, 31),
-            "year": AS_OF.year, "start_ts": start_ts, "end_ts": end_ts, "today": dt.date.today(),
-            "now": dt.datetime.now(dt.timezone.utc)}
+            "year": AS_OF.year, "start_ts": start_ts, "end_ts": end_ts, "today": clock.today(),
+            "now": clock.now()}
 
 
 def reuse(scale: str) -> tuple[str, str, int]:

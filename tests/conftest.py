@@ -9,6 +9,13 @@ With ``REDIS_URL`` set, jobs go through RQ and a real worker runs them.
 Each test gets an empty, migrated database: a copy of a migrated template on
 SQLite, a TRUNCATE of every table on PostgreSQL.  Tests commit for real, as the
 app does, so that per-transaction settings (RLS) are exercised.
+
+``RP_TEST_CLOCK`` runs the whole session at another hour, Python's clock moved
+there and ticking (time-machine): an ISO instant (``2026-12-01T17:30:00Z``) or
+a time of day with its offset (``17:30Z``: today at 17:30 UTC, 01:30 the next
+day in Beijing, when the UTC and local dates differ).  Only this process moves:
+worker subprocesses, the databases' ``now()`` and a browser keep the real time,
+which a time of day on today's date keeps within hours of the moved one.
 """
 from __future__ import annotations
 
@@ -21,17 +28,56 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from red_property import create_app
 from red_property.config import database_url
+from red_property.core import clock
 from red_property.extensions import db
 from tests.factories import make_world
 
 SERVER_URL = database_url(os.environ.get("DATABASE_URL", ""))
 POSTGRES = bool(SERVER_URL and SERVER_URL.startswith("postgresql"))
 REDIS_URL = os.environ.get("REDIS_URL") or None
+
+
+MOVED_CLOCK = pytest.StashKey[time_machine.travel]()
+
+
+def moved_clock(spec: str) -> dt.datetime:
+    """Where ``RP_TEST_CLOCK`` puts the clock; it must name its offset (a naive time is no instant)."""
+    try:
+        moment = dt.datetime.fromisoformat(spec)
+    except ValueError:
+        try:
+            at = dt.time.fromisoformat(spec)
+        except ValueError:
+            at = None
+        moment = dt.datetime.combine(clock.now().astimezone(at.tzinfo).date(), at) if at and at.tzinfo else None
+    if moment is None or moment.tzinfo is None:
+        raise pytest.UsageError(f"RP_TEST_CLOCK={spec!r}: give an instant (2026-12-01T17:30:00Z) "
+                                "or a time of day with its offset (17:30Z)")
+    return moment
+
+
+def pytest_configure(config):
+    spec = os.environ.get("RP_TEST_CLOCK")
+    if spec:  # before collection: module-level dates in the tests are read on the moved clock
+        travel = config.stash[MOVED_CLOCK] = time_machine.travel(moved_clock(spec), tick=True)
+        travel.start()
+
+
+def pytest_unconfigure(config):
+    if MOVED_CLOCK in config.stash:
+        config.stash[MOVED_CLOCK].stop()
+
+
+def pytest_report_header(config):
+    if MOVED_CLOCK in config.stash:
+        return (f"clock moved by RP_TEST_CLOCK: {clock.now():%Y-%m-%d %H:%M}Z, "
+                f"{clock.local_now():%Y-%m-%d %H:%M} {clock.local_zone().key}, ticking")
 
 
 def pytest_collection_modifyitems(config, items):

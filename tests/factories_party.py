@@ -7,10 +7,11 @@ from sqlalchemy.orm import Session
 
 from red_property.appointments.models import Body, PostRole, Procedure
 from red_property.appointments.services import create_person, create_post
+from red_property.core import clock
 from red_property.party.models import Level
 from red_property.party.services import add_member, create_organisation
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 PDF = b"%PDF-1.4\n%test\n"
 

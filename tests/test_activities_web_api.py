@@ -7,12 +7,13 @@ import pytest
 from openpyxl import load_workbook
 
 from red_property.activities.services import record_activity, record_negative, record_report
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from tests.conftest import csrf_token
 from tests.factories_meetings import activity, add_members, member_part, volunteer
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 DAY = TODAY - dt.timedelta(days=3)
 
 

@@ -4,12 +4,13 @@ import datetime as dt
 from fractions import Fraction
 
 from red_property.compliance.dashboard import company_dashboard, weighted
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.party.models import Level
 from red_property.party.services import create_organisation
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 
 
 def _branch(app, company, community, founded_on=None):

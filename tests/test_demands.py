@@ -237,7 +237,7 @@ def test_staff_intake_checks(a, world):
     assert (ok.building_id, ok.contact_phone) == (building, "13812345678")
     with pytest.raises(InputError, match=f"#{ok.id}"):
         demand(a, world.community_a, source="hotline", hotline_ticket="2026102000017")
-    naive = services_create(a, world, received_at=dt.datetime(2026, 10, 20, 9, 30), now=NOW)
+    naive = services_create(a, world, received_at=dt.datetime(2026, 10, 20, 9, 30), now=NOW)  # noqa: DTZ001
     assert naive.received_at == dt.datetime(2026, 10, 20, 1, 30, tzinfo=dt.timezone.utc)  # read as Beijing time
 
 

@@ -1,8 +1,8 @@
 """Demand API: the whole life of a demand, bad input on every field, tenancy, query counts."""
-import datetime as dt
 
 import pytest
 
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from tests.factories_demands import demand
@@ -53,7 +53,7 @@ def test_a_dispute_with_its_mediation(api, token, world):
     api.post(f"{BASE}/{demand_id}/route", token, json={"route": "management", "handler": "小区党支部调解室"})
     early = api.post(f"{BASE}/{demand_id}/close", token, json={"outcome": "resolved", "resolution": "已调解完毕"})
     assert early.status_code == 422 and "outcome" in early.get_json()["errors"]["json"]
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     held = api.post(f"{BASE}/{demand_id}/mediations", token, json={
         "held_on": today, "mediator": "李书记", "parties": "1201 与 1101 住户", "agreed": True, "summary": "楼上住户承担维修"})
     assert held.status_code == 201 and held.get_json()["mediations"][0]["agreed"] is True

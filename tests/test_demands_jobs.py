@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from red_property.core import clock
 from red_property.core.jobs import DONE, JobRecord, enqueue
-from red_property.core.model import utcnow
 from red_property.core.schedule import PERIODIC, cron_scheduler, enqueue_for_tenants, fan_out
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.models import Demand, DemandEvent, EventKind
@@ -22,8 +22,8 @@ def _overdue_demands(app, world) -> dict[str, int]:
     with app.app_context():
         for key, tenant, community in (("a", world.a, world.community_a), ("b", world.b, world.community_b)):
             with tenant_scope(db.session, tenant) as s:
-                ids[key] = demand(s, community, category="urgent_repair", at=utcnow() - LATE).id
-                demand(s, community, category="urgent_repair", at=utcnow())
+                ids[key] = demand(s, community, category="urgent_repair", at=clock.now() - LATE).id
+                demand(s, community, category="urgent_repair", at=clock.now())
     return ids
 
 
@@ -62,10 +62,11 @@ def test_the_schedule_runs_the_job_for_every_company_and_no_one_else(app, world)
 def test_old_finished_runs_of_a_periodic_job_are_pruned(app, world):
     with app.app_context():
         with tenant_scope(db.session, world.a) as s:
-            s.add_all([JobRecord(name="demands.flag_overdue", status=DONE, finished_at=utcnow() - dt.timedelta(days=8)),
-                       JobRecord(name="demands.flag_overdue", status=DONE, finished_at=utcnow() - dt.timedelta(days=6)),
+            now = clock.now()
+            s.add_all([JobRecord(name="demands.flag_overdue", status=DONE, finished_at=now - dt.timedelta(days=8)),
+                       JobRecord(name="demands.flag_overdue", status=DONE, finished_at=now - dt.timedelta(days=6)),
                        JobRecord(name="communities.export_register", status=DONE,
-                                 finished_at=utcnow() - dt.timedelta(days=30))])
+                                 finished_at=now - dt.timedelta(days=30))])
             s.commit()
         enqueue_for_tenants(db.session, ["demands.flag_overdue"])
     run_worker(app)

@@ -6,7 +6,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from red_property.core.model import utcnow
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.demands import services
 from red_property.extensions import db
@@ -42,11 +42,11 @@ def _seed(app, world, n=3):
     """Company A: ``n`` open demands, an overdue one, a resolved one."""
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         for i in range(n):
-            demand(s, world.community_a, category="noise", at=utcnow(), contact_phone="13812345678",
+            demand(s, world.community_a, category="noise", at=clock.now(), contact_phone="13812345678",
                    description=f"=HYPERLINK(\"http://x\") 夜间噪音扰民 {i}")
-        late = demand(s, world.community_a2, category="urgent_repair", at=utcnow() - dt.timedelta(hours=30))
+        late = demand(s, world.community_a2, category="urgent_repair", at=clock.now() - dt.timedelta(hours=30))
         services.flag_overdue(s)
-        done = resolved(s, world.community_a, at=utcnow() - dt.timedelta(hours=6), after=dt.timedelta(hours=1),
+        done = resolved(s, world.community_a, at=clock.now() - dt.timedelta(hours=6), after=dt.timedelta(hours=1),
                         rating=5)
         return late.id, done.id
 
@@ -114,7 +114,7 @@ def test_forms_for_mediation_and_closing_unresolved(page, world):
     bad = page.post(f"{path}/mediations", {"mediation-held_on": "", "mediation-mediator": "李书记",
                                            "mediation-parties": "两户", "mediation-summary": "调解"})
     assert bad.status_code == 400
-    assert page.post(f"{path}/mediations", {"mediation-held_on": dt.date.today().isoformat(),
+    assert page.post(f"{path}/mediations", {"mediation-held_on": clock.today().isoformat(),
                                             "mediation-mediator": "李书记", "mediation-parties": "1201 与 1101",
                                             "mediation-summary": "双方意见分歧大"}).status_code == 302
     assert page.post(f"{path}/close", {"close-outcome": "unresolved",
@@ -175,7 +175,7 @@ def test_time_limit_settings_page(page, world):
 
 def test_check_now_runs_the_job_and_the_home_page_shows_overdue(app, page, world):
     with app.app_context(), tenant_scope(db.session, world.a) as s:
-        demand(s, world.community_a, category="urgent_repair", at=utcnow() - dt.timedelta(hours=25))
+        demand(s, world.community_a, category="urgent_repair", at=clock.now() - dt.timedelta(hours=25))
     started = page.post(f"{HOME}/demands/check-overdue", {})
     assert started.status_code == 302 and "/jobs/" in started.headers["Location"]
     run_worker(app)
@@ -215,7 +215,7 @@ def test_list_and_lists_cost_the_same_queries_for_many_rows(app, page, world, co
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         for n in range(25):
             d = demand(s, world.community_a2 if n % 3 else world.community_a, category=("noise", "repair")[n % 2],
-                       at=utcnow() - dt.timedelta(hours=n))
+                       at=clock.now() - dt.timedelta(hours=n))
             services.route_demand(s, d, route=d.route, handler=f"班组{n % 4}")
             if n % 5 == 0:
                 services.close_demand(s, d, resolved=True, resolution="已处理完毕")

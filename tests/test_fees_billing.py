@@ -3,8 +3,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.jobs import run_job
 from red_property.core.tenancy import tenant_scope
@@ -54,7 +56,7 @@ def test_a_run_bills_every_household_once_and_again_creates_nothing(app, a, worl
     bills = a.scalars(select(Bill).order_by(Bill.invoice_number)).all()
     assert len(bills) == 3
     assert [b.invoice_number for b in bills] == [1, 2, 3]
-    assert bills[0].invoice_code == f"WY{dt.date.today().year}-000001"
+    assert bills[0].invoice_code == f"WY{clock.today().year}-000001"
     assert bills[0].amount_fen == 49118 and bills[0].floor_area == Decimal("88.50")
     assert all(b.file_id is not None for b in bills)           # rendered by the run
     again = start_billing_run(a, community_id=world.community_a, period="2026-Q1", today=TODAY)
@@ -63,6 +65,34 @@ def test_a_run_bills_every_household_once_and_again_creates_nothing(app, a, worl
     assert a.scalar(select(func.count(Bill.id))) == 3
     assert a.scalar(select(DocumentCounter.last_number)) == 3
     assert a.get(BillingRun, run.id).finished_at is not None
+
+
+BEIJING_NEW_YEAR = dt.datetime(2026, 12, 31, 16, 0, tzinfo=dt.timezone.utc)   # 2027-01-01 00:00 in Beijing
+
+
+def test_invoices_and_receipts_are_numbered_in_the_year_of_the_local_date(app, a, world, api):
+    """From 16:00 UTC on 31 December it is 1 January in Beijing: documents start the new year's series."""
+    with time_machine.travel(BEIJING_NEW_YEAR - dt.timedelta(seconds=30), tick=True):   # 23:59:30 in Beijing
+        assert clock.today() == dt.date(2026, 12, 31)
+        billed(a, world.community_a, period="2026-Q3")
+        run_worker(app)
+    with time_machine.travel(BEIJING_NEW_YEAR + dt.timedelta(hours=1), tick=True):      # 01:00, still 2026 in UTC
+        assert clock.today() == dt.date(2027, 1, 1) and clock.now().year == 2026
+        start_billing_run(a, community_id=world.community_a, period="2026-Q4", today=clock.today())
+        run_worker(app)
+        bill = a.scalars(select(Bill).where(Bill.period == "2026-Q4").order_by(Bill.invoice_number)).first()
+        paid = api.post("/api/v1/fees/payments", api.token("a-admin@test.cn"),
+                        json={"bill_id": bill.id, "amount_fen": 100, "paid_on": "2026-12-31", "method": "cash"})
+    assert paid.status_code == 201, paid.get_json()
+    issued = a.execute(select(Bill.period, Bill.invoice_code).order_by(Bill.id)).all()
+    assert [code for period, code in issued if period == "2026-Q3"] == [f"WY2026-00000{n}" for n in (1, 2, 3)]
+    assert [code for period, code in issued if period == "2026-Q4"] == [f"WY2027-00000{n}" for n in (1, 2, 3)]
+    assert paid.get_json()["receipt_code"].endswith("2027-000001")
+    from red_property.fees.documents import bill_document, documents_html
+    from red_property.tenants.models import Tenant
+
+    printed = documents_html(a.get(Tenant, world.a), [bill_document(a.get(Bill, bill.id))])
+    assert "开具日期：2027-01-01" in printed   # the date beside WY2027-000001 is Beijing's too
 
 
 def test_a_rerun_bills_households_added_since(app, a, world):
@@ -94,7 +124,7 @@ def test_a_crash_mid_batch_leaves_whole_batches_and_a_rerun_finishes(app, a, wor
             from red_property.fees.numbering import reserve_numbers
             from red_property.fees.models import Series
 
-            reserve_numbers(session, Series.FEE_INVOICE, dt.date.today().year, 1)
+            reserve_numbers(session, Series.FEE_INVOICE, clock.today().year, 1)
             raise SystemExit("worker killed")   # not an Exception: as abrupt as it gets in-process
         return real(session, run, name, households, rates)
 

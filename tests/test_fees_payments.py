@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from red_property.communities.imports import ImportRejected
 from red_property.communities.models import ManagementContract
 from red_property.compliance.sources import Window
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
 from red_property.extensions import db
@@ -243,7 +244,7 @@ def test_the_scale_generator_bills_and_collects_in_bulk(app):
         made = generate_scale(db.session, companies=3, communities=5, households_per_community=4, seed=11)
         with tenant_scope(db.session, made["bureau_id"]) as s, bureau_cross_tenant_read(s, reason="test") as reader:
             assert reader.scalar(select(func.count(Bill.id))) == 5 * 4 * 4            # four quarters
-            rates = fee_collection_rate(reader, Window.months_ending(dt.date.today()))
+            rates = fee_collection_rate(reader, Window.months_ending(clock.today()))
     assert len(rates) == 5 and all(0 < r <= 1 for r in rates.values())
 
 

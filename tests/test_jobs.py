@@ -5,8 +5,8 @@ import io
 
 import pytest
 
+from red_property.core import clock
 from red_property.core.jobs import JobRecord
-from red_property.core.model import utcnow
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from tests.conftest import run_worker
@@ -88,7 +88,7 @@ def test_a_job_the_queue_lost_is_shown_failed_after_a_minute(app, api, world):
         Job.fetch(f"rp-job-{job_id}", connection=get_queue(app).connection).delete()
     assert api.get(f"/api/v1/jobs/{job_id}", token).get_json()["status"] == "queued"  # just enqueued: wait
     with app.app_context(), tenant_scope(db.session, world.a) as s:
-        s.get(JobRecord, job_id).created_at = utcnow() - dt.timedelta(minutes=2)
+        s.get(JobRecord, job_id).created_at = clock.now() - dt.timedelta(minutes=2)
         s.commit()
     job = api.get(f"/api/v1/jobs/{job_id}", token).get_json()
     assert (job["status"], job["message"]) == ("failed", "任务已从队列中丢失，请重新运行")
@@ -100,7 +100,7 @@ def test_without_redis_a_job_no_thread_runs_is_shown_failed_after_a_minute(app, 
     user = world.users["a"][next(iter(world.users["a"]))]
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         stale = JobRecord(name="communities.export_register", status="running", created_by=user,
-                          created_at=utcnow() - dt.timedelta(minutes=2))
+                          created_at=clock.now() - dt.timedelta(minutes=2))
         fresh = JobRecord(name="communities.export_register", status="queued", created_by=user)
         s.add_all([stale, fresh])
         s.commit()

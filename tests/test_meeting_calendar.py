@@ -5,6 +5,7 @@ from fractions import Fraction
 import pytest
 
 from red_property.compliance.sources import Window, measure
+from red_property.core import clock
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
 from red_property.extensions import db
 from red_property.meetings.calendar import meeting_calendar
@@ -117,7 +118,7 @@ def test_the_calendar_grid_costs_the_same_queries_for_more_communities(app, worl
             s.commit()
         with tenant_scope(db.session, world.a) as s:
             for community in extra:
-                log_meeting(s, meeting(community, dt.date(2026, 9, 3)), today=dt.date.today())
+                log_meeting(s, meeting(community, dt.date(2026, 9, 3)), today=clock.today())
     with count_queries() as many:
         body = api.get("/api/v1/meetings/calendar", token).get_json()
     assert body["total"] == 17 and many.count == few.count
@@ -125,7 +126,7 @@ def test_the_calendar_grid_costs_the_same_queries_for_more_communities(app, worl
 
 def test_a_month_not_over_yet_is_never_required(app, world, towns):
     """A dashboard's trend measures the current month as a whole-month window reaching past today."""
-    today = dt.date.today()
+    today = clock.today()
     this_month = Window.month(today.year, today.month)
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         values = measure(s, this_month, ["meeting_cadence"])["meeting_cadence"]

@@ -4,12 +4,13 @@ import io
 
 import pytest
 
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.meetings.services import log_meeting
 from tests.factories_meetings import meeting
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=10)
 
 

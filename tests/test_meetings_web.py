@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.meetings.models import AgendaItem, MatterCategory
@@ -13,7 +14,7 @@ from red_property.meetings.services import log_meeting
 from tests.conftest import csrf_token
 from tests.factories_meetings import decision, item, meeting
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=10)
 
 

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from red_property.communities.models import Building
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.appointments.models import Body, Person, Post, PostRole, Procedure
@@ -181,7 +182,7 @@ def test_api_overview_and_committee_seats(api, app, world, count_queries):
     token = api.token("a-staff@test.cn")
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         branch = create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
-                                     today=dt.date.today())
+                                     today=clock.today())
         post(s, person(s, world.community_a, "王书记", party=True), Body.PARTY_BRANCH, PostRole.SECRETARY,
              organisation=branch)
         branch_id = branch.id
@@ -196,7 +197,7 @@ def test_api_overview_and_committee_seats(api, app, world, count_queries):
     assert [(s["name"], s["role"], s["in_office"]) for s in seats] == [("王书记", "secretary", True)]
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         create_organisation(s, name="甲二小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a2],
-                            today=dt.date.today())
+                            today=clock.today())
         add_members(s, world.community_a2, None, 5)
     with count_queries() as many:
         api.get("/api/v1/party/overview", token)

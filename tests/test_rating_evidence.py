@@ -3,6 +3,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from red_property.core import clock
 from red_property.core.audit import AuditEntry
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
@@ -14,7 +15,7 @@ from tests.test_rating_web import _start
 def _with_branch(app, world):
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
-                            founded_on=dt.date(2024, 7, 1), today=dt.date.today())
+                            founded_on=dt.date(2024, 7, 1), today=clock.today())
 
 
 def test_the_bureau_drills_down_to_a_companys_records_through_the_audited_path(app, client, web, world):

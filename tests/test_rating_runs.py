@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.rating.models import RatingResult, RatingRun
@@ -142,8 +143,6 @@ def test_a_company_reads_the_bureaus_records_about_itself_only(app, world):
 
 
 def test_party_coverage_comes_from_the_companys_own_records_through_the_audited_path(app, world):
-    import datetime as dt
-
     from red_property.core.audit import AuditEntry
     from red_property.party.models import Level
     from red_property.party.services import create_organisation
@@ -152,7 +151,7 @@ def test_party_coverage_comes_from_the_companys_own_records_through_the_audited_
         rating_inputs(world)
         with tenant_scope(db.session, world.a) as s:
             create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
-                                today=dt.date.today())
+                                today=clock.today())
         with tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
             run_id = start_run(s, period="2026", as_of=AS_OF).id
     run_worker(app)
@@ -167,8 +166,6 @@ def test_party_coverage_comes_from_the_companys_own_records_through_the_audited_
 
 def test_re_rating_one_company_reads_only_its_records_and_gives_the_full_runs_result(app, world, rated):
     """The narrowed read must change the cost, never the answer."""
-    import datetime as dt
-
     from red_property.party.models import Level
     from red_property.party.services import create_organisation
     from red_property.rating.runs import rerate_company
@@ -176,7 +173,7 @@ def test_re_rating_one_company_reads_only_its_records_and_gives_the_full_runs_re
     with app.app_context():
         with tenant_scope(db.session, world.a) as s:
             create_organisation(s, name="甲一小区党支部", level=Level.COMMUNITY, community_ids=[world.community_a],
-                                today=dt.date.today())
+                                today=clock.today())
         with tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
             run_id = start_run(s, period="2026", as_of=AS_OF).id
     run_worker(app)

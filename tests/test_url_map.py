@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from red_property.core import clock
 from red_property.core.jobs import enqueue
 from red_property.meetings.models import AgendaItem
 from red_property.core.tenancy import tenant_scope
@@ -83,13 +84,11 @@ def _party_records(s, world):
 
 def _b_meeting_records(s, world) -> dict:
     """Company B's joint meeting, decision, activity and negative record."""
-    import datetime as dt
-
     from red_property.activities.services import record_activity, record_negative
     from red_property.meetings.services import log_meeting
     from tests.factories_meetings import activity, add_members, decision, item, meeting, member_part
 
-    today = dt.date.today()
+    today = clock.today()
     meeting_b = log_meeting(s, meeting(world.community_b, today, items=[item(**decision(today))]), today=today)
     (member,) = add_members(s, world.community_b, ["乙党员"])
     return {"meeting_id": meeting_b.id,

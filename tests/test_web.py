@@ -1,6 +1,9 @@
 """The web UI: login, tenant pages under /<slug>/, CSRF, headers, language."""
+import datetime as dt
+
 import pytest
 
+from red_property.core import clock
 from tests.conftest import csrf_token
 
 
@@ -77,6 +80,21 @@ def test_audit_log_is_for_admins(client, web, world):
     web.login("a-admin@test.cn")
     page = client.get("/company-a/audit").get_data(as_text=True)
     assert "登录" in page and "<td>住户 #" in page and "<td>household" not in page  # action and object in words
+
+
+def test_the_audit_log_shows_beijing_time_and_says_so(app, client, web, world):
+    """Stored in UTC, shown on the users' clock: 17:30 UTC is 01:30 the next morning in Beijing."""
+    from red_property.core.audit import AuditEntry
+    from red_property.core.tenancy import tenant_scope
+    from red_property.extensions import db
+
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        s.add(AuditEntry(action="export", entity="household", at=dt.datetime(2026, 12, 1, 17, 30, tzinfo=dt.UTC)))
+        s.commit()
+    web.login("a-admin@test.cn")
+    page = client.get("/company-a/audit").get_data(as_text=True)
+    assert "时间（北京时间）" in page and "<td>2026-12-02 01:30:00</td>" in page and "2026-12-01 17:30" not in page
+    assert "Time (Beijing time)" in client.get("/company-a/audit?lang=en").get_data(as_text=True)
 
 
 def test_every_audited_table_has_a_label_in_both_languages(app):
@@ -176,14 +194,13 @@ def test_a_committee_sees_who_manages_its_community_and_its_own_roll_on_its_home
 def test_a_browser_session_ends_after_its_idle_time(app, client, web, world):
     """Eight idle hours by default: the browser drops the cookie then, and the server refuses one whose
     signature is older, whatever the browser keeps."""
-    import datetime as dt
     import time
     from email.utils import parsedate_to_datetime
 
     login = web.login("a-staff@test.cn")
     cookie = next(c for c in login.headers.getlist("Set-Cookie") if c.startswith("session="))
     expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
-    assert abs(expires - dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=8)) < dt.timedelta(minutes=1)
+    assert abs(expires - clock.now() - dt.timedelta(hours=8)) < dt.timedelta(minutes=1)
 
     app.config["PERMANENT_SESSION_LIFETIME"] = 2  # seconds, for the test
     assert client.get("/company-a/").status_code == 200

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from red_property.accounts.models import ApiToken, Role, User
 from red_property.accounts.passwords import hash_password, verify_password
+from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
-from red_property.core.model import utcnow
 from red_property.core.tenancy import activate_tenant, identity_lookup
 
 TOKEN_PREFIX = "rp_"
@@ -50,7 +50,7 @@ def _digest(secret: str) -> str:
 def issue_token(session: Session, user: User, days: int) -> str:
     """Create a bearer token for ``user``; the plain token is returned once, never stored."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    now = utcnow()
+    now = clock.now()
     session.add(ApiToken(user_id=user.id, secret_hash=_digest(secret), created_at=now,
                          expires_at=now + dt.timedelta(days=days)))
     session.commit()
@@ -63,7 +63,7 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
         return None
     with identity_lookup(session):
         token = session.scalars(select(ApiToken).where(ApiToken.secret_hash == _digest(secret))).first()
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+    if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
     if not token.user.active:
         return None
@@ -83,7 +83,7 @@ def change_password(session: Session, user: User, *, current: str, new: str,
     if new == current:
         raise InputError("new_password", "新密码不能与当前密码相同 (the new password is the current one)")
     user.password_hash = hash_password(new)
-    now = utcnow()
+    now = clock.now()
     for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
         if token is not keep:
             token.revoked_at = now
@@ -91,7 +91,7 @@ def change_password(session: Session, user: User, *, current: str, new: str,
 
 
 def revoke_token(session: Session, token: ApiToken) -> None:
-    token.revoked_at = utcnow()
+    token.revoked_at = clock.now()
     session.commit()
 
 
@@ -130,7 +130,7 @@ def update_user(session: Session, user: User, *, actor_id: int, role: Role | Non
     if active is not None:
         user.active = active
         if not active:
-            now = utcnow()
+            now = clock.now()
             for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
                                                                 ApiToken.revoked_at.is_(None))):
                 token.revoked_at = now

@@ -1,5 +1,4 @@
 """Activities API: ``/api/v1/activities`` (property companies)."""
-import datetime as dt
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -14,6 +13,7 @@ from red_property.activities.schemas import (ActivityDetailOut, ActivityIn, Acti
                                              NegativeOut, ReportIn, ReportOut)
 from red_property.activities.services import (delete_activity, follow_up_negative, record_activity, record_negative,
                                               record_report)
+from red_property.core import clock
 from red_property.core.routing import MAX_ID
 from red_property.core.schemas import PageArgs, page_schema
 from red_property.core.visibility import visible_or_404
@@ -40,7 +40,7 @@ def _page(page, dump) -> dict:
 
 
 def _negative(record_id: int) -> dict:
-    today = dt.date.today()
+    today = clock.today()
     row = next(r for r in list_negative(db.session, today=today, record_id=record_id).items)
     return presenters.negative_dict(row, today)
 
@@ -59,7 +59,7 @@ class Activities(MethodView):
     @blp.response(201, ActivityDetailOut)
     def post(self, data):
         """Record an activity with its participants (party members by id, volunteers by name) and hours."""
-        activity = record_activity(db.session, data, today=dt.date.today())
+        activity = record_activity(db.session, data, today=clock.today())
         return presenters.activity_detail_dict(activity_detail(db.session, activity.id))
 
 
@@ -92,7 +92,7 @@ class Reports(MethodView):
     @blp.response(201, ReportOut)
     def post(self, data):
         """An in-service member reports in where they live and claims service items."""
-        return record_report(db.session, data, today=dt.date.today())
+        return record_report(db.session, data, today=clock.today())
 
 
 @blp.route("/ledger")
@@ -116,14 +116,14 @@ class NegativeRecords(MethodView):
     @blp.response(200, NegativePage)
     def get(self, args):
         """Negative-behaviour records; status=to_report lists members past the deadline, not rectified, not reported."""
-        today = dt.date.today()
+        today = clock.today()
         return _page(list_negative(db.session, today=today, **args), lambda r: presenters.negative_dict(r, today))
 
     @blp.arguments(NegativeIn)
     @blp.response(201, NegativeOut)
     def post(self, data):
         """Record a member's breach of community rules with a deadline to rectify it."""
-        return _negative(record_negative(db.session, data, today=dt.date.today()).id)
+        return _negative(record_negative(db.session, data, today=clock.today()).id)
 
 
 @blp.route("/negative-records/<int:record_id>/follow-up")
@@ -134,5 +134,5 @@ class NegativeFollowUp(MethodView):
     @blp.response(200, NegativeOut)
     def post(self, data, record_id):
         """Record the rectification, and/or the date the record was reported to the member's own organisation."""
-        follow_up_negative(db.session, db.session.get(NegativeRecord, record_id), today=dt.date.today(), **data)
+        follow_up_negative(db.session, db.session.get(NegativeRecord, record_id), today=clock.today(), **data)
         return _negative(record_id)

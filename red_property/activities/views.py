@@ -1,8 +1,6 @@
 """Activity pages (property companies): activities, 双报到, the service-hours ledger, negative records."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -18,6 +16,7 @@ from red_property.activities.queries import (activity_detail, all_members, in_se
 from red_property.activities.services import (delete_activity, follow_up_negative, record_activity, record_negative,
                                               record_report)
 from red_property.compliance.sources import Window
+from red_property.core import clock
 from red_property.core.charts import bar_chart
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
@@ -36,7 +35,7 @@ def _company() -> None:
 
 def _year() -> int:
     year = request.args.get("year", type=int)
-    return year if year is not None and 2000 <= year <= 2100 else dt.date.today().year
+    return year if year is not None and 2000 <= year <= 2100 else clock.today().year
 
 
 @bp.route("/<slug:tenant_slug>/activities")
@@ -49,7 +48,7 @@ def index():
     community_id = arg_id("community_id")
     result = list_activities(db.session, page=arg_page(), per_page=PER_PAGE, community_id=community_id, kind=kind)
     communities = company_communities(db.session)
-    shares = activity_participation(db.session, Window.months_ending(dt.date.today()))
+    shares = activity_participation(db.session, Window.months_ending(clock.today()))
     names = dict(communities)
     measured = sorted((names[c], float(v) * 100) for (_t, c), v in shares.items() if c in names)
     chart = bar_chart(measured, title=_("近十二个月党员活动参与率"), unit="%", max_value=100) if measured else None
@@ -80,7 +79,7 @@ def new():
             return record_activity(db.session, {
                 "community_id": community.id, "held_on": form.held_on.data, "kind": ActivityKind(form.kind.data),
                 "title": form.title.data, "place": form.place.data, "organisation_id": form.organisation_id.data,
-                "participants": participants(form, where)}, today=dt.date.today())
+                "participants": participants(form, where)}, today=clock.today())
 
         activity, status = submit(form, save, show=lambda f, exc: show_error(f, exc, where))
         if activity is not None:
@@ -122,11 +121,11 @@ def reports():
     if form.is_submitted():
         saved, status = submit(form, lambda: record_report(db.session, {
             "member_id": form.member_id.data, "reported_on": form.reported_on.data,
-            "claimed_items": split_items(form.claimed_items.data)}, today=dt.date.today()))
+            "claimed_items": split_items(form.claimed_items.data)}, today=clock.today()))
         if saved is not None:
             flash(_("报到已登记。"), "success")
             return redirect(url_for("activities.reports"))
-    ledger = service_ledger(db.session, dt.date.today().year, page=arg_page(), per_page=PER_PAGE)
+    ledger = service_ledger(db.session, clock.today().year, page=arg_page(), per_page=PER_PAGE)
     return render_template("activities/reports.html", form=form, ledger=ledger), status
 
 
@@ -138,7 +137,7 @@ def ledger():
     year, everyone = _year(), request.args.get("scope") == "all"
     result = service_ledger(db.session, year, in_service_only=not everyone, page=arg_page(), per_page=PER_PAGE)
     return render_template("activities/ledger.html", result=result, year=year, everyone=everyone,
-                           this_year=dt.date.today().year)
+                           this_year=clock.today().year)
 
 
 @bp.route("/<slug:tenant_slug>/activities/ledger/export")
@@ -166,7 +165,7 @@ def negative():
     if form.is_submitted():
         saved, status = submit(form, lambda: record_negative(db.session, {
             k: form[k].data for k in ("member_id", "occurred_on", "description", "rectify_by")},
-            today=dt.date.today()))
+            today=clock.today()))
         if saved is not None:
             flash(_("已记录。"), "success")
             return redirect(url_for("activities.negative"))
@@ -174,7 +173,7 @@ def negative():
 
 
 def _negative_page(form, follow_ups: dict | None = None, status: int = 200):
-    today = dt.date.today()
+    today = clock.today()
     which = request.args.get("status")
     which = which if which in ("pending", "to_report", "closed") else None
     result = list_negative(db.session, today=today, status=which, page=arg_page(), per_page=PER_PAGE)
@@ -194,7 +193,7 @@ def negative_follow_up(record_id: int):
     new_form = NegativeForm()
     new_form.member_id.choices = member_choices(all_members(db.session))
     saved, status = submit(form, lambda: follow_up_negative(
-        db.session, record, today=dt.date.today(), rectified_on=form.rectified_on.data,
+        db.session, record, today=clock.today(), rectified_on=form.rectified_on.data,
         reported_on=form.reported_on.data))
     if saved is None:
         return _negative_page(new_form, {record_id: form}, status=status)

@@ -1,5 +1,4 @@
 """Cross-appointment API: ``/api/v1/appointments`` (property companies)."""
-import datetime as dt
 from dataclasses import asdict
 
 from flask.views import MethodView
@@ -12,6 +11,7 @@ from red_property.appointments.schemas import (EndIn, IndicatorsOut, ListArgs, P
                                                PostListArgs, PostOut, PostPage, RecordFile)
 from red_property.appointments.services import attach_record, create_person, create_post, end_post
 from red_property.communities.models import Community
+from red_property.core import clock
 from red_property.core.schemas import page_of
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -42,7 +42,7 @@ class People(MethodView):
     @blp.response(201, PersonOut)
     def post(self, data):
         """Register a person of a community the company manages; link the party roll when a member."""
-        return create_person(db.session, data, today=dt.date.today())
+        return create_person(db.session, data, today=clock.today())
 
 
 @blp.route("/posts")
@@ -76,7 +76,7 @@ class Posts(MethodView):
         project manager at the same time; a part-time branch member holding no
         post in another body.
         """
-        return create_post(db.session, data, today=dt.date.today())
+        return create_post(db.session, data, today=clock.today())
 
 
 @blp.route("/posts/<int:post_id>/end")
@@ -111,7 +111,7 @@ class CommunityIndicators(MethodView):
     @blp.alt_response(404, description="Not a community the company manages today")
     def get(self, community_id):
         """The three cross-appointment checks of a community today, in plain words."""
-        found = today_by_community(db.session, dt.date.today(), [community_id]).get(community_id)
+        found = today_by_community(db.session, clock.today(), [community_id]).get(community_id)
         if found is None:
             abort(404, message="本企业当前不管理这个小区")
         return {"community_id": community_id, "committee_members": found.committee_members,

@@ -1,8 +1,6 @@
 """Cross-appointment pages (property companies): every community's indicators, and one community's people and posts."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -17,6 +15,7 @@ from red_property.appointments.services import (COMMITTEE_LEVELS, attach_record,
                                                 people_of)
 from red_property.communities.models import Community
 from red_property.communities.services import managed_now
+from red_property.core import clock
 from red_property.core.charts import bar_chart
 from red_property.extensions import db
 from red_property.core.forms import submit, uploaded
@@ -35,7 +34,7 @@ LABELS = {"body": BODY_LABELS, "role": ROLE_LABELS, "procedure": PROCEDURE_LABEL
 def index():
     """Every managed community's cross-appointment indicators today: two queries in all."""
     require_kind(TenantKind.COMPANY)
-    today = dt.date.today()
+    today = clock.today()
     communities = managed_communities(db.session, today)
     indicators = today_by_community(db.session, today)
     rows = [(c, name, indicators.get(c)) for c, name in communities if c in indicators]
@@ -77,7 +76,7 @@ def community(community_id: int, person: PersonForm | None = None, post: PostFor
     """A community's indicators in plain words, its people and their posts, and the forms to keep them."""
     require_kind(TenantKind.COMPANY)
     record = _community(community_id)
-    today = dt.date.today()
+    today = clock.today()
     person = person or PersonForm(prefix="person")
     post = post or PostForm(prefix="post", term_start=today, procedure_on=today)
     _choices(community_id, person, post)
@@ -105,7 +104,7 @@ def add_person(community_id: int):
         created = create_person(db.session, {"community_id": community_id, "name": form.name.data,
                                              "phone": form.phone.data,
                                              "party_member_id": optional_id(form.party_member_id.data)},
-                                today=dt.date.today())
+                                today=clock.today())
         flash(_("已登记：%(name)s", name=created.name), "success")
         return redirect(url_for("appointments.community", community_id=community_id))
 
@@ -126,7 +125,7 @@ def add_post(community_id: int):
                                  "organisation_id": optional_id(form.organisation_id.data),
                                  "term_start": form.term_start.data, "term_end": form.term_end.data,
                                  "procedure": form.procedure.data, "procedure_on": form.procedure_on.data},
-                    today=dt.date.today(),
+                    today=clock.today(),
                     record=uploaded(form.record))
         flash(_("已登记任职。"), "success")
         return redirect(url_for("appointments.community", community_id=community_id))

@@ -1,5 +1,4 @@
 """Community register API: ``/api/v1/communities``."""
-import datetime as dt
 
 from flask import jsonify
 
@@ -14,6 +13,7 @@ from red_property.communities.models import Community
 from red_property.communities.presenters import community_dict, detail_dict
 from red_property.communities.schemas import CommunityDetailOut, CommunityListArgs, CommunityOut
 from red_property.communities.services import NotManaged, get_community, list_communities
+from red_property.core import clock
 from red_property.core.jobs import JobRecord
 from red_property.core.jobs_api import JobOut
 from red_property.core.visibility import visible_or_404
@@ -40,7 +40,7 @@ class Communities(MethodView):
         committee its own community.
         """
         result = list_communities(db.session, **args)
-        today = dt.date.today()
+        today = clock.today()
         return {
             "items": [community_dict(c, result.contracts[c.id], today) for c in result.items],
             "page": result.page, "per_page": result.per_page, "total": result.total,
@@ -56,7 +56,7 @@ class CommunityResource(MethodView):
         detail = get_community(db.session, community_id)
         if detail is None:
             abort(404, message="小区不存在 (community not found)")
-        return detail_dict(detail, dt.date.today())
+        return detail_dict(detail, clock.today())
 
 
 class HouseholdFile(Schema):

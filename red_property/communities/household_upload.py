@@ -5,13 +5,13 @@ imports small files at once and hands large ones to a job with progress.
 """
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 
 from sqlalchemy.orm import Session
 
 from red_property.communities.imports import check_rows, read_table
 from red_property.communities.services import NotManaged, import_households, managed_now
+from red_property.core import clock
 from red_property.core.exports import tenant_dir
 from red_property.core.jobs import JobContext, JobRecord, enqueue, job
 from red_property.core.tenancy import current_tenant_id
@@ -30,7 +30,7 @@ def upload_households(session: Session, community_id: int, filename: str, data: 
     if len(data) > MAX_BYTES:
         raise ImportRejected([RowError(0, "文件", "文件不能超过 10 MB")])
     rows = check_rows(read_table(filename, data))
-    today = dt.date.today()
+    today = clock.today()
     if not managed_now(session, community_id, today):
         raise NotManaged("只能为本企业当前在管的小区导入住户")
     if len(rows) <= INLINE_ROWS:
@@ -50,7 +50,7 @@ def import_households_job(ctx: JobContext, community_id: int, stored: str, filen
     ctx.progress(5, "读取文件")
     rows = check_rows(read_table(filename, path.read_bytes()))
     ctx.progress(50, f"{len(rows)} 行已校验，正在写入")
-    report = import_households(ctx.session, community_id, rows, on=dt.date.today(),
+    report = import_households(ctx.session, community_id, rows, on=clock.today(),
                                progress=lambda percent: ctx.progress(percent, "正在写入"))
     path.unlink(missing_ok=True)
     return report

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 
 from red_property.communities.services import current_company, list_communities
+from red_property.core import clock
 from red_property.core.exports import export_path
 from red_property.core.jobs import JobContext, job
 
@@ -17,7 +17,7 @@ def export_register(ctx: JobContext) -> dict:
     """Write the visible community register to CSV (UTF-8 with BOM, opens in Excel)."""
     name = f"community-register-{ctx.job_id}.csv"
     path = export_path(ctx.tenant_id, name)
-    today = dt.date.today()
+    today = clock.today()
     first = list_communities(ctx.session, page=1, per_page=BATCH)
     pages = max(1, -(-first.total // BATCH))
     rows = 0

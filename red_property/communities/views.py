@@ -1,5 +1,4 @@
 """Community register pages."""
-import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from red_property.communities.household_upload import upload_households
 from red_property.communities.imports import ImportRejected
+from red_property.core import clock
 from red_property.core.urls import query_int
 from red_property.communities.services import (NotManaged, current_company, get_community, list_communities,
                                                managed_now)
@@ -28,7 +28,7 @@ def index():
     page = query_int("page", 1, maximum=1_000_000)
     q = (request.args.get("q") or "").strip()[:100] or None
     result = list_communities(db.session, page=page, per_page=PER_PAGE, q=q)
-    today = dt.date.today()
+    today = clock.today()
     companies = {c.id: current_company(result.contracts[c.id], today) for c in result.items}
     return render_template("communities/index.html", result=result, companies=companies, q=q or "",
                            pages=max(1, -(-result.total // PER_PAGE)))
@@ -44,7 +44,7 @@ def show(community_id: int, form: HouseholdFileForm | None = None, errors=None, 
     detail = get_community(db.session, community_id)
     if detail is None:
         abort(404)
-    today = dt.date.today()
+    today = clock.today()
     can_import = managed_now(db.session, community_id, today)
     return render_template("communities/show.html", detail=detail, today=today, can_import=can_import,
                            form=form or HouseholdFileForm(), errors=errors or []), status

@@ -1,11 +1,11 @@
 """Compliance indicators through the API: ``/api/v1/compliance`` (property companies)."""
-import datetime as dt
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields
 
 from red_property.compliance.dashboard import Dashboard, company_dashboard
+from red_property.core import clock
 from red_property.extensions import db
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
@@ -60,7 +60,7 @@ class CompanyIndicators(MethodView):
     @blp.response(200, DashboardOut)
     def get(self):
         """Every indicator for the company over the last twelve months, per community and per month."""
-        return _dump(company_dashboard(db.session, dt.date.today()))
+        return _dump(company_dashboard(db.session, clock.today()))
 
 
 @blp.route("/communities/<int:community_id>")
@@ -71,7 +71,7 @@ class CommunityIndicators(MethodView):
     @blp.alt_response(404, description="Not a community this company managed in the last twelve months")
     def get(self, community_id):
         """One managed community's indicators and monthly trend."""
-        board = company_dashboard(db.session, dt.date.today(), community_id=community_id)
+        board = company_dashboard(db.session, clock.today(), community_id=community_id)
         if not board.communities:
             abort(404, message="小区不存在或近一年未在管 (community not managed)")
         return _dump(board)

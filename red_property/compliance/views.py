@@ -1,14 +1,13 @@
 """The company's compliance dashboard pages and exports."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from red_property.compliance.sources import Source
 from red_property.compliance.dashboard import Dashboard, chart_value, company_dashboard, display
+from red_property.core import clock
 from red_property.core.charts import line_chart
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
@@ -38,7 +37,7 @@ def _charts(board: Dashboard) -> dict[str, object]:
 def index():
     """Every indicator for the whole company, and each community's values."""
     require_kind(TenantKind.COMPANY)
-    board = company_dashboard(db.session, dt.date.today())
+    board = company_dashboard(db.session, clock.today())
     return render_template("compliance/index.html", board=board, charts=_charts(board), display=display,
                            records_url=_records_url)
 
@@ -48,7 +47,7 @@ def index():
 def community(community_id: int):
     """One managed community's indicators and trends."""
     require_kind(TenantKind.COMPANY)
-    board = company_dashboard(db.session, dt.date.today(), community_id=community_id)
+    board = company_dashboard(db.session, clock.today(), community_id=community_id)
     if not board.communities:
         abort(404)
     return render_template("compliance/community.html", board=board, community=board.communities[0],
@@ -60,7 +59,7 @@ def community(community_id: int):
 def export(fmt: str):
     """Each community's indicator values (and the company's) as CSV or XLSX."""
     require_kind(TenantKind.COMPANY)
-    board = company_dashboard(db.session, dt.date.today())
+    board = company_dashboard(db.session, clock.today())
     header = [_("小区")] + [_(i.metric.name) for i in board.indicators]
     rows = [[c.name] + [display(i.metric, i.by_community.get(c.id)) for i in board.indicators]
             for c in board.communities]

@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core import clock
+from red_property.core.model import Base, BigId, TenantScoped
 from red_property.core.tenancy import ACTOR, TENANT, TenantSession
 
 
@@ -30,7 +31,7 @@ class AuditEntry(TenantScoped, Base):
     entity_id: Mapped[int | None] = mapped_column(BigId)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now, index=True)
 
 
 def _plain(value: Any) -> Any:
@@ -70,7 +71,7 @@ def _audited(obj) -> bool:
 def _write_audit(session: Session, flush_context) -> None:
     rows = []
     actor = session.info.get(ACTOR)
-    now = utcnow()
+    now = clock.now()
 
     def add(obj, action, before, after):
         rows.append(dict(tenant_id=obj.tenant_id, actor_id=actor, action=action,

@@ -23,8 +23,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from red_property.core import clock
 from red_property.core.errors import InputError
-from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core.model import Base, BigId, TenantScoped
 from red_property.core.tenancy import current_actor_id, current_tenant_id
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -48,7 +49,7 @@ class StoredFile(TenantScoped, Base):
     sha256: Mapped[str] = mapped_column(String(64))
     stored_as: Mapped[str] = mapped_column(String(64))      # random name on disk
     uploaded_by: Mapped[int | None] = mapped_column(BigId)
-    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 def tenant_folder(tenant_id: int) -> Path:
@@ -150,7 +151,7 @@ def store_generated(session: Session, *, purpose: str, files: list[tuple[str, by
     Uploads go through ``store_file`` (which judges the bytes); these are ours.
     """
     tenant_id, actor = current_tenant_id(session), current_actor_id(session)
-    folder, now, rows = tenant_folder(tenant_id), utcnow(), []
+    folder, now, rows = tenant_folder(tenant_id), clock.now(), []
     suffix = ".pdf" if content_type == "application/pdf" else ""
     for filename, data in files:
         stored_as = secrets.token_hex(16) + suffix

@@ -3,10 +3,17 @@
 Order: ``?lang=``, the ``lang`` cookie (set by the switch), the user's saved
 choice, then Chinese.  We deliberately do not follow Accept-Language: the users
 work in Chinese even on English-language browsers.
+
+Times are stored in UTC and shown on the users' clock (``core.clock``): the
+``local_time`` filter, or Babel's, which follows the same zone.
 """
+import datetime as dt
+
 from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from red_property.core import clock
 from red_property.core.urls import local_path
 
 
@@ -32,7 +39,22 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return clock.local_zone().key
+
+
+def local_time(value: dt.datetime | str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored instant (or the ISO text frozen into a published document) on the users' clock."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return clock.local(value).strftime(pattern)
+
+
+def local_zone_note() -> str:
+    """Said next to a time where the reader may wonder whose clock it is."""
+    zone = clock.local_zone().key
+    return _("（北京时间）") if zone == clock.DEFAULT_ZONE else f"（{zone}）"
 
 
 @bp.route("/lang/<code>")
@@ -47,6 +69,9 @@ def switch(code: str):
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    # On the environment, not a context processor: macros imported without context see them too.
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_global(local_zone_note, "local_zone_note")
 
     @app.context_processor
     def _locale():

@@ -24,7 +24,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String, Text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core import clock
+from red_property.core.model import Base, BigId, TenantScoped
 from red_property.core.tenancy import current_actor_id, tenant_scope
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class JobRecord(TenantScoped, Base):
     result: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
 
@@ -144,7 +145,7 @@ def run_job(tenant_id: int, job_id: int, app=None) -> None:
             record = session.get(JobRecord, job_id)
             if record is None or record.status in (DONE,):
                 return  # already done (at-least-once delivery) or not ours
-            record.status, record.started_at, record.error = RUNNING, utcnow(), None
+            record.status, record.started_at, record.error = RUNNING, clock.now(), None
             session.info["actor_id"] = record.created_by
             name, params = record.name, dict(record.params or {})
             session.commit()
@@ -156,10 +157,10 @@ def run_job(tenant_id: int, job_id: int, app=None) -> None:
             except Exception:
                 session.rollback()
                 log.exception("job %s (%s) failed", job_id, name)
-                _update_record(tenant_id, job_id, status=FAILED, finished_at=utcnow(),
+                _update_record(tenant_id, job_id, status=FAILED, finished_at=clock.now(),
                                error=traceback.format_exc(limit=5))
                 raise
-            _update_record(tenant_id, job_id, status=DONE, progress=100, finished_at=utcnow(),
+            _update_record(tenant_id, job_id, status=DONE, progress=100, finished_at=clock.now(),
                            result=result)
 
 
@@ -179,7 +180,7 @@ def reconcile(record: JobRecord) -> JobRecord:
     app = current_app
     if record.status not in (QUEUED, RUNNING) or app.config.get("JOBS_INLINE"):
         return record
-    old_enough = utcnow() - record.created_at > LOST_AFTER
+    old_enough = clock.now() - record.created_at > LOST_AFTER
     if not app.config.get("REDIS_URL"):
         if not old_enough or any(t.name == f"job-{record.id}" for t in threading.enumerate()):
             return record
@@ -205,7 +206,7 @@ def reconcile(record: JobRecord) -> JobRecord:
 def _mark_lost(record: JobRecord, message: str, error: str) -> JobRecord:
     from red_property.extensions import db
 
-    _update_record(record.tenant_id, record.id, status=FAILED, finished_at=utcnow(), message=message, error=error)
+    _update_record(record.tenant_id, record.id, status=FAILED, finished_at=clock.now(), message=message, error=error)
     db.session.refresh(record)
     return record
 

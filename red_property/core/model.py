@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, TypeDecorator, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, registry
 
+from red_property.core import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -23,10 +25,6 @@ NAMING = {
 
 # BIGINT on PostgreSQL, INTEGER on SQLite so that it stays the rowid alias.
 BigId = BigInteger().with_variant(Integer, "sqlite")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class UTCDateTime(TypeDecorator):
@@ -41,7 +39,7 @@ class UTCDateTime(TypeDecorator):
 
     def process_bind_param(self, value, dialect):
         if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime: use red_property.core.model.utcnow()")
+            raise ValueError("naive datetime: use red_property.core.clock.now()")
         # SQLite keeps the wall time and drops the offset: store every instant as UTC
         return value.astimezone(timezone.utc) if value is not None else None
 
@@ -61,8 +59,8 @@ class IdMixin:
 
 
 class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 
 class TenantScoped(IdMixin):

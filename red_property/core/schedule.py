@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from red_property.core import clock
 from red_property.core.jobs import DONE, JobRecord, enqueue, worker_context
-from red_property.core.model import utcnow
 from red_property.core.tenancy import tenant_scope
 from red_property.tenants.models import Tenant, TenantKind
 
@@ -71,7 +71,7 @@ def enqueue_for_tenants(session: Session, names: list[str] | None = None) -> int
                 continue
             with tenant_scope(session, tenant_id) as scoped:
                 scoped.execute(delete(JobRecord).where(JobRecord.name == name, JobRecord.status == DONE,
-                                                       JobRecord.finished_at < utcnow() - KEEP))
+                                                       JobRecord.finished_at < clock.now() - KEEP))
                 enqueue(scoped, name)
             queued += 1
     return queued

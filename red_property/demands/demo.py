@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from red_property.accounts.models import Role, User
 from red_property.communities.models import Community, ManagementContract
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.demands import services
 from red_property.demands.models import (DEFAULTS, Category, Demand, DemandEvent, EventKind, Mediation, Route, Source,
                                          Status)
-from red_property.demands.times import day_start, local_date
 from red_property.demo import names
 
 H = dt.timedelta(hours=1)
@@ -88,7 +88,7 @@ def plan_demands(rng: random.Random, *, tenant_id: int, community_id: int, stree
     for _ in range(count):
         # a day in the span, at a local time when residents call or come by (mostly 8:00-21:00)
         hour = rng.choices(range(24), weights=DAY_HOURS)[0]
-        received = day_start(local_date(start) + dt.timedelta(days=rng.randrange(days))) + dt.timedelta(
+        received = clock.day_start(clock.local_date(start) + dt.timedelta(days=rng.randrange(days))) + dt.timedelta(
             hours=hour, minutes=rng.choice((0, 10, 20, 30, 40, 50)))
         if not start <= received < end:
             received = end - rng.uniform(2, 10) * H
@@ -138,7 +138,7 @@ def _outcome(rng: random.Random, plan: Planned, now: dt.datetime, on_time: float
     unresolved = rng.random() < (0.03 if not late else 0.15)
     if row["category"] == Category.DISPUTE and not unresolved:
         held = routed + (closed - routed) * 0.7
-        plan.mediations.append(dict(held_on=held.date(), mediator=rng.choice(["李书记", "王主任", "社区调解员张老师"]),
+        plan.mediations.append(dict(held_on=clock.local_date(held), mediator=rng.choice(["李书记", "王主任", "社区调解员张老师"]),
                                     parties="相关两户住户", agreed=True, summary="双方达成一致，签订调解协议",
                                     recorded_at=held))
         events.append(dict(kind=EventKind.MEDIATION, at=held, note="达成调解协议"))
@@ -191,8 +191,8 @@ def add_demo_records(session: Session, rng: random.Random, tenants: dict, today:
     """Twelve months of demands for every demo company's current communities."""
     from red_property.rating.demo import QUALITY
 
-    now = day_start(today)  # the demo's "now": the start of today, Beijing time
-    year_ago = day_start(today - dt.timedelta(days=365))
+    now = clock.day_start(today)  # the demo's "now": the start of today, Beijing time
+    year_ago = clock.day_start(today - dt.timedelta(days=365))
     companies = sorted((t for t in tenants.values() if t.kind.value == "company"), key=lambda t: t.slug)
     hot = "company-4"   # its first community gets far more complaints than the rest
     for company in companies:
@@ -207,7 +207,7 @@ def add_demo_records(session: Session, rng: random.Random, tenants: dict, today:
                 .order_by(Community.id)).all()
             planned, seq = [], [0]
             for n, (community_id, street, households, starts_on) in enumerate(rows):
-                start = max(year_ago, day_start(starts_on))
+                start = max(year_ago, clock.day_start(starts_on))
                 months = max(1, (now - start).days / 30.4)
                 is_hot = company.slug == hot and n == 0
                 per_month = max(2, households // 110) * (3 if is_hot else 1)
@@ -231,7 +231,7 @@ def add_demo_records(session: Session, rng: random.Random, tenants: dict, today:
 def add_scale_records(session: Session, rng: random.Random, company_id: int,
                       communities: list[tuple[int, str]], today: dt.date, per_community: int = 12) -> int:
     """``per_community`` demands over the last year for each (community id, street); in the company's scope."""
-    now = day_start(today)
+    now = clock.day_start(today)
     planned, seq = [], [0]  # hotline ticket numbers are unique per company: one sequence for all its communities
     for community_id, street in communities:
         planned += plan_demands(rng, tenant_id=company_id, community_id=community_id, street=street,

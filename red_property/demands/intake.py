@@ -14,13 +14,12 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Household
 from red_property.communities.services import managed_now
+from red_property.core import clock
 from red_property.core.errors import InputError, add_unique
 from red_property.core.fields import member, phone, text
-from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id
 from red_property.demands.limits import due_time
 from red_property.demands.models import DEFAULTS, Category, Demand, DemandEvent, EventKind, Source, Status
-from red_property.demands.times import aware, local_date
 
 TICKET = re.compile(r"^[A-Za-z0-9-]{6,30}$")
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -34,11 +33,11 @@ def create_demand(session: Session, *, community_id: int, source, category, desc
     """Receive a demand from a resident, the 12345 hotline or a visit, for a community
     the company managed at the time it was received; its due time follows the
     category's time limit."""
-    now = now or utcnow()
+    now = now or clock.now()
     source = member(Source, "source", source)
     if source == Source.PUBLIC_PAGE:
         raise InputError("source", "小区公开页的诉求由居民在公开页提交")
-    received_at = aware(received_at, "received_at") if received_at is not None else now
+    received_at = clock.aware(received_at, "received_at") if received_at is not None else now
     if received_at > now + CLOCK_SKEW:
         raise InputError("received_at", "受理时间不能晚于现在")
     if received_at < now - OLDEST:
@@ -70,7 +69,7 @@ def submit_public_demand(session: Session, community_id: int, *, category, descr
     lengths and free of control characters, the phone a real number (required:
     it is how the resident hears back).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     demand = _new(session, community_id=community_id, source=Source.PUBLIC_PAGE, category=category,
                   description=description, received_at=now, location=location, contact_name=contact_name,
                   contact_phone=phone("contact_phone", contact_phone, required=True),
@@ -83,7 +82,7 @@ def _new(session: Session, *, community_id, source: Source, category, descriptio
     category = member(Category, "category", category)
     if isinstance(community_id, bool) or not isinstance(community_id, int) or community_id < 1:
         raise InputError("community_id", "请选择小区")
-    if not managed_now(session, community_id, local_date(received_at)):
+    if not managed_now(session, community_id, clock.local_date(received_at)):
         raise InputError("community_id", "受理时该小区不由本企业管理")
     return Demand(community_id=community_id, source=source, category=category,
                   description=text("description", description, required=True, min_len=min_description,

@@ -20,10 +20,9 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community
-from red_property.core.model import utcnow
+from red_property.core import clock
 from red_property.demands.models import CLOSED, OPEN, Category, Demand, Route, Status
 from red_property.demands.queries import DemandPage
-from red_property.demands.times import day_start, month_starts
 
 
 @dataclass
@@ -80,7 +79,7 @@ class Resource:
 
 def resources(session: Session, today: dt.date) -> list[Resource]:
     """Handlers that resolved demands in the last twelve months: one query, folded per handler."""
-    since = day_start(month_starts(today, 12)[0])
+    since = clock.day_start(_month_starts(today)[0])
     rows = session.execute(
         select(Demand.handler, Demand.route, Demand.category, func.count(Demand.id),
                func.sum(case((Demand.closed_at <= Demand.due_at, 1), else_=0)),
@@ -116,6 +115,18 @@ class MonthRates:
         return float(Fraction(100 * self.resolved, self.closed)) if self.closed else None
 
 
+def _month_starts(today: dt.date, months: int = 12) -> list[dt.date]:
+    """The first days of the ``months`` months up to ``today``'s, plus the next month's (an end bound)."""
+    year, month = today.year, today.month - months + 1
+    while month < 1:
+        year, month = year - 1, month + 12
+    out = []
+    for _ in range(months + 1):
+        out.append(dt.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
 def _bucket(column, starts: list[dt.datetime]):
     """The index of the month ``column`` falls in (starts are month bounds in UTC)."""
     return case(*[(column < bound, n) for n, bound in enumerate(starts[1:])], else_=None)
@@ -123,9 +134,9 @@ def _bucket(column, starts: list[dt.datetime]):
 
 def monthly_rates(session: Session, today: dt.date, now: dt.datetime | None = None) -> list[MonthRates]:
     """On-time and resolved rates of the last twelve local months: two queries."""
-    now = now or utcnow()
-    months = month_starts(today, 12)
-    starts = [day_start(m) for m in months]
+    now = now or clock.now()
+    months = _month_starts(today)
+    starts = [clock.day_start(m) for m in months]
     due_month = _bucket(Demand.due_at, starts)
     due = session.execute(
         select(due_month, func.count(Demand.id),
@@ -149,7 +160,7 @@ def monthly_rates(session: Session, today: dt.date, now: dt.datetime | None = No
 
 def route_shares(session: Session, today: dt.date) -> dict[Route, int]:
     """Demands received in the last twelve months by route (the 721 shares): one query."""
-    since = day_start(month_starts(today, 12)[0])
+    since = clock.day_start(_month_starts(today)[0])
     counts = dict(session.execute(select(Demand.route, func.count(Demand.id)).where(Demand.received_at >= since)
                                   .group_by(Demand.route)).tuples().all())
     return {route: counts.get(route, 0) for route in Route}

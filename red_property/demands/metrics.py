@@ -2,7 +2,7 @@
 
 All three are ``absent=None``: a community without demands in the window has
 nothing to measure, which is not the same as handling them badly.  A window's
-dates are local days (``times.bounds``).
+dates are local days (``clock.bounds``).
 
 Each metric also has an ``*_evidence(session, window, company_id, community_id)``
 function listing the demands behind a value (one query) for the bureau's drill-down.
@@ -15,18 +15,17 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.compliance.sources import EvidenceRow as Evidence, Values, Window, source
-from red_property.core.model import utcnow
+from red_property.core import clock
 from red_property.demands.models import CLOSED, Demand, Status
-from red_property.demands.times import bounds, local_date
 
 
 def _due_in(window: Window):
-    start, end = bounds(window.start, window.end)
-    return (Demand.due_at >= start, Demand.due_at < end, or_(Demand.status.in_(CLOSED), Demand.due_at < utcnow()))
+    start, end = clock.bounds(window.start, window.end)
+    return (Demand.due_at >= start, Demand.due_at < end, or_(Demand.status.in_(CLOSED), Demand.due_at < clock.now()))
 
 
 def _closed_in(window: Window):
-    start, end = bounds(window.start, window.end)
+    start, end = clock.bounds(window.start, window.end)
     return Demand.closed_at >= start, Demand.closed_at < end
 
 
@@ -49,20 +48,20 @@ def on_time_evidence(session: Session, window: Window, company_id: int, communit
             return "按时解决" if d.closed_at <= d.due_at else "逾期解决"
         return "未解决" if d.status == Status.UNRESOLVED else "超期未办结"
 
-    return [Evidence(local_date(d.due_at), _title(d), outcome(d))
+    return [Evidence(clock.local_date(d.due_at), _title(d), outcome(d))
             for d in _rows(session, company_id, community_id, *_due_in(window), order=Demand.due_at)]
 
 
 def resolved_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[Evidence]:
     """The demands closed in the window: resolved, or unresolved with the reason."""
-    return [Evidence(local_date(d.closed_at), _title(d),
+    return [Evidence(clock.local_date(d.closed_at), _title(d),
                      "已解决" if d.status == Status.RESOLVED else f"未解决：{d.resolution}")
             for d in _rows(session, company_id, community_id, *_closed_in(window), order=Demand.closed_at)]
 
 
 def satisfaction_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[Evidence]:
     """The ratings of demands closed in the window."""
-    return [Evidence(local_date(d.closed_at), _title(d), f"{d.rating} 星" + (f"：{d.rating_comment}"
+    return [Evidence(clock.local_date(d.closed_at), _title(d), f"{d.rating} 星" + (f"：{d.rating_comment}"
                                                                           if d.rating_comment else ""))
             for d in _rows(session, company_id, community_id, *_closed_in(window), Demand.rating.is_not(None),
                            order=Demand.closed_at)]

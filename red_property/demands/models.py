@@ -17,7 +17,8 @@ from sqlalchemy import (CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint,
                         UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core import clock
+from red_property.core.model import Base, BigId, TenantScoped
 
 
 def _enum(cls, name):
@@ -148,7 +149,7 @@ class Demand(TenantScoped, Base):
     rated_at: Mapped[dt.datetime | None]
     overdue_at: Mapped[dt.datetime | None]                          # flagged by demands.flag_overdue
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     # optimistic locking: two people closing or rating the same demand at once
     # cannot both succeed (the second UPDATE matches no row: StaleDataError)
     version: Mapped[int] = mapped_column()
@@ -172,7 +173,7 @@ class DemandEvent(TenantScoped, Base):
 
     demand_id: Mapped[int] = mapped_column(BigId)
     kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "demand_event_kind"))
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     actor_id: Mapped[int | None] = mapped_column(BigId)     # None: the system (the overdue job)
     from_status: Mapped[Status | None] = mapped_column(_enum(Status, "demand_status"))
     to_status: Mapped[Status | None] = mapped_column(_enum(Status, "demand_status"))
@@ -198,7 +199,7 @@ class Mediation(TenantScoped, Base):
     agreed: Mapped[bool]                               # 达成调解协议
     summary: Mapped[str] = mapped_column(String(2000))
     recorded_by: Mapped[int | None] = mapped_column(BigId)
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class TimeLimit(TenantScoped, Base):
@@ -214,4 +215,4 @@ class TimeLimit(TenantScoped, Base):
     category: Mapped[Category] = mapped_column(_enum(Category, "demand_category"))
     hours: Mapped[int]
     updated_by: Mapped[int | None] = mapped_column(BigId)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now, onupdate=clock.now)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from red_property.core import clock
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.errors import InputError
 from red_property.core.jobs import enqueue
@@ -57,14 +58,14 @@ def tasks_list():
 @login_required
 def resources_list():
     """资源清单: who resolved demands in the last twelve months, by route and category."""
-    return render_template("demands/resources.html", items=resources(db.session, dt.date.today()))
+    return render_template("demands/resources.html", items=resources(db.session, clock.today()))
 
 
 @bp.route("/<slug:tenant_slug>/demands/stats")
 @login_required
 def stats():
     """On-time and resolved rates by month, and the 721 shares of the last twelve months."""
-    today = dt.date.today()
+    today = clock.today()
     months = monthly_rates(db.session, today)
     shares = route_shares(db.session, today)
     total = sum(shares.values())

@@ -1,16 +1,10 @@
 """JSON shapes of demands: what the API accepts (strict) and answers."""
 from marshmallow import Schema, fields, validate
 
+from red_property.core import clock
 from red_property.core.schemas import PageArgs
 from red_property.demands.models import MAX_HOURS, MIN_HOURS, Category, EventKind, Route, Source, Status
 from red_property.demands.queries import OPEN_FILTER
-from red_property.demands.times import DEFAULT_ZONE
-
-
-def _zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(DEFAULT_ZONE)
 
 
 def _enum(enum_cls, **kwargs):
@@ -18,8 +12,8 @@ def _enum(enum_cls, **kwargs):
 
 
 def _when(**kwargs):
-    """A timestamp; without an offset it is read as Beijing time."""
-    return fields.AwareDateTime(default_timezone=_zone(), **kwargs)
+    """A timestamp; without an offset it is read as local (Beijing) time."""
+    return fields.AwareDateTime(default_timezone=clock.local_zone(), **kwargs)
 
 
 STAFF_SOURCES = [s.value for s in Source if s != Source.PUBLIC_PAGE]

@@ -13,15 +13,14 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from red_property.core import clock
 from red_property.core.errors import InputError
-from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id
 from red_property.core.fields import member, text
 from red_property.demands.intake import CLOCK_SKEW
 from red_property.demands.limits import due_time
 from red_property.demands.models import (CLOSED, DEFAULTS, OPEN, Category, Demand, DemandEvent, EventKind,
                                          Mediation, Route, Status)
-from red_property.demands.times import aware, local_date
 
 # For the messages of services (which are Chinese, as every service error is).
 ROUTE_NAMES = {Route.SERVICE: "服务解决", Route.MANAGEMENT: "管理解决", Route.ENFORCEMENT: "执法解决"}
@@ -56,7 +55,7 @@ def route_demand(session: Session, demand: Demand, *, route, handler, reason=Non
     corrected category's limit from the time of receipt.  A demand in progress
     may be routed again (to another handler or route).
     """
-    now = now or utcnow()
+    now = now or clock.now()
     _require(demand, OPEN, "已办结的诉求不能再分流")
     route = member(Route, "route", route)
     category = member(Category, "category", category) if category is not None else demand.category
@@ -81,7 +80,7 @@ def route_demand(session: Session, demand: Demand, *, route, handler, reason=Non
 def add_progress(session: Session, demand: Demand, note, *, now: dt.datetime | None = None) -> Demand:
     """A note on how a routed demand is getting on (visit, parts ordered, ...)."""
     _require(demand, (Status.IN_PROGRESS,), "只有办理中的诉求可以记录进展")
-    _log(session, demand, EventKind.PROGRESS, at=now or utcnow(),
+    _log(session, demand, EventKind.PROGRESS, at=now or clock.now(),
          note=text("note", note, required=True, min_len=2, max_len=1000))
     _commit(session)
     return demand
@@ -90,13 +89,13 @@ def add_progress(session: Session, demand: Demand, note, *, now: dt.datetime | N
 def record_mediation(session: Session, demand: Demand, *, held_on: dt.date, mediator, parties, agreed: bool,
                      summary, now: dt.datetime | None = None) -> Mediation:
     """A mediation session (矛盾调解) of an open dispute."""
-    now = now or utcnow()
+    now = now or clock.now()
     if demand.category != Category.DISPUTE:
         raise InputError("category", "只有邻里纠纷类诉求记录调解")
     _require(demand, OPEN, "已办结的诉求不能再记录调解")
     if not isinstance(held_on, dt.date) or isinstance(held_on, dt.datetime):
         raise InputError("held_on", "请填写调解日期")
-    if held_on < local_date(demand.received_at) or held_on > local_date(now):
+    if held_on < clock.local_date(demand.received_at) or held_on > clock.local_date(now):
         raise InputError("held_on", "调解日期应在受理之后、今天之前")
     if not isinstance(agreed, bool):
         raise InputError("agreed", "请说明是否达成调解协议")
@@ -120,7 +119,7 @@ def close_demand(session: Session, demand: Demand, *, resolved: bool, resolution
     reached agreement.  A demand may be closed unresolved before routing (not the
     company's matter, a duplicate).  Closing after the due time flags it overdue.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     if not isinstance(resolved, bool):
         raise InputError("outcome", "请选择已解决或未解决")
     if resolved:
@@ -148,11 +147,11 @@ def close_demand(session: Session, demand: Demand, *, resolved: bool, resolution
 def inform_resident(session: Session, demand: Demand, informed_at: dt.datetime | None = None, *,
                     now: dt.datetime | None = None) -> Demand:
     """Record when the resident was told the outcome (回访告知)."""
-    now = now or utcnow()
+    now = now or clock.now()
     _require(demand, CLOSED, "诉求办结后才能告知居民")
     if demand.informed_at is not None:
         raise InputError("informed_at", "已记录过告知时间")
-    informed_at = aware(informed_at, "informed_at") if informed_at is not None else now
+    informed_at = clock.aware(informed_at, "informed_at") if informed_at is not None else now
     if informed_at < demand.closed_at or informed_at > now + CLOCK_SKEW:
         raise InputError("informed_at", "告知时间应在办结之后、现在之前")
     _log(session, demand, EventKind.INFORMED, at=informed_at)
@@ -168,7 +167,7 @@ def rate_demand(session: Session, demand: Demand, rating, comment=None, *,
     A resident who rates has heard the outcome: an unrecorded informing time
     becomes the rating time.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     _require(demand, CLOSED, "诉求办结后才能评价")
     if demand.rating is not None:
         raise InputError("rating", "每条诉求只能评价一次")
@@ -195,7 +194,7 @@ def flag_overdue(session: Session, now: dt.datetime | None = None) -> int:
     concurrent one waiting on the row locks, matches none), and a unique index
     allows one overdue line per demand in the history.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     rows = session.execute(
         update(Demand).where(Demand.status.in_(OPEN), Demand.overdue_at.is_(None), Demand.due_at < now)
         .values(overdue_at=now, version=Demand.version + 1)

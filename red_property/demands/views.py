@@ -2,8 +2,6 @@
 history and the forms that move it on."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -11,6 +9,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from red_property.communities.models import Building, Community, ManagementContract
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.tenancy import current_tenant_id
@@ -97,13 +96,13 @@ def export():
         flash(_("符合条件的诉求超过 %(n)s 条，请缩小筛选范围后再导出。", n=EXPORT_LIMIT), "error")
         return redirect(url_for("demands.index", **flt.args()))
     header, rows = export_table(export_rows(db.session, flt, EXPORT_LIMIT))
-    name = f"demands-{dt.date.today():%Y%m%d}.{fmt}"
+    name = f"demands-{clock.today():%Y%m%d}.{fmt}"
     return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("居民诉求"))
 
 
 def _intake_choices(form: IntakeForm) -> None:
     """Communities the company manages now, and their buildings (two queries)."""
-    today = dt.date.today()
+    today = clock.today()
     managed = select(ManagementContract.community_id).where(
         ManagementContract.company_tenant_id == current_tenant_id(db.session), ManagementContract.starts_on <= today,
         (ManagementContract.ends_on.is_(None)) | (ManagementContract.ends_on >= today))

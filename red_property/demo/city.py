@@ -21,6 +21,7 @@ from red_property.accounts.services import create_user
 from red_property.activities.demo import add_demo_records as add_activities
 from red_property.appointments.demo import add_demo_records as add_appointments
 from red_property.communities.models import Building, Community, Household, ManagementContract
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_demo_records as add_demands
 from red_property.demo import names
@@ -62,7 +63,7 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026, today
     ``progress(step, label)`` is called before each of the ``STEPS`` steps (1-based).
     """
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or clock.today()
     progress(1, "租户与登录")
     apply_specs(session, load_specs(tenants_dir))
     tenants = {t.slug: t for t in session.scalars(select(Tenant))}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from red_property.appointments.demo import add_scale_records as add_appointment_records
 from red_property.activities.demo import add_scale_records as add_activities
 from red_property.communities.models import Building, Community, Household, ManagementContract
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_scale_records as add_scale_demands
 from red_property.demo import names
@@ -47,7 +48,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
     progress(f"{companies} companies")
 
     assignment: dict[int, list[tuple[int, int]]] = {cid: [] for cid in company_ids}
-    today = dt.date.today()
+    today = clock.today()
     used: set[str] = set()
     with tenant_scope(session, bureau_id):
         rows = []

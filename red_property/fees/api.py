@@ -1,8 +1,6 @@
 """Property fee API: ``/api/v1/fees`` (property companies; subscription invoices for every tenant)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -10,6 +8,7 @@ from sqlalchemy import select
 
 from red_property.communities.imports import ImportRejected
 from red_property.accounts.permissions import require_admin
+from red_property.core import clock
 from red_property.core.files import content_disposition, send_stored_file
 from red_property.core.pdf import pdf_bytes_response
 from red_property.core.schemas import envelope, page_of
@@ -52,7 +51,7 @@ class Schedules(MethodView):
     def post(self, data):
         """Add a rate (fen per ㎡ per month) for a kind of building from the first of a month."""
         return add_schedule(db.session, **{**data, "building_kind": BuildingKind(data["building_kind"])},
-                            today=dt.date.today())
+                            today=clock.today())
 
 
 def _run_out(run: BillingRun, progress: dict) -> dict:
@@ -76,7 +75,7 @@ class Runs(MethodView):
     @blp.response(202, s.FeeRunOut)
     def post(self, data):
         """Bill a period for a community as a job (follow ``job_id``); the same period again resumes it."""
-        run = start_billing_run(db.session, **data, today=dt.date.today())
+        run = start_billing_run(db.session, **data, today=clock.today())
         return _run_out(run, run_progress(db.session, [run.id])[run.id])
 
 
@@ -100,7 +99,7 @@ class Bills(MethodView):
     def get(self, args):
         """Bills (each one an issued invoice), filtered and paged."""
         stmt = bill_filters(select(Bill), community_id=args.get("community_id"), period=args.get("period"),
-                            status=args.get("status"), q=args.get("q"), as_of=dt.date.today())
+                            status=args.get("status"), q=args.get("q"), as_of=clock.today())
         return page_of(db.session, stmt, args, Bill.period_start.desc(), Bill.invoice_number)
 
 
@@ -140,7 +139,7 @@ class Payments(MethodView):
     def post(self, data):
         """Record a payment (partial allowed; more than is owed is refused) and its receipt number."""
         return record_payment(db.session, PaymentData(**{**data, "method": PaymentMethod(data["method"])}),
-                              today=dt.date.today())
+                              today=clock.today())
 
 
 @blp.route("/payments/<int:payment_id>/receipt.pdf")
@@ -164,7 +163,7 @@ class StatementImport(MethodView):
         """Import payments from a bank statement (all rows or none; lines imported before are skipped)."""
         upload = files["file"]
         try:
-            return import_statement(db.session, upload.filename or "", upload.read(), today=dt.date.today())
+            return import_statement(db.session, upload.filename or "", upload.read(), today=clock.today())
         except ImportRejected as exc:
             abort(422, errors={"rows": [e.as_dict() for e in exc.errors]})
 
@@ -178,7 +177,7 @@ class Collection(MethodView):
     def get(self, args):
         """Arrears and the collection rate (bills due by ``as_of``): the company, each community, and the
         rolling twelve-month rate at each of the last twelve month ends."""
-        as_of = args.get("as_of") or dt.date.today()
+        as_of = args.get("as_of") or clock.today()
         rows = by_community(db.session, as_of)
         return {"as_of": as_of, "company": _collection(company_total(rows)),
                 "communities": [{**_collection(c), "community_id": cid, "name": name} for cid, name, c in rows],
@@ -202,7 +201,7 @@ class Commitments(MethodView):
         """Commitment letters (承诺书) with each household's arrears now."""
         from red_property.fees.reports import commitment_rows
 
-        total, rows = commitment_rows(db.session, dt.date.today(), page=args["page"], per_page=args["per_page"],
+        total, rows = commitment_rows(db.session, clock.today(), page=args["page"], per_page=args["per_page"],
                                       in_arrears_only=args["in_arrears"])
         return envelope(args, [_with_arrears(letter, arrears) for letter, *_, arrears, _bills in rows], total)
 
@@ -211,8 +210,8 @@ class Commitments(MethodView):
     def post(self, data):
         """Record a commitment letter signed by a party member or civil servant (scan: upload on the web page)."""
         letter = add_commitment_letter(db.session, **{**data, "signer_kind": SignerKind(data["signer_kind"])},
-                                       upload=None, today=dt.date.today())
-        arrears = db.session.execute(household_arrears([letter.household_id], dt.date.today())).first()
+                                       upload=None, today=clock.today())
+        arrears = db.session.execute(household_arrears([letter.household_id], clock.today())).first()
         return _with_arrears(letter, arrears[1] if arrears else 0)
 
 
@@ -238,7 +237,7 @@ class Subscriptions(MethodView):
     @blp.alt_response(404, description="Only the platform issues subscription invoices")
     def post(self, data):
         """Issue a subscription invoice to a tenant (the platform's admins)."""
-        return issue_subscription_invoice(db.session, **data, today=dt.date.today())
+        return issue_subscription_invoice(db.session, **data, today=clock.today())
 
 
 @blp.route("/subscription-invoices/<int:invoice_id>.pdf")

@@ -138,7 +138,7 @@ def _date(text: str, number: int, column: str, errors: list[RowError]) -> dt.dat
         return None
     for form in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d"):
         try:
-            return dt.datetime.strptime(text[:10], form).date()
+            return dt.datetime.strptime(text[:10], form).date()  # noqa: DTZ007 (a calendar day, no instant)
         except ValueError:
             continue
     errors.append(RowError(number, column, f"日期格式不对：{text[:20]}（应为 2026-03-05）"))

@@ -1,14 +1,13 @@
 """Bills, payments, bank imports, commitment letters of a household, and the PDFs."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
 from red_property.communities.imports import ImportRejected
+from red_property.core import clock
 from red_property.core.urls import query_int
 from red_property.communities.models import Community
 from red_property.core.errors import InputError
@@ -42,7 +41,7 @@ def _filters() -> dict:
 def bills():
     """Bills (invoices) with filters, paged: three queries whatever the page holds."""
     company_page()
-    today = dt.date.today()
+    today = clock.today()
     filters, page = _filters(), page_arg()
     stmt = bill_filters(select(Bill), **filters, as_of=today)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -61,7 +60,7 @@ def bills_export():
     """The filtered bill list as CSV or XLSX (``?fmt=``; status=overdue: the arrears list)."""
     company_page()
     fmt = export_format()
-    today = dt.date.today()
+    today = clock.today()
     stmt = bill_filters(select(Bill), **_filters(), as_of=today).order_by(Bill.community_id, Bill.invoice_number)
     header = [_("发票号码"), _("期间"), _("房屋"), _("业主"), _("面积（㎡）"), _("应收（元）"), _("已收（元）"),
               _("欠费（元）"), _("缴费截止日"), _("状态")]
@@ -81,7 +80,7 @@ def _bill_page(bill: Bill, payment_form=None, letter_form=None, status: int = 20
     payments = db.session.scalars(select(Payment).where(Payment.bill_id == bill.id).order_by(Payment.id)).all()
     letters = db.session.scalars(select(CommitmentLetter).where(CommitmentLetter.household_id == bill.household_id)
                                  .order_by(CommitmentLetter.signed_on)).all()
-    today = dt.date.today()
+    today = clock.today()
     return render_template("fees/bill.html", bill=bill, payments=payments, letters=letters, yuan=yuan,
                            status_name=bill_status(bill, today), methods=METHOD_NAMES, signers=SIGNER_NAMES,
                            payment_form=payment_form or PaymentForm(paid_on=today),
@@ -109,7 +108,7 @@ def add_payment(bill_id: int):
         payment = record_payment(db.session, PaymentData(
             bill_id=bill.id, amount_fen=fen_of(form.amount.data), paid_on=form.paid_on.data,
             method=PaymentMethod(form.method.data), payer_name=form.payer_name.data or None,
-            note=form.note.data or None), today=dt.date.today())
+            note=form.note.data or None), today=clock.today())
     except InputError as exc:
         db.session.rollback()
         field_error(form, exc, "amount")
@@ -133,7 +132,7 @@ def add_commitment(bill_id: int):
                               signer_kind=SignerKind(form.signer_kind.data), organisation=form.organisation.data,
                               signed_on=form.signed_on.data, pay_by=form.pay_by.data,
                               upload=(upload.filename or "", upload.read()) if upload else None,
-                              today=dt.date.today())
+                              today=clock.today())
     except InputError as exc:
         db.session.rollback()
         field_error(form, exc, "signer_name")
@@ -161,7 +160,7 @@ def payments():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            report = import_statement(db.session, upload.filename or "", upload.read(), today=dt.date.today())
+            report = import_statement(db.session, upload.filename or "", upload.read(), today=clock.today())
             flash(_("导入完成：入账 %(n)s 笔，共 %(amount)s 元；已导入过的 %(s)s 笔已跳过。", n=report["recorded"],
                     amount=yuan(report["amount_fen"]), s=report["skipped"]), "success")
             return redirect(url_for("fees.payments"))

@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, Household
 from red_property.communities.services import managed_now
+from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError, add_unique
 from red_property.core.jobs import JobContext, enqueue, job
-from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id
 from red_property.fees.models import BillingRun, Bill, BuildingKind, FeeSchedule, Series, document_code
 from red_property.fees.numbering import reserve_numbers
@@ -198,8 +198,8 @@ def pending_households(session: Session, run: BillingRun) -> list:
 
 def issue_batch(session: Session, run: BillingRun, community_name: str, households: list, rates: dict) -> int:
     """Bills and their invoice numbers for ``households``, in one transaction (committed here)."""
-    now = utcnow()
-    year = now.year
+    now = clock.now()
+    year = clock.local_date(now).year  # at 17:00 UTC on 31 December it is already 1 January in Beijing
     first = reserve_numbers(session, Series.FEE_INVOICE, year, len(households))
     rows = []
     for offset, (household_id, area, owner, unit, room, building, kind) in enumerate(households):
@@ -249,7 +249,7 @@ def bill_run(ctx: JobContext, billing_run_id: int) -> dict:
     session.commit()
     rendered = render_run_invoices(session, billing_run_id, progress=ctx.progress, wait_for_others=True)
     run = session.get(BillingRun, billing_run_id)
-    run.finished_at = utcnow()
+    run.finished_at = clock.now()
     session.commit()
     return {"bills": total, "issued_now": issued, "rendered_here": rendered}
 

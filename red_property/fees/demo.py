@@ -16,7 +16,7 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, Household, ManagementContract
-from red_property.core.model import utcnow
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
 from red_property.fees.billing import bill_amount, month_starts
@@ -80,7 +80,8 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
             runs = s.execute(insert(BillingRun).returning(BillingRun.id, sort_by_parameter_order=True), [
                 dict(tenant_id=company_id, community_id=community_id, period=label, period_start=start,
                      period_end=end, months=count, due_on=start + dt.timedelta(days=14), issued_complete=True,
-                     finished_at=utcnow(), created_at=utcnow()) for label, start, end, count in periods]).scalars().all()
+                     finished_at=clock.now(), created_at=clock.now())
+                for label, start, end, count in periods]).scalars().all()
             run_ids += runs
             for run_id, (label, start, end, count) in zip(runs, periods):
                 issued = dt.datetime.combine(start, dt.time(9), tzinfo=dt.timezone.utc)

@@ -18,7 +18,8 @@ from sqlalchemy import (CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint,
                         String, UniqueConstraint, or_)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core import clock
+from red_property.core.model import Base, BigId, TenantScoped
 
 
 def _enum(cls, name):
@@ -79,7 +80,7 @@ class FeeSchedule(TenantScoped, Base):
     rate_fen: Mapped[int]
     effective_from: Mapped[dt.date]
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class DocumentCounter(TenantScoped, Base):
@@ -116,7 +117,7 @@ class BillingRun(TenantScoped, Base):
     issued_complete: Mapped[bool] = mapped_column(default=False)  # every household has its bill
     finished_at: Mapped[dt.datetime | None]                       # ... and every invoice its PDF
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class Bill(TenantScoped, Base):
@@ -155,7 +156,7 @@ class Bill(TenantScoped, Base):
     invoice_year: Mapped[int]
     invoice_number: Mapped[int]
     invoice_code: Mapped[str] = mapped_column(String(16))
-    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     file_id: Mapped[int | None] = mapped_column(BigId)           # the PDF, rendered once ...
     file_page: Mapped[int | None]                                # ... its page there, when a batch of invoices
 
@@ -187,7 +188,7 @@ class Payment(TenantScoped, Base):
     receipt_code: Mapped[str] = mapped_column(String(16))
     file_id: Mapped[int | None] = mapped_column(BigId)           # the receipt PDF, rendered once
     recorded_by: Mapped[int | None] = mapped_column(BigId)
-    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class CommitmentLetter(TenantScoped, Base):
@@ -236,7 +237,7 @@ class SubscriptionInvoice(TenantScoped, Base):
     invoice_year: Mapped[int]
     invoice_number: Mapped[int]
     invoice_code: Mapped[str] = mapped_column(String(16))
-    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     issued_by: Mapped[int | None] = mapped_column(BigId)
     # bytes: kept out of the audit log's JSON copy (the "secret" mark excludes a column there)
     pdf: Mapped[bytes] = mapped_column(LargeBinary, info={"secret": True})

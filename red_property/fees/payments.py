@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core import clock
 from red_property.core.errors import InputError
-from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id
 from red_property.fees.documents import yuan
 from red_property.fees.models import Bill, Payment, PaymentMethod, Series, document_code
@@ -80,7 +80,7 @@ def add_payments(session: Session, items: list[tuple[Bill, PaymentData]], *, tod
                           payer_name=(data.payer_name or bill.payer_name)[:50], note=data.note, bank_ref=data.bank_ref,
                           receipt_year=today.year, receipt_number=number,
                           receipt_code=document_code(Series.RECEIPT, today.year, number),
-                          recorded_by=current_actor_id(session), recorded_at=utcnow())
+                          recorded_by=current_actor_id(session), recorded_at=clock.now())
         bill.paid_fen += data.amount_fen
         session.add(payment)
         payments.append(payment)

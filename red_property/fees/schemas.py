@@ -4,6 +4,7 @@ import datetime as dt
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from red_property.core import clock
 from red_property.core.schemas import PageArgs, page_schema
 from red_property.fees.models import BuildingKind, PaymentMethod, SignerKind
 from red_property.fees.reports import bill_status
@@ -97,7 +98,7 @@ class FeeBillOut(Schema):
     paid_fen = fields.Integer()
     invoice_code = fields.String()
     issued_at = fields.DateTime()
-    status = fields.Function(lambda bill: bill_status(bill, dt.date.today()),
+    status = fields.Function(lambda bill: bill_status(bill, clock.today()),
                              metadata={"description": "unpaid, partial, paid or overdue"})
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.files import store_file
-from red_property.core.model import utcnow
 from red_property.core.pdf import render_pdf
 from red_property.core.tenancy import current_actor_id, current_tenant_id
 from red_property.communities.models import Household
@@ -73,7 +73,7 @@ def issue_subscription_invoice(session: Session, *, billed_tenant_id: int, descr
                                   period=period.strip(), amount_fen=amount_fen, due_on=due_on,
                                   invoice_year=today.year, invoice_number=number,
                                   invoice_code=document_code(Series.SUBSCRIPTION, today.year, number),
-                                  issued_at=utcnow(), issued_by=current_actor_id(session))
+                                  issued_at=clock.now(), issued_by=current_actor_id(session))
     invoice.pdf = render_pdf(documents_html(issuer, [subscription_document(invoice)]))
     session.add(invoice)
     session.commit()

@@ -1,14 +1,13 @@
 """Subscription invoices: the platform issues them; every other tenant reads its own."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from red_property.accounts.models import Role
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.extensions import db
 from red_property.fees.documents import yuan
@@ -49,7 +48,7 @@ def subscriptions():
                 invoice = issue_subscription_invoice(
                     db.session, billed_tenant_id=form.billed_tenant_id.data, description=form.description.data,
                     period=form.period.data, amount_fen=fen_of(form.amount.data), due_on=form.due_on.data,
-                    today=dt.date.today())
+                    today=clock.today())
                 flash(_("已开具发票 %(code)s。", code=invoice.invoice_code), "success")
                 return redirect(url_for("fees.subscriptions"))
             except InputError as exc:

@@ -13,6 +13,7 @@ from flask_login import login_required
 from sqlalchemy import and_, func, select
 
 from red_property.communities.models import Community, ManagementContract
+from red_property.core import clock
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.errors import InputError
 from red_property.core.tabular import csv_response, xlsx_response
@@ -74,7 +75,7 @@ def page_arg() -> int:
 def dashboard():
     """Arrears and the collection rate: the company, each community, the monthly trend."""
     company_page()
-    today = dt.date.today()
+    today = clock.today()
     rows = by_community(db.session, today)
     total = company_total(rows)
     trend = monthly_trend(db.session, today)
@@ -94,8 +95,8 @@ def collection_export():
     fmt = export_format()
     header = [_("小区"), _("应收（元）"), _("实收（元）"), _("欠费（元）"), _("收缴率（%）"), _("欠费账单数")]
     rows = [[name, c.billed_fen / 100, c.paid_fen / 100, c.arrears_fen / 100, c.percent(), c.in_arrears]
-            for _, name, c in by_community(db.session, dt.date.today())]
-    name = f"collection-{dt.date.today():%Y%m%d}.{fmt}"
+            for _, name, c in by_community(db.session, clock.today())]
+    name = f"collection-{clock.today():%Y%m%d}.{fmt}"
     return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("收缴率"))
 
 
@@ -104,7 +105,7 @@ def collection_export():
 def schedules():
     """Fee schedules, newest first, and a form to add one."""
     company_page()
-    today = dt.date.today()
+    today = clock.today()
     form = ScheduleForm()
     form.community_id.choices = choices(managed_communities(today))
     status = 200
@@ -135,7 +136,7 @@ def schedules():
 def runs():
     """Billing runs with their progress, and a form to bill a period."""
     company_page()
-    today = dt.date.today()
+    today = clock.today()
     form = RunForm()
     form.community_id.choices = choices(managed_communities(today))
     status = 200
@@ -179,7 +180,7 @@ def resume_run(billing_run_id: int):
     billing_run = db.get_or_404(BillingRun, billing_run_id)
     try:
         billing_run = start_billing_run(db.session, community_id=billing_run.community_id, period=billing_run.period,
-                                        today=dt.date.today())
+                                        today=clock.today())
     except InputError as exc:
         flash(str(exc), "error")
         return redirect(url_for("fees.run", billing_run_id=billing_run_id))
@@ -193,7 +194,7 @@ def commitments():
     company_page()
     page = page_arg()
     arrears_only = request.args.get("arrears") == "1"
-    total, rows = commitment_rows(db.session, dt.date.today(), page=page, per_page=PER_PAGE,
+    total, rows = commitment_rows(db.session, clock.today(), page=page, per_page=PER_PAGE,
                                   in_arrears_only=arrears_only)
     return render_template("fees/commitments.html", rows=rows, yuan=yuan, page=page, arrears_only=arrears_only,
                            pages=max(1, -(-total // PER_PAGE)), total=total)

@@ -1,11 +1,11 @@
 """Committee finance API, part one: ``/api/v1/finance`` owners' roll, book and ledger (owners' committees only)."""
-import datetime as dt
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
+from red_property.core import clock
 from red_property.core.files import StoredFile
 from red_property.core.schemas import CreatedOut, attributes, envelope, page_schema
 from red_property.core.table_import import ImportRejected
@@ -91,7 +91,7 @@ class Book(MethodView):
     @blp.response(200, BookOut)
     def put(self, data):
         """Set the start date and opening balance (fixed once a statement is published)."""
-        return _book(ledger.set_book(db.session, **data, today=dt.date.today()))
+        return _book(ledger.set_book(db.session, **data, today=clock.today()))
 
 
 def _book(book) -> dict:
@@ -104,7 +104,7 @@ def _entry_dict(entry: LedgerEntry, receipts: list[StoredFile]) -> dict:
 
 
 def _entry_values(data: dict) -> dict:
-    return {**data, "category": Category(data["category"]), "today": dt.date.today()}
+    return {**data, "category": Category(data["category"]), "today": clock.today()}
 
 
 @blp.route("/entries")

@@ -1,10 +1,10 @@
 """Committee finance API, part three: ``/api/v1/finance/distributions`` (a surplus paid back to the owners)."""
-import datetime as dt
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from red_property.core import clock
 from red_property.core.schemas import attributes
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -66,5 +66,5 @@ class Record(MethodView):
     def post(self, data, distribution_id):
         """Book the distribution the owners decided as one ledger expense (optionally naming the vote)."""
         distribution = db.session.get(Distribution, distribution_id)
-        service.record_distribution(db.session, distribution, **data, today=dt.date.today())
+        service.record_distribution(db.session, distribution, **data, today=clock.today())
         return distribution

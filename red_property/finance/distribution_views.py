@@ -1,7 +1,6 @@
 """Distribution pages: split a surplus over the roll, see and export the table, book it once decided."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,6 +14,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.money import parse_yuan, yuan
 from red_property.core.tabular import csv_response, xlsx_response
@@ -70,7 +70,7 @@ def _distribution(distribution_id: int) -> Distribution:
 
 
 def _record_form() -> RecordForm:
-    form = RecordForm(prefix="record", paid_on=dt.date.today())
+    form = RecordForm(prefix="record", paid_on=clock.today())
     votes = db.session.execute(select(Vote.id, Vote.title).where(
         Vote.status == VoteStatus.CLOSED, Vote.passed.is_(True),
         Vote.kind.in_([ProposalKind.PUBLIC_INCOME, ProposalKind.OTHER])).order_by(Vote.id.desc())).all()
@@ -90,7 +90,7 @@ def show(distribution_id: int):
             try:
                 service.record_distribution(db.session, found, paid_on=form.paid_on.data,
                                             decision=form.decision.data or "", vote_id=form.vote_id.data or None,
-                                            today=dt.date.today())
+                                            today=clock.today())
                 flash(_("已作为一笔支出入账。"), "success")
                 return redirect(url_for("finance_distributions.show", distribution_id=distribution_id))
             except InputError as exc:

@@ -1,8 +1,6 @@
 """Ledger pages: the book's start, entries with their receipts (owners' committees only)."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -13,6 +11,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.money import parse_yuan, yuan
 from red_property.extensions import db
@@ -64,7 +63,7 @@ def _save(form: EntryForm, entry: LedgerEntry | None) -> LedgerEntry | None:
     try:
         values = dict(category=Category(form.category.data), amount_fen=parse_yuan(form.amount.data, "amount_fen"),
                       occurred_on=form.occurred_on.data, counterparty=form.counterparty.data,
-                      note=form.note.data or "", today=dt.date.today())
+                      note=form.note.data or "", today=clock.today())
         if entry is None:
             return ledger.add_entry(db.session, **values)
         return ledger.update_entry(db.session, entry, **values)
@@ -115,7 +114,7 @@ def book():
             ledger.set_book(db.session, opened_on=form.opened_on.data,
                             opening_balance_fen=parse_yuan(form.opening_balance.data, "opening_balance_fen",
                                                            allow_zero=True),
-                            today=dt.date.today())
+                            today=clock.today())
             flash(_("已保存。"), "success")
             return redirect(url_for("finance_ledger.index"))
         except InputError as exc:

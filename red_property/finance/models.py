@@ -23,7 +23,8 @@ from sqlalchemy import (BigInteger, CheckConstraint, Enum, ForeignKeyConstraint,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core import clock
+from red_property.core.model import Base, BigId, TenantScoped
 
 
 def _enum(cls, name: str, length: int = 20):
@@ -123,7 +124,7 @@ class LedgerEntry(TenantScoped, Base):
     counterparty: Mapped[str] = mapped_column(String(100))   # who paid or was paid
     note: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class LedgerReceipt(TenantScoped, Base):
@@ -180,7 +181,7 @@ class Statement(TenantScoped, Base):
     content: Mapped[str | None] = mapped_column(Text)
     fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     published_by: Mapped[int | None] = mapped_column(BigId)
     published_at: Mapped[dt.datetime | None]
 
@@ -222,7 +223,7 @@ class Distribution(TenantScoped, Base):
     owners: Mapped[int]
     total_area: Mapped[decimal.Decimal] = mapped_column(Numeric(14, 2))
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     entry_id: Mapped[int | None] = mapped_column(BigId)       # the expense, once recorded
     vote_id: Mapped[int | None] = mapped_column(BigId)        # the owners' vote that decided it, if any
     decision: Mapped[str | None] = mapped_column(String(200))  # how the owners decided (meeting, resolution no.)

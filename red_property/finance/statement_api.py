@@ -1,11 +1,11 @@
 """Committee finance API, part two: ``/api/v1/finance/statements`` (draft, publish, correct, check a fingerprint)."""
-import datetime as dt
 
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from red_property.core import clock
 from red_property.core.schemas import attributes
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -47,7 +47,7 @@ class Statements(MethodView):
     def post(self, data):
         """Start a draft statement for a quarter (default) or a year."""
         return statements.create_statement(db.session, kind=StatementKind(data["kind"]), year=data["year"],
-                                           quarter=data["quarter"], today=dt.date.today())
+                                           quarter=data["quarter"], today=clock.today())
 
 
 @blp.route("/by-fingerprint")
@@ -83,7 +83,7 @@ class Publish(MethodView):
     @blp.response(200, StatementDetail)
     def post(self, statement_id):
         """Publish a draft after its period ended: its content and fingerprint are final."""
-        return _detail(statements.publish_statement(db.session, _statement(statement_id), today=dt.date.today()))
+        return _detail(statements.publish_statement(db.session, _statement(statement_id), today=clock.today()))
 
 
 @blp.route("/<int:statement_id>/corrections")

@@ -13,6 +13,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.pdf import pdf_bytes_response, pdf_response
 from red_property.extensions import db
@@ -55,7 +56,7 @@ def _last_quarter(today: dt.date) -> tuple[int, int]:
 def index():
     """All statements by period with their versions; start a draft; check a fingerprint."""
     committee_only()
-    year, quarter = _last_quarter(dt.date.today())
+    year, quarter = _last_quarter(clock.today())
     form, status = StatementForm(prefix="new", year=year, quarter=quarter), 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -63,7 +64,7 @@ def index():
             try:
                 made = statements.create_statement(
                     db.session, kind=kind, year=form.year.data,
-                    quarter=form.quarter.data if kind == StatementKind.QUARTER else None, today=dt.date.today())
+                    quarter=form.quarter.data if kind == StatementKind.QUARTER else None, today=clock.today())
                 return redirect(url_for("finance_statements.show", statement_id=made.id))
             except InputError as exc:
                 show_error(form, exc)
@@ -122,7 +123,7 @@ def show(statement_id: int):
 def publish(statement_id: int):
     committee_only()
     statement = _statement(statement_id)
-    return button(lambda: statements.publish_statement(db.session, statement, today=dt.date.today()),
+    return button(lambda: statements.publish_statement(db.session, statement, today=clock.today()),
                   done=_("已发布。发布后的公示不可修改，如有错误请提交更正。"),
                   back=url_for("finance_statements.show", statement_id=statement_id))
 

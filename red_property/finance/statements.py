@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from red_property.communities.models import Community
+from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
-from red_property.core.model import utcnow
 from red_property.core.tenancy import TenantSession, current_actor_id, current_tenant_id
 from red_property.finance.ledger import balance_before, book_of, receipts_of
 from red_property.finance.models import (EXPENSE_CATEGORIES, INCOME_CATEGORIES, Direction, LedgerEntry, Statement,
@@ -119,7 +119,7 @@ def publish_statement(session: Session, statement: Statement, *, today: dt.date)
         raise InputError("statement_id", "该公示已发布")
     if statement.ends_on >= today:
         raise InputError("statement_id", f"{statement.period} 截至 {statement.ends_on}，期间结束后才能发布")
-    now = utcnow()
+    now = clock.now()
     content = build_content(session, statement, published_at=now)
     if statement.supersedes_id is not None and not content["changes"]:
         raise InputError("statement_id", "与上一版相比没有任何变化，无需发布更正；请先改正账簿，或删除这份草稿")

@@ -5,8 +5,6 @@ The ledger, statements and distributions have their own modules.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +15,7 @@ from sqlalchemy import func, select
 from wtforms import DecimalField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from red_property.core import clock
 from red_property.core.charts import grouped_bar_chart
 from red_property.core.errors import InputError
 from red_property.core.forms import show_error
@@ -79,7 +78,7 @@ def paged(stmt, per_page: int = PER_PAGE) -> dict:
 def index():
     """Balance, this year's income and expense by quarter, and the latest statements."""
     committee_only()
-    today = dt.date.today()
+    today = clock.today()
     book = ledger.book_of(db.session)
     index_now = today.year * 4 + (today.month - 1) // 3   # quarters since year 0
     index_first = index_now - 7                            # the last eight quarters, from the book's start

@@ -1,11 +1,11 @@
 """Joint-meeting API: ``/api/v1/meetings`` (property companies)."""
-import datetime as dt
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema
 
+from red_property.core import clock
 from red_property.core.schemas import page_schema
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -32,7 +32,7 @@ class MinutesIn(Schema):
 
 
 def _detail(meeting_id: int) -> dict:
-    today = dt.date.today()
+    today = clock.today()
     return presenters.detail_dict(meeting_detail(db.session, meeting_id), today)
 
 
@@ -45,7 +45,7 @@ class Meetings(MethodView):
     def get(self, args):
         """Joint meetings, newest first, with their flags; filter by community and month (2026-10)."""
         month = args.get("month")
-        page = list_meetings(db.session, today=dt.date.today(), page=args["page"], per_page=args["per_page"],
+        page = list_meetings(db.session, today=clock.today(), page=args["page"], per_page=args["per_page"],
                              community_id=args.get("community_id"),
                              period=int(month.replace("-", "")) if month else None)
         return {"items": [presenters.meeting_dict(r) for r in page.items], "page": page.page,
@@ -62,7 +62,7 @@ class Meetings(MethodView):
         without a responsible person or a due date on or after the meeting.
         Flagged, not refused: a meeting without all three parties.
         """
-        meeting = log_meeting(db.session, data, today=dt.date.today())
+        meeting = log_meeting(db.session, data, today=clock.today())
         return _detail(meeting.id)
 
 
@@ -79,7 +79,7 @@ class MeetingResource(MethodView):
     @blp.response(200, MeetingDetailOut)
     def put(self, data, meeting_id):
         """Correct a meeting's date, kind, place, convening branch and attendees (replaced as a whole)."""
-        update_meeting(db.session, db.session.get(JointMeeting, meeting_id), data, today=dt.date.today())
+        update_meeting(db.session, db.session.get(JointMeeting, meeting_id), data, today=clock.today())
         return _detail(meeting_id)
 
 
@@ -104,7 +104,7 @@ class Items(MethodView):
     @blp.response(201, ItemOut)
     def post(self, data, meeting_id):
         """Add an agenda item (and the decision taken on it) to a logged meeting."""
-        today = dt.date.today()
+        today = clock.today()
         item = add_item(db.session, db.session.get(JointMeeting, meeting_id), data, today=today)
         return presenters.item_dict(item, today)
 
@@ -117,7 +117,7 @@ class Progress(MethodView):
     @blp.response(200, ItemOut)
     def post(self, data, item_id):
         """Follow up a decision: a progress note (dated today unless noted_on) and/or the date it was done."""
-        today = dt.date.today()
+        today = clock.today()
         item = follow_up(db.session, db.session.get(AgendaItem, item_id), today=today, **data)
         return presenters.item_dict(item, today, progress_of(db.session, item_id))
 
@@ -130,7 +130,7 @@ class Decisions(MethodView):
     @blp.response(200, DecisionPage)
     def get(self, args):
         """Decisions to follow up: open, overdue (past the date, not done) or done; soonest due first."""
-        today = dt.date.today()
+        today = clock.today()
         page = list_decisions(db.session, today=today, status=args.get("status"),
                               community_id=args.get("community_id"), page=args["page"], per_page=args["per_page"])
         return {"items": [presenters.decision_dict(r, today) for r in page.items], "page": page.page,
@@ -145,6 +145,6 @@ class Calendar(MethodView):
     @blp.response(200, CalendarOut)
     def get(self, args):
         """Each managed community's last twelve months: met, incomplete, missed, due, partial or not managed."""
-        page = meeting_calendar(db.session, today=dt.date.today(), page=args["page"], per_page=args["per_page"],
+        page = meeting_calendar(db.session, today=clock.today(), page=args["page"], per_page=args["per_page"],
                                 community_id=args.get("community_id"))
         return presenters.calendar_dict(page)

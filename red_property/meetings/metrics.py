@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import ManagementContract as C
 from red_property.compliance.sources import EvidenceRow, Values, Window, source
+from red_property.core import clock
 from red_property.meetings.models import JointMeeting as M
 
 
@@ -45,7 +46,7 @@ def meeting_cadence(session: Session, window: Window) -> Values:
     required has nothing to measure yet (``None``: missing, never zero).
     """
     # A month not over yet is never required: a window may reach past today (a dashboard's current month).
-    today = dt.date.today()
+    today = clock.today()
     month = months_table(window)
     held = (select(M.id).where(
         M.tenant_id == C.company_tenant_id, M.community_id == C.community_id, M.monthly_period == month.c.period,

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from red_property.communities.models import Community
+from red_property.core import clock
 from red_property.core.charts import bar_chart
 from red_property.core.errors import InputError
 from red_property.core.forms import uploaded
@@ -41,7 +42,7 @@ def arg_page() -> int:
 def arg_month() -> int | None:
     """``month=2026-10`` as 202610; anything else (or a year past 2100) is ignored."""
     try:
-        day = dt.datetime.strptime(request.args.get("month", ""), "%Y-%m").date()
+        day = dt.datetime.strptime(request.args.get("month", ""), "%Y-%m").date()  # noqa: DTZ007 (a month)
     except ValueError:
         return None
     return day.year * 100 + day.month if 1900 <= day.year <= 2100 else None
@@ -80,7 +81,7 @@ def index():
     """Meetings, newest first, with what needs attention."""
     _company()
     community_id, period = arg_id("community_id"), arg_month()
-    result = list_meetings(db.session, today=dt.date.today(), page=arg_page(), per_page=PER_PAGE,
+    result = list_meetings(db.session, today=clock.today(), page=arg_page(), per_page=PER_PAGE,
                            community_id=community_id, period=period)
     return render_template("meetings/index.html", result=result, communities=company_communities(db.session),
                            community_id=community_id, month=request.args.get("month", "") if period else "",
@@ -108,7 +109,7 @@ def new():
             data = {"community_id": community.id, "held_on": form.held_on.data, "kind": MeetingKind(form.kind.data),
                     "place": form.place.data, "organisation_id": form.organisation_id.data,
                     "attendees": attendee_rows(form, where), "items": item_rows(form, where)}
-            return log_meeting(db.session, data, today=dt.date.today(), minutes=uploaded(form.minutes))
+            return log_meeting(db.session, data, today=clock.today(), minutes=uploaded(form.minutes))
 
         meeting, status = submit(form, save, show=lambda f, exc: show_error(f, exc, where))
         if meeting is not None:
@@ -133,7 +134,7 @@ def _show(meeting_id: int, item_form: ItemForm | None = None, follow_ups: dict |
     forms = {i.id: (follow_ups or {}).get(i.id) or FollowUpForm(prefix=f"f{i.id}")
              for i in detail.items if i.decision and i.done_on is None}
     return render_template("meetings/show.html", detail=detail, item_form=item_form or ItemForm(prefix="item"),
-                           follow_ups=forms, today=dt.date.today(), labels=presenters), status
+                           follow_ups=forms, today=clock.today(), labels=presenters), status
 
 
 @bp.route("/<slug:tenant_slug>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -163,7 +164,7 @@ def edit(meeting_id: int):
         def save():
             data = {"held_on": form.held_on.data, "kind": MeetingKind(form.kind.data), "place": form.place.data,
                     "organisation_id": form.organisation_id.data, "attendees": attendee_rows(form, where)}
-            return update_meeting(db.session, meeting, data, today=dt.date.today(), minutes=uploaded(form.minutes))
+            return update_meeting(db.session, meeting, data, today=clock.today(), minutes=uploaded(form.minutes))
 
         saved, status = submit(form, save, show=lambda f, exc: show_error(f, exc, where))
         if saved is not None:
@@ -180,7 +181,7 @@ def add_agenda_item(meeting_id: int):
     _company()
     meeting = db.get_or_404(JointMeeting, meeting_id)
     form = ItemForm(prefix="item")
-    added, status = submit(form, lambda: add_item(db.session, meeting, item_data(form), today=dt.date.today()))
+    added, status = submit(form, lambda: add_item(db.session, meeting, item_data(form), today=clock.today()))
     if added is None:
         return _show(meeting_id, item_form=form, status=status)
     flash(_("议题已添加。"), "success")
@@ -195,7 +196,7 @@ def follow_up_item(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
     meeting_id = item.meeting_id
     form = FollowUpForm(prefix=f"f{item_id}")
-    done, status = submit(form, lambda: follow_up(db.session, item, today=dt.date.today(), noted_on=form.noted_on.data,
+    done, status = submit(form, lambda: follow_up(db.session, item, today=clock.today(), noted_on=form.noted_on.data,
                                                   note=form.note.data, done_on=form.done_on.data))
     if done is None:
         return _show(meeting_id, follow_ups={item_id: form}, status=status)
@@ -212,7 +213,7 @@ def decisions():
     _company()
     status = request.args.get("status", "overdue")
     status = status if status in STATUSES else None
-    today = dt.date.today()
+    today = clock.today()
     result = list_decisions(db.session, today=today, status=status, community_id=arg_id("community_id"),
                             page=arg_page(), per_page=PER_PAGE)
     forms = {r.item.id: FollowUpForm(prefix=f"f{r.item.id}") for r in result.items if r.item.done_on is None}
@@ -225,7 +226,7 @@ def decisions():
 def calendar():
     """Every managed community's last twelve months: met, missed, not managed..."""
     _company()
-    page = meeting_calendar(db.session, today=dt.date.today(), page=arg_page(), per_page=PER_PAGE,
+    page = meeting_calendar(db.session, today=clock.today(), page=arg_page(), per_page=PER_PAGE,
                             community_id=arg_id("community_id"))
     measured = [(r.name, float(r.cadence) * 100) for r in page.rows if r.cadence is not None]
     chart = bar_chart(measured, title=_("近十二个月联席会议按月召开率"), unit="%", max_value=100) if measured else None

@@ -1,5 +1,4 @@
 """Party organisation API: ``/api/v1/party`` (property companies)."""
-import datetime as dt
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -7,6 +6,7 @@ from sqlalchemy import and_, select
 
 from red_property.appointments.models import Body, Person, Post
 from red_property.communities.models import Community
+from red_property.core import clock
 from red_property.core.schemas import CreatedOut
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -37,7 +37,7 @@ class Overview(MethodView):
     @blp.response(200, OverviewRowOut(many=True))
     def get(self):
         """Every community the company manages now, its branches and open findings (a fixed number of queries)."""
-        today = dt.date.today()
+        today = clock.today()
         communities = managed_communities(db.session, today)
         formations = formation_for(db.session, [c for c, _ in communities], today)
         return [{"community_id": c, "community_name": name, "direct_members": formations[c].direct_members,
@@ -53,7 +53,7 @@ class Organisations(MethodView):
     @blp.response(201, OrganisationOut)
     def post(self, data):
         """Create a party organisation for communities the company manages now."""
-        return create_organisation(db.session, **{**data, "level": Level(data["level"])}, today=dt.date.today())
+        return create_organisation(db.session, **{**data, "level": Level(data["level"])}, today=clock.today())
 
 
 @blp.route("/organisations/<int:organisation_id>/committee")
@@ -63,7 +63,7 @@ class Committee(MethodView):
     @blp.response(200, SeatOut(many=True))
     def get(self, organisation_id):
         """The branch committee's seats, current and past (add or end them under /api/v1/appointments/posts)."""
-        today = dt.date.today()
+        today = clock.today()
         rows = db.session.execute(
             select(Post, Person.name).join(Person, and_(Person.id == Post.person_id, Person.tenant_id == Post.tenant_id))
             .where(Post.body == Body.PARTY_BRANCH, Post.organisation_id == organisation_id)
@@ -106,7 +106,7 @@ class Site(MethodView):
         """Set a 七有 item's status as checked on a day."""
         organisation = _organisation(organisation_id)
         record_site_check(db.session, organisation, item=SiteItem(data["item"]), status=SiteStatus(data["status"]),
-                          checked_on=data["checked_on"], note=data["note"], today=dt.date.today())
+                          checked_on=data["checked_on"], note=data["note"], today=clock.today())
         return _site_rows(organisation)
 
 
@@ -122,7 +122,7 @@ class SiteEvidenceUpload(MethodView):
         organisation = _organisation(organisation_id)
         upload = files["file"]
         add_site_evidence(db.session, organisation, item=SiteItem(args["item"]), filename=upload.filename or "",
-                          data=upload.read(), caption=args["caption"], today=dt.date.today())
+                          data=upload.read(), caption=args["caption"], today=clock.today())
         return _site_rows(organisation)
 
 
@@ -154,4 +154,4 @@ class CommunityParty(MethodView):
     def get(self, community_id):
         """The organisations covering a community and what the formation rules say."""
         return {"organisations": [o for o, _ in organisations_of(db.session, community_id)],
-                "findings": formation_for(db.session, [community_id], dt.date.today())[community_id].findings}
+                "findings": formation_for(db.session, [community_id], clock.today())[community_id].findings}

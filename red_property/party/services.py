@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, ManagementContract
 from red_property.communities.services import managed_now
+from red_property.core import clock
 from red_property.core.errors import InputError, add_unique
 from red_property.party.models import Level, OrganisationCommunity, PartyMember, PartyOrganisation, YearlyReview
 
@@ -87,7 +88,7 @@ def record_review(session: Session, organisation: PartyOrganisation, data: dict)
     """A branch's yearly member assessment or secretary's report (once per year and kind)."""
     if organisation.level not in (Level.COMMUNITY, Level.JOINT, Level.GRID):
         raise InputError("organisation_id", "只有党支部（含联合、网格党支部）需要年度考核和书记述职")
-    if data["done_on"] > dt.date.today():
+    if data["done_on"] > clock.today():
         raise InputError("done_on", "完成日期不能晚于今天")
     if data["done_on"].year not in (data["year"], data["year"] + 1):
         raise InputError("done_on", f"{data['year']} 年度的考核或述职应在当年或次年完成")
@@ -100,7 +101,7 @@ def record_review(session: Session, organisation: PartyOrganisation, data: dict)
 def add_member(session: Session, data: dict) -> PartyMember:
     """A party member; in-service members say which organisation they belong to."""
     community = data["community_id"]
-    if not managed_now(session, community, dt.date.today()):
+    if not managed_now(session, community, clock.today()):
         raise InputError("community_id", "不是本企业当前在管的小区")
     if data.get("building_id") is not None:
         building = session.get(Building, data["building_id"])
@@ -113,7 +114,7 @@ def add_member(session: Session, data: dict) -> PartyMember:
             raise InputError("home_organisation", "在职党员（双报到）需填写所在单位党组织")
         if data.get("reported_on") is None:
             raise InputError("reported_on", "在职党员（双报到）需填写到社区报到的日期")
-        if data["reported_on"] > dt.date.today():
+        if data["reported_on"] > clock.today():
             raise InputError("reported_on", "报到日期不能晚于今天")
     if data.get("building_head") and data.get("building_id") is None:
         raise InputError("building_id", "楼栋长需注明负责的楼栋")

@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from red_property.communities.models import Building, Community
 from red_property.communities.services import managed_now
+from red_property.core import clock
 from red_property.core.charts import bar_chart
 from red_property.core.routing import MAX_ID
 from red_property.extensions import db
@@ -41,7 +42,7 @@ def _company() -> None:
 def overview():
     """Every community the company manages: its coverage and the open findings, in a fixed number of queries."""
     _company()
-    today = dt.date.today()
+    today = clock.today()
     communities = managed_communities(db.session, today)
     formations = formation_for(db.session, [c for c, _name in communities], today)
     rows = [(community_id, name, formations[community_id]) for community_id, name in communities]
@@ -85,7 +86,7 @@ def community(community_id: int, forms: dict | None = None, status: int = 200):
     """A community's organisations as a tree, what the formation rules say, and the forms to act on it."""
     _company()
     record = _community(community_id)
-    today = dt.date.today()
+    today = clock.today()
     organisations = [o for o, _covers in organisations_of(db.session, community_id)]
     formation = formation_for(db.session, [community_id], today)[community_id]
     forms = _forms(community_id, organisations, today, **(forms or {}))
@@ -108,7 +109,7 @@ def add_organisation(community_id: int):
     """Create an organisation covering this community (or several, for a joint branch)."""
     _company()
     _community(community_id)
-    today = dt.date.today()
+    today = clock.today()
     form = OrganisationForm(prefix="org")
     _forms(community_id, _organisations(community_id), today, org=form)
 
@@ -130,7 +131,7 @@ def add_member_here(community_id: int):
     _company()
     _community(community_id)
     form = MemberForm(prefix="member")
-    _forms(community_id, _organisations(community_id), dt.date.today(), member=form)
+    _forms(community_id, _organisations(community_id), clock.today(), member=form)
 
     def save():
         member = add_member(db.session, form.service_data(community_id))
@@ -148,7 +149,7 @@ def add_review(community_id: int):
     _community(community_id)
     form = ReviewForm(prefix="review")
     organisations = _organisations(community_id)
-    _forms(community_id, organisations, dt.date.today(), review=form)
+    _forms(community_id, organisations, clock.today(), review=form)
 
     def save():
         branch = next(o for o in organisations if o.id == form.organisation_id.data)  # a validated choice
@@ -169,7 +170,7 @@ def members():
     community_id = request.args.get("community_id", type=int)
     if community_id is not None and not 1 <= community_id <= MAX_ID:
         community_id = None   # not an id: the database would refuse it
-    communities = managed_communities(db.session, dt.date.today())
+    communities = managed_communities(db.session, clock.today())
     result = list_members(db.session, page=page, per_page=PER_PAGE, community_id=community_id)
     return render_template("party/members.html", result=result, communities=communities, community_id=community_id,
                            pages=max(1, -(-result.total // PER_PAGE)))
@@ -188,7 +189,7 @@ def site(organisation_id: int):
     """A branch's 七有 checklist: each item's status and evidence; upload a photo or document."""
     _company()
     branch = _branch(organisation_id)
-    today = dt.date.today()
+    today = clock.today()
     form = SiteForm(prefix="site", checked_on=today)
 
     def page(status: int = 200):

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.fields import phone, text
-from red_property.core.model import utcnow
 from red_property.party.models import OrganisationCommunity, PartyOrganisation
 from red_property.party.rules import BRANCH_LEVELS
 from red_property.public.models import BranchProfile, CommitteeProfile
@@ -99,4 +99,4 @@ def _apply(profile, values: dict, publish: bool) -> None:
     if not publish:
         profile.published_at = None
     elif profile.published_at is None:
-        profile.published_at = utcnow()
+        profile.published_at = clock.now()

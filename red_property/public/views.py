@@ -2,8 +2,6 @@
 managing company a demand, check a printed statement.  No login."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -12,12 +10,11 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
+from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.forms import show_error
-from red_property.core.model import utcnow
 from red_property.core.pdf import pdf_bytes_response
 from red_property.core.tenancy import fresh_session, public_read, tenant_scope
-from red_property.demands.times import local_date
 from red_property.extensions import limiter
 from red_property.finance.public import check_fingerprint, statement_fragment, statement_pdf
 from red_property.public.services import community_page, managing_company_id, search_communities
@@ -55,7 +52,7 @@ def index():
 
 def _community_page(community_id: int, form: DemandForm | None = None, status: int = 200):
     with public_read() as session:
-        found = community_page(session, community_id, dt.date.today())
+        found = community_page(session, community_id, clock.today())
         if found is None:
             abort(404)
         return render_template("public/community.html", page=found, form=form or _demand_form()), status
@@ -78,7 +75,7 @@ def send_demand(community_id: int):
     if not form.validate_on_submit():
         return _community_page(community_id, form, 400)
     with public_read() as session:
-        company_id = managing_company_id(session, community_id, local_date(utcnow()))
+        company_id = managing_company_id(session, community_id, clock.today())
     if company_id is None:
         abort(404)
     from red_property.demands.intake import submit_public_demand
@@ -94,7 +91,7 @@ def send_demand(community_id: int):
         show_error(form, exc)
         return _community_page(community_id, form, 422)
     flash(_("已受理，编号 %(n)s。物业服务企业将在 %(due)s 前处理并与您联系。", n=number,
-            due=due_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")), "success")
+            due=clock.local(due_at).strftime("%Y-%m-%d %H:%M")), "success")
     return redirect(url_for("public.community", community_id=community_id) + "#demand")
 
 

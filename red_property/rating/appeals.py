@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core import clock
 from red_property.core.errors import InputError, add_unique
 from red_property.core.exports import tenant_dir
 from red_property.core.files import check_upload, original_name
-from red_property.core.model import utcnow
 from red_property.core.tenancy import current_actor_id, current_tenant_id
 from red_property.rating.models import Appeal, AppealDecision, RatingResult, RatingRun
 from red_property.rating.runs import correct_run
@@ -25,7 +25,7 @@ from red_property.rating.runs import correct_run
 def file_appeal(session: Session, run: RatingRun, *, indicator_id: str, explanation: str,
                 upload: tuple[str, bytes] | None = None, now: dt.datetime | None = None) -> Appeal:
     """The company objects to one indicator (or "events") of its result in a published run."""
-    now = now or utcnow()
+    now = now or clock.now()
     deadline = run.appeals_until
     if run.published_at is None or deadline is None:
         raise InputError("run_id", "只能对已发布的评价提出申诉")

@@ -13,7 +13,8 @@ from sqlalchemy import (JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint,
                         UniqueConstraint, and_, or_, select)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core import clock
+from red_property.core.model import Base, BigId, TenantScoped
 
 AUTHORITIES = ("street", "district", "city")
 
@@ -30,7 +31,7 @@ class ModelVersion(TenantScoped, Base):
     source: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class RatingEvent(TenantScoped, Base):
@@ -120,7 +121,7 @@ class RatingRun(TenantScoped, Base):
     # without being able to read any other company's result.
     rated_companies: Mapped[int | None]
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     published_at: Mapped[dt.datetime | None]
     # Fixed at publication from the model's window, so companies (who cannot
     # read the bureau's model) know until when they may appeal.
@@ -177,7 +178,7 @@ class Appeal(TenantScoped, Base):
     explanation: Mapped[str] = mapped_column(Text)
     attachment: Mapped[str | None] = mapped_column(String(80))        # stored file name
     attachment_name: Mapped[str | None] = mapped_column(String(200))  # as uploaded
-    filed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    filed_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     @classmethod
     def visible_to(cls, tenant_id: int):
@@ -197,7 +198,7 @@ class AppealDecision(TenantScoped, Base):
     reason: Mapped[str] = mapped_column(String(1000))
     correction_run_id: Mapped[int | None] = mapped_column(BigId)
     decided_by: Mapped[int | None] = mapped_column(BigId)
-    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     @classmethod
     def visible_to(cls, tenant_id: int):

@@ -12,10 +12,10 @@ from fractions import Fraction
 from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session, defer
 
+from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
 from red_property.core.jobs import JobContext, enqueue, job
-from red_property.core.model import utcnow
 from red_property.core.tenancy import TenantSession, current_actor_id
 from red_property.rating.inputs import company_record_metrics, digest, gather_inputs
 from red_property.rating.models import ModelVersion, RatingResult, RatingRun
@@ -40,7 +40,7 @@ def start_run(session: Session, *, period: str, as_of: dt.date, reason: str | No
     Raises ``InputError`` on ``as_of`` for a date outside 2000 .. a year from now (the
     job reads twelve months of records before it: year 1 failed it).
     """
-    if not dt.date(2000, 1, 1) <= as_of <= dt.date.today() + dt.timedelta(days=366):
+    if not dt.date(2000, 1, 1) <= as_of <= clock.today() + dt.timedelta(days=366):
         raise InputError("as_of", "截止日期应在 2000 年之后、一年之内")
     version = latest_version(session)
     if version is None:
@@ -71,7 +71,7 @@ def publish_run(session: Session, run: RatingRun) -> RatingRun:
     if run.status != "ready":
         raise RunError("评价尚未计算完成 (the run has not finished)")
     days = parsed(session.get(ModelVersion, run.model_version_id)).appeal_days
-    now = utcnow()  # set together: once published_at is flushed, the run is final
+    now = clock.now()  # set together: once published_at is flushed, the run is final
     run.status, run.published_at, run.appeals_until = "published", now, now + dt.timedelta(days=days)
     record_event(session, action="publish", entity="rating_run", entity_id=run.id)
     session.commit()

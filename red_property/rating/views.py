@@ -1,8 +1,6 @@
 """Rating pages: the bureau's runs and league tables; a company's own published results."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +12,7 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
+from red_property.core import clock
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.pdf import pdf_response
 from red_property.core.tabular import csv_response, xlsx_response
@@ -73,7 +72,7 @@ def index():
     kind = require_kind(BUREAU, COMPANY)
     if kind == COMPANY:
         return _company_page()
-    form = RunForm(period=str(dt.date.today().year), as_of=dt.date.today())
+    form = RunForm(period=str(clock.today().year), as_of=clock.today())
     status = 200
     if form.validate_on_submit():
         try:
@@ -99,7 +98,7 @@ def _company_page():
     chart = line_chart([(run.period, float(result.score) if result.score is not None else None)
                         for run, result in trend], title=_("历年信用评价得分"), high=100) if trend else None
     return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart,
-                           snapshot=input_snapshot(db.session, dt.date.today()),
+                           snapshot=input_snapshot(db.session, clock.today()),
                            band=_(rank_band(latest[1].rank, latest[0].rated_companies)) if latest else "—")
 
 

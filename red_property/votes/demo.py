@@ -6,7 +6,7 @@ import random
 
 from sqlalchemy import select, update
 
-from red_property.core.model import utcnow
+from red_property.core import clock
 from red_property.votes import services
 from red_property.votes.models import Ballot, Choice, ProposalKind
 
@@ -35,7 +35,7 @@ def add_demo_votes(s, rng: random.Random, today) -> int:
                   Choice.ABSTAIN: rest[len(rest) * 2 // 3:]}
         for choice, ids in groups.items():
             if ids:
-                s.execute(update(Ballot).where(Ballot.id.in_(ids)).values(choice=choice, cast_at=utcnow())
+                s.execute(update(Ballot).where(Ballot.id.in_(ids)).values(choice=choice, cast_at=clock.now())
                           .execution_options(synchronize_session=False))
         s.commit()
         if close:

@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKeyConstraint, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from red_property.core.model import Base, BigId, TenantScoped, utcnow
+from red_property.core import clock
+from red_property.core.model import Base, BigId, TenantScoped
 from red_property.finance.models import UnitColumns
 
 
@@ -90,7 +91,7 @@ class Vote(TenantScoped, Base):
     passed: Mapped[bool | None]
     result: Mapped[dict | None] = mapped_column(JSON)      # the tally as it stood at closing
     created_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     opened_at: Mapped[dt.datetime | None]
     closed_at: Mapped[dt.datetime | None]
 

@@ -12,9 +12,9 @@ from decimal import Decimal
 from sqlalchemy import event, func, inspect, insert, select, update
 from sqlalchemy.orm import Session
 
+from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
-from red_property.core.model import utcnow
 from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_unique, data_rows,
                                             read_table)
 from red_property.core.tenancy import TenantSession, current_actor_id, current_tenant_id
@@ -86,7 +86,7 @@ def open_vote(session: Session, vote: Vote) -> Vote:
              room=o.room, floor_area=o.floor_area) for o in owners])
     vote.total_owners = len(owners)
     vote.total_area = sum((o.floor_area for o in owners), Decimal(0))
-    vote.status, vote.opened_at = VoteStatus.OPEN, utcnow()
+    vote.status, vote.opened_at = VoteStatus.OPEN, clock.now()
     session.commit()
     return vote
 
@@ -101,7 +101,7 @@ def _cast(session: Session, vote: Vote, choice: Choice, **where) -> int:
     result = session.execute(
         update(Ballot).where(Ballot.vote_id.in_(still_open), Ballot.choice.is_(None),
                              *[getattr(Ballot, k) == v for k, v in where.items()])
-        .values(choice=choice, cast_at=utcnow(), recorded_by=current_actor_id(session))
+        .values(choice=choice, cast_at=clock.now(), recorded_by=current_actor_id(session))
         .execution_options(synchronize_session=False))
     return result.rowcount
 
@@ -194,7 +194,7 @@ def close_vote(session: Session, vote: Vote) -> Vote:
     if vote.status != VoteStatus.OPEN:
         raise InputError("vote_id", "只能结束正在进行的表决")
     result = current_tally(session, vote)  # under the lock: no ballot is being cast
-    vote.status, vote.closed_at = VoteStatus.CLOSED, utcnow()
+    vote.status, vote.closed_at = VoteStatus.CLOSED, clock.now()
     vote.passed, vote.result = result.passed, result.as_dict()
     session.commit()
     return vote

@@ -5,9 +5,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from red_property.core import clock
+
 pytestmark = pytest.mark.browser
 
-LAST_MONTH = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).replace(day=12)
+LAST_MONTH = (clock.today().replace(day=1) - dt.timedelta(days=1)).replace(day=12)
 
 
 def test_logging_a_joint_meeting_turns_the_month_from_missed_to_met(live_server, page, world):
