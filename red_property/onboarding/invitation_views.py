@@ -34,10 +34,11 @@ def qr_svg(url: str) -> Markup:
     return Markup(segno.make(url, error="m").svg_inline(scale=4, title=url))  # noqa: S704 - segno's own markup
 
 
-def letter(issued: IssuedInvitation, status: int = 200):
+def letter(issued: IssuedInvitation, status: int = 200, back: str | None = None):
     """The one page that shows an invitation's link: copy it, or print the letter."""
     response = make_response(render_template("onboarding/letter.html", issued=issued, qr=qr_svg(issued.url),
-                                             role=ROLE_LABELS[issued.role]), status)
+                                             role=ROLE_LABELS[issued.role],
+                                             back=back or url_for("accounts.users")), status)
     response.headers["Cache-Control"] = "no-store"  # the link must not come back from a cache
     return response
 
