@@ -4,7 +4,7 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from red_property.core.schemas import page_schema
+from red_property.core.schemas import PageArgs, page_schema
 from red_property.core.table_import import ImportRejected, read_table
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -41,29 +41,27 @@ class CompanyIn(Schema):
     contact_email = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=254))
 
 
-class CompanyListArgs(Schema):
+class CompanyListArgs(PageArgs):
     q = fields.String(validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))
 
 
-class TenantIn(Schema):
+class CompanyTenantIn(Schema):
     admin_email = fields.Email(required=True, validate=validate.Length(max=254))
     admin_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     slug = fields.String(validate=validate.Length(max=63), metadata={"description": "default: co-<credit code>"})
 
 
-class TenantOut(Schema):
+class CompanyTenantOut(Schema):
     tenant_id = fields.Integer(required=True)
     invitation = fields.Nested(InvitationOut, required=True)
 
 
-class SheetIn(Schema):
+class CompanySheetIn(Schema):
     file = Upload(required=True, metadata={"description": "CSV or XLSX; columns 统一社会信用代码, 企业名称, 法定代表人, "
                                                           "联系人, 联系电话, 联系邮箱"})
 
 
-class ImportOut(Schema):
+class CompanyImportOut(Schema):
     rows = fields.Integer()
     created = fields.Integer()
     updated = fields.Integer()
@@ -113,8 +111,8 @@ class CompanyResource(MethodView):
 class CompanyTenant(MethodView):
     decorators = [for_kinds(TenantKind.BUREAU), visible_or_404(Company, "company_id")]
 
-    @blp.arguments(TenantIn)
-    @blp.response(201, TenantOut)
+    @blp.arguments(CompanyTenantIn)
+    @blp.response(201, CompanyTenantOut)
     def post(self, data, company_id):
         """Create the company's tenant and invite its first admin (the link is in the answer, once)."""
         tenant_id, issued = create_company_tenant(db.session, db.session.get(Company, company_id),
@@ -127,8 +125,8 @@ class CompanyTenant(MethodView):
 class CompanyImport(MethodView):
     decorators = [for_kinds(TenantKind.BUREAU)]
 
-    @blp.arguments(SheetIn, location="files")
-    @blp.response(200, ImportOut)
+    @blp.arguments(CompanySheetIn, location="files")
+    @blp.response(200, CompanyImportOut)
     @blp.alt_response(422, description="Bad rows: errors.rows lists row, column and message; nothing was written")
     def post(self, files):
         """Import the directory from CSV or XLSX (every row or none; known codes are updated)."""
