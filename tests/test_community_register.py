@@ -113,6 +113,25 @@ def test_a_register_sheet_is_checked_then_written_by_a_job(app, api, world):
     assert count(app, world) == before + 1200
 
 
+def test_a_job_that_finds_the_sheet_registered_meanwhile_writes_nothing(app, world):
+    """Two uploads of one sheet both pass the check; the later job finds duplicates and says which."""
+    from red_property.core.jobs import JobContext
+    from red_property.core.exports import tenant_dir
+    from red_property.onboarding.register import create_community, import_register_job
+
+    data, name = sheet(rows(2))
+    with app.app_context(), tenant_scope(db.session, world.bureau) as s:
+        folder = tenant_dir(world.bureau) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "x.upload").write_bytes(data.getvalue())
+        create_community(s, {"name": "导入小区2", "address": "锦城市导入路 2 号", "district": "武侯区",
+                             "street": "街", "neighbourhood": "社区"})
+        result = import_register_job(JobContext(job_id=0, tenant_id=world.bureau, actor_id=None, session=s),
+                                     stored="x.upload", filename=name)
+        assert result["created"] == 0 and result["errors"][0]["row"] == 3
+        assert s.scalar(select(func.count(Community.id)).where(Community.name == "导入小区1")) == 0
+
+
 def test_the_register_pages_as_the_bureau_uses_them(app, client, web, world):
     web.login("bureau-admin@test.cn")
     listing = client.get("/bureau/communities?district=锦江区&company=%d" % world.a)
@@ -136,6 +155,7 @@ def test_the_register_pages_as_the_bureau_uses_them(app, client, web, world):
     job = client.post("/bureau/register/import", data={"file": (data, name), "csrf_token": token},
                       content_type="multipart/form-data")
     assert job.status_code == 302 and "/bureau/jobs/" in job.headers["Location"]
+    run_worker(app)
     data, name = sheet(rows(3))  # the same sheet again: every row is now a duplicate
     again = client.post("/bureau/register/import", data={"file": (data, name), "csrf_token": token},
                         content_type="multipart/form-data")

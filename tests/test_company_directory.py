@@ -157,3 +157,11 @@ def test_a_company_and_a_committee_never_see_the_directory_pages(client, web, wo
     web.login(email)
     assert client.get(f"/{slug}/companies").status_code == 404
     assert client.get(f"/{slug}/companies/1").status_code == 404
+
+
+def test_correcting_an_entry_to_anothers_code_names_the_field(api, world):
+    bureau = api.token("bureau-admin@test.cn")
+    first = api.post("/api/v1/companies", bureau, json=entry(1)).get_json()["id"]
+    api.post("/api/v1/companies", bureau, json=entry(2))
+    clash = api.call("PUT", f"/api/v1/companies/{first}", bureau, json=entry(2))
+    assert clash.status_code == 422 and "credit_code" in clash.get_json()["errors"]["json"]

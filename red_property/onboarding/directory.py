@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
@@ -96,11 +97,7 @@ def update_company(session: Session, company: Company, data: dict) -> Company:
     try:
         with session.begin_nested():
             session.flush()
-    except Exception as exc:  # noqa: BLE001 - the unique code; anything else re-raises below
-        from sqlalchemy.exc import IntegrityError
-
-        if not isinstance(exc, IntegrityError):
-            raise
+    except IntegrityError as exc:  # the code of another entry
         raise InputError("credit_code", "名录中已有这个统一社会信用代码 (already in the directory)") from exc
     session.commit()
     return company
