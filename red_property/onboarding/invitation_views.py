@@ -2,7 +2,7 @@
 revoking a link, and the public page where the invitee chooses a password."""
 from __future__ import annotations
 
-from flask import (Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for)
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required, logout_user

@@ -40,8 +40,8 @@ class RegisterIn(Schema):
     street = fields.String(required=True, validate=validate.Length(min=1, max=50))
     neighbourhood = fields.String(required=True, validate=validate.Length(min=1, max=50))
     household_count = fields.Integer(strict=True, validate=validate.Range(min=0, max=100_000))
-    floor_area = fields.Decimal(places=None, allow_nan=False, validate=validate.Range(min=0, max=9_999_999_999),
-                                metadata={"type": "string", "format": "decimal"})
+    # Square metres as a decimal string ("25000.50"): the service checks it (≥ 0, two decimals at most).
+    floor_area = fields.String(validate=validate.Length(max=20), metadata={"format": "decimal"})
     year_built = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1800, max=2200))
 
 
