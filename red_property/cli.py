@@ -1,6 +1,7 @@
 """The ``red-property`` console script: Flask's CLI plus our commands.
 
     red-property demo                 build (once) and serve the demo city on :5000
+    red-property init --bureau NAME --admin EMAIL   start a real city: bureau and platform tenants, one invitation
     red-property tenants apply DIR    provision tenants from declarative files
     red-property worker               run an RQ worker (needs REDIS_URL)
     red-property cron                 run RQ's cron scheduler for the periodic jobs (needs REDIS_URL)
@@ -57,8 +58,57 @@ def tenants_apply(directory: Path):
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created: {len(report.created)}  updated: {len(report.updated)}  "
                f"unchanged: {len(report.unchanged)}")
-    for email, password in report.new_logins:
-        click.echo(f"  new admin {email}  one-time password: {password}")
+    for email, url in report.invitations:
+        click.echo(f"  new admin {email}  invitation link (shown once): {url}")
+
+
+@click.command("init")
+@click.option("--bureau", "bureau_name", required=True, help="The housing bureau's name, e.g. 锦城市住房和城乡建设局.")
+@click.option("--admin", "admin_email", required=True, help="Email of the bureau's first admin (gets an invitation).")
+@click.option("--admin-name", default="管理员", show_default=True, help="That admin's name.")
+@click.option("--bureau-slug", default="bureau", show_default=True, help="The bureau's address: /<slug>/…")
+@click.option("--platform", "platform_name", default="红色物业平台运营方", show_default=True,
+              help="The platform operator's name.")
+@click.option("--platform-admin", default=None, help="Email of the operator's first admin (optional).")
+@with_appcontext
+def init(bureau_name: str, admin_email: str, admin_name: str, bureau_slug: str, platform_name: str,
+         platform_admin: str | None):
+    """Start a real city on an empty database: migrate, create the bureau and platform
+    tenants, and print the bureau admin's invitation link (shown once)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from red_property.core.errors import InputError
+    from red_property.extensions import db
+    from red_property.onboarding.provisioning import provision_tenant
+    from red_property.tenants.models import Tenant, TenantKind
+
+    upgrade(revision="heads")
+    if db.session.scalar(select(Tenant.id).limit(1)) is not None:
+        raise click.ClickException("the database already has tenants: `init` only starts an empty one "
+                                   "(use `tenants apply` or the bureau's pages to add more)")
+    db.session.remove()
+    try:
+        _, bureau = provision_tenant(kind=TenantKind.BUREAU, slug=bureau_slug, name=bureau_name,
+                                     admin_email=admin_email, admin_name=admin_name)
+        if platform_admin:
+            _, platform = provision_tenant(kind=TenantKind.PLATFORM, slug="platform", name=platform_name,
+                                           admin_email=platform_admin, admin_name="平台管理员")
+        else:
+            from red_property.onboarding.provisioning import create_tenant
+
+            create_tenant(db.session, kind=TenantKind.PLATFORM, slug="platform", name=platform_name)
+            db.session.commit()
+            platform = None
+    except InputError as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from exc
+    finally:
+        db.session.remove()
+    click.echo(f"created the bureau /{bureau_slug}/ ({bureau_name}) and the platform operator /platform/")
+    for issued in filter(None, (bureau, platform)):
+        sent = {True: "emailed", False: f"NOT emailed ({issued.mail_error})", None: "not emailed"}[issued.emailed]
+        click.echo(f"invitation for {issued.email} ({issued.tenant_name}), valid until "
+                   f"{issued.expires_at:%Y-%m-%d %H:%M} UTC, {sent}; shown once:\n  {issued.url}")
 
 
 @click.command("worker")
@@ -246,7 +296,7 @@ def doctor():
 
 
 def register_commands(app) -> None:
-    for command in (tenants_group, worker, cron, schedule, demo, generate, doctor):
+    for command in (tenants_group, init, worker, cron, schedule, demo, generate, doctor):
         app.cli.add_command(command)
 
 

@@ -69,6 +69,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_PUBLIC_DEMAND_COMMUNITY": env.get("RATELIMIT_PUBLIC_DEMAND_COMMUNITY", "30 per hour;100 per day"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
+        # Invitations (onboarding.invitations): how long a link stays valid, the address links
+        # point to (else the address a request came to; the CLI has none), and the SMTP server
+        # that also emails them (onboarding.mail: smtp://host:port, smtp+starttls://…, smtps://…).
+        "INVITATION_DAYS": int(env.get("INVITATION_DAYS", "7")),
+        "BASE_URL": env.get("BASE_URL") or None,
+        "MAIL_URL": env.get("MAIL_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM") or None,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_Hans_CN", "en"],

@@ -8,19 +8,21 @@ from importlib import import_module
 API = (
     "accounts.api", "accounts.users_api", "activities.api", "appointments.api", "communities.api",
     "compliance.api", "core.files_api", "core.jobs_api", "demands.api", "fees.api", "finance.api",
-    "finance.distribution_api", "finance.statement_api", "meetings.api", "party.api", "rating.api", "votes.api",
+    "finance.distribution_api", "finance.statement_api", "meetings.api", "onboarding.api", "onboarding.directory_api",
+    "onboarding.register_api", "party.api", "rating.api", "votes.api",
 )
 # HTML page modules (each has ``bp``, a Flask Blueprint).
 PAGES = (
     "core.health", "core.views", "accounts.views", "activities.views", "appointments.views", "communities.views",
     "compliance.views", "demands.views", "demands.overview", "fees.views", "finance.views", "finance.ledger_views",
-    "finance.statement_views", "finance.distribution_views", "meetings.views", "party.views",
+    "finance.statement_views", "finance.distribution_views", "meetings.views", "onboarding.invitation_views",
+    "onboarding.directory_views", "onboarding.register_views", "party.views",
     "public.profile_views", "public.views", "rating.views", "rating.input_views", "votes.views",
 )
 # Modules imported for what they register: background jobs, periodic jobs, guards on published records.
 REGISTERS = (
     "communities.household_upload", "communities.jobs", "demands.jobs", "fees.billing", "fees.guards",
-    "finance.statements", "rating.runs", "votes.services",
+    "finance.statements", "onboarding.register", "rating.runs", "votes.services",
 )
 
 

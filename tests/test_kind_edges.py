@@ -23,6 +23,12 @@ PARSES = {
     "/api/v1/rating/models": {BUREAU}, "/api/v1/rating/events": {BUREAU},
     "/api/v1/rating/inspections": {BUREAU}, "/api/v1/rating/opinions": {BUREAU},
     "/api/v1/communities/{community_id}/households/import": {COMPANY},
+    "/api/v1/users/{user_id}/invitation": ALL,
+    # onboarding: the bureau's directory and register
+    "/api/v1/companies": {BUREAU}, "/api/v1/companies/import": {BUREAU},
+    "/api/v1/register/communities": {BUREAU}, "/api/v1/register/communities/import": {BUREAU},
+    "/api/v1/register/communities/{community_id}": {BUREAU},
+    "/api/v1/register/communities/{community_id}/retire": {BUREAU},
 }
 PREFIX_KINDS = {"/api/v1/finance/": {COMMITTEE}, "/api/v1/votes": {COMMITTEE}}
 

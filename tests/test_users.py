@@ -1,32 +1,14 @@
 """Tenant admins manage their own users; nobody else's."""
-import pytest
-
-from tests.conftest import csrf_token
 
 
-def test_admin_adds_a_user_who_can_then_log_in(api, world, client):
+def test_admin_invites_a_user_who_is_listed_in_the_tenant_only(api, world, client):
+    """Adding a user is an invitation (tests/test_invitations.py): no admin types a password for anyone."""
     admin = api.token("a-admin@test.cn")
-    response = api.post("/api/v1/users", admin, json={"email": "New@Test.cn", "name": "新同事", "role": "staff",
-                                                       "password": "a long enough password"})
+    response = api.post("/api/v1/users", admin, json={"email": "New@Test.cn", "name": "新同事", "role": "staff"})
     assert response.status_code == 201
-    assert response.get_json()["email"] == "new@test.cn"
-    assert client.post("/api/v1/auth/token", json={"email": "new@test.cn",
-                                                   "password": "a long enough password"}).status_code == 201
+    assert response.get_json()["user"]["email"] == "new@test.cn"
     listed = {u["email"] for u in api.get("/api/v1/users", admin).get_json()}
     assert "new@test.cn" in listed and not any(e.startswith("b-") for e in listed)
-
-
-@pytest.mark.parametrize("body, field", [
-    ({"email": "b-admin@test.cn", "name": "x", "role": "staff", "password": "a long enough password"}, "email"),
-    ({"email": "x@test.cn", "name": "x", "role": "owner", "password": "a long enough password"}, "role"),
-    ({"email": "x@test.cn", "name": "x", "role": "staff", "password": "short"}, "password"),
-    ({"email": "x@test.cn", "name": "", "role": "staff", "password": "a long enough password"}, "name"),
-])
-def test_bad_users_are_refused_with_the_field(api, world, body, field):
-    admin = api.token("a-admin@test.cn")
-    response = api.post("/api/v1/users", admin, json=body)
-    assert response.status_code == 422
-    assert field in response.get_json()["errors"]["json"]
 
 
 def test_only_admins_manage_users(api, world):
@@ -53,15 +35,7 @@ def test_an_admin_cannot_lock_themselves_out(api, world):
     assert response.status_code == 422 and "role" in response.get_json()["errors"]["json"]
 
 
-def test_users_page_adds_a_user_through_the_form(client, web, world):
+def test_users_page_has_no_password_field(client, web, world):
     web.login("a-admin@test.cn")
-    token = csrf_token(client.get("/company-a/users").get_data(as_text=True))
-    response = client.post("/company-a/users", data={"email": "form@test.cn", "name": "表单用户", "role": "readonly",
-                                                     "password": "a long enough password", "csrf_token": token})
-    assert response.status_code == 302
-    assert "form@test.cn" in client.get("/company-a/users").get_data(as_text=True)
-    response = client.post("/company-a/users", data={"email": "form@test.cn", "name": "重复", "role": "staff",
-                                                     "password": "short", "csrf_token": token})
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert "该邮箱已被使用" in page or 'data-field="password"' in page
+    page = client.get("/company-a/users").get_data(as_text=True)
+    assert 'type="password"' not in page and 'name="email"' in page

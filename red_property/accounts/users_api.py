@@ -6,8 +6,10 @@ from marshmallow import Schema, fields, validate
 from red_property.accounts.edge import actor
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import EmailTaken, create_user, list_users, update_user
+from red_property.accounts.services import list_users, update_user
 from red_property.extensions import db
+from red_property.onboarding.invitations import invite_user
+from red_property.onboarding.schemas import InvitationOut
 
 blp = Blueprint("Users", __name__, url_prefix="/api/v1/users", description="The tenant's users (admins only)")
 
@@ -22,11 +24,16 @@ class UserOut(Schema):
     active = fields.Boolean()
 
 
+class InvitedUserOut(Schema):
+    user = fields.Nested(UserOut, required=True)
+    invitation = fields.Nested(InvitationOut, required=True)
+
+
 class UserIn(Schema):
+    # No password: the user is invited and chooses their own (onboarding.invitations).
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(required=True, validate=validate.Length(min=12, max=200))
 
 
 class UserPatch(Schema):
@@ -44,16 +51,15 @@ class Users(MethodView):
         return list_users(db.session)
 
     @blp.arguments(UserIn)
-    @blp.response(201, UserOut)
+    @blp.response(201, InvitedUserOut)
     def post(self, data):
-        """Add a user to the tenant."""
-        try:
-            user = create_user(db.session, email=data["email"], name=data["name"], role=Role(data["role"]),
-                               password=data["password"])
-        except EmailTaken:
-            abort(422, errors={"json": {"email": ["该邮箱已被使用 (email already in use)"]}})
-        db.session.commit()
-        return user
+        """Invite a user to the tenant.
+
+        The answer carries the one-time invitation link (shown once; only its hash is
+        stored); it is also emailed when the server has ``MAIL_URL``.
+        """
+        issued = invite_user(db.session, email=data["email"], name=data["name"], role=Role(data["role"]))
+        return {"user": db.session.get(User, issued.user_id), "invitation": issued}
 
 
 @blp.route("/<int:user_id>")

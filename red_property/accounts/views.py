@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from red_property.accounts.edge import login_account_limit
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import (MIN_PASSWORD, EmailTaken, authenticate, change_password, create_user,
-                                            list_users, note_login, update_user)
+from red_property.accounts.services import (MIN_PASSWORD, authenticate, change_password, list_users, note_login,
+                                            update_user)
 from red_property.core.forms import submit
 from red_property.core.urls import local_path
 from red_property.extensions import db, limiter
@@ -91,10 +91,10 @@ def logout():
 
 
 class NewUserForm(FlaskForm):
+    # No password: the new user gets an invitation link and chooses their own (onboarding.invitations).
     email = EmailField(_l("邮箱"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("角色"), choices=ROLE_CHOICES, default=Role.STAFF.value)
-    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=12, max=200)])
 
 
 class EditUserForm(FlaskForm):
@@ -106,23 +106,27 @@ class EditUserForm(FlaskForm):
 @login_required
 @require_admin
 def users():
-    """The tenant's users; admins add users here."""
+    """The tenant's users; admins invite users here (the invitation letter is shown once)."""
+    from red_property.core.errors import InputError
+    from red_property.core.forms import show_error
+    from red_property.onboarding.invitation_views import letter
+    from red_property.onboarding.invitations import invite_user, is_pending, pending_invitations
+
     form = NewUserForm()
     status = 200
     if form.validate_on_submit():
         try:
-            create_user(db.session, email=form.email.data, name=form.name.data, role=Role(form.role.data),
-                        password=form.password.data)
-            db.session.commit()
-            flash(_("已添加用户 %(email)s。", email=form.email.data), "success")
-            return redirect(url_for("accounts.users"))
-        except EmailTaken:
-            form.email.errors.append(_("该邮箱已被使用。"))
+            return letter(invite_user(db.session, email=form.email.data, name=form.name.data,
+                                      role=Role(form.role.data)))
+        except InputError as exc:
+            db.session.rollback()
+            show_error(form, exc)
     if form.is_submitted():
         status = 400
     rows = [(user, EditUserForm(prefix=f"u{user.id}", role=user.role.value, active=user.active))
             for user in list_users(db.session)]
-    return render_template("accounts/users.html", form=form, rows=rows), status
+    return render_template("accounts/users.html", form=form, rows=rows, invitations=pending_invitations(db.session),
+                           is_pending=is_pending), status
 
 
 @bp.route("/<slug:tenant_slug>/users/<int:user_id>", methods=["POST"])

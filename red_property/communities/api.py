@@ -39,8 +39,8 @@ class Communities(MethodView):
         manages or managed (with its own contract periods); an owners'
         committee its own community.
         """
-        result = list_communities(db.session, **args)
         today = clock.today()
+        result = list_communities(db.session, **args, on=today)
         return {
             "items": [community_dict(c, result.contracts[c.id], today) for c in result.items],
             "page": result.page, "per_page": result.per_page, "total": result.total,

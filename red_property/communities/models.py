@@ -29,6 +29,8 @@ class Community(TenantScoped, TimestampMixin, Base):
     household_count: Mapped[int] = mapped_column(default=0)  # as registered with the bureau
     floor_area: Mapped[decimal.Decimal] = mapped_column(Numeric(12, 2), default=0)
     committee_tenant_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tenant.id"), unique=True)
+    year_built: Mapped[int | None]            # 建成年份, as the bureau's register has it
+    retired_on: Mapped[dt.date | None]        # taken off the register (merged, demolished); rows stay
 
     contracts: Mapped[list["ManagementContract"]] = relationship(
         back_populates="community", lazy="raise_on_sql", order_by="ManagementContract.starts_on",

@@ -19,7 +19,8 @@ def community_dict(community, contracts, today: dt.date) -> dict:
         "id": community.id, "name": community.name, "address": community.address,
         "district": community.district, "street": community.street,
         "neighbourhood": community.neighbourhood, "household_count": community.household_count,
-        "floor_area": community.floor_area, "contracts": contract_dicts(contracts, today),
+        "floor_area": community.floor_area, "year_built": community.year_built, "retired_on": community.retired_on,
+        "contracts": contract_dicts(contracts, today),
     }
 
 

@@ -27,6 +27,8 @@ class CommunityOut(Schema):
     household_count = fields.Integer()
     # A string so that no client rounds it through a float; "12345.67".
     floor_area = fields.Decimal(as_string=True, places=2, metadata={"type": "string", "format": "decimal"})
+    year_built = fields.Integer(allow_none=True)
+    retired_on = fields.Date(allow_none=True)
     contracts = fields.List(fields.Nested(ContractOut))
 
 
@@ -46,3 +48,6 @@ class CommunityDetailOut(CommunityOut):
 class CommunityListArgs(PageArgs):
     q = fields.String(validate=validate.Length(min=1, max=100))
     district = fields.String(validate=validate.Length(min=1, max=50))
+    street = fields.String(validate=validate.Length(min=1, max=50))
+    company_id = fields.Integer(validate=validate.Range(min=1, max=2**62),
+                                metadata={"description": "the company (tenant id) that manages the community today"})

@@ -27,13 +27,26 @@ class CommunityPage:
 
 
 def list_communities(session: Session, *, page: int = 1, per_page: int = 50, q: str | None = None,
-                     district: str | None = None) -> CommunityPage:
-    """One page of visible communities with their visible contracts: three queries."""
+                     district: str | None = None, street: str | None = None, company_id: int | None = None,
+                     on: dt.date | None = None) -> CommunityPage:
+    """One page of visible communities with their visible contracts: three queries.
+
+    ``q`` searches names and addresses; ``company_id`` keeps the communities that
+    company manages on ``on`` (by their contracts).
+    """
     stmt = select(Community)
     if q:
-        stmt = stmt.where(Community.name.contains(q.strip()))
+        stmt = stmt.where(Community.name.contains(q.strip()) | Community.address.contains(q.strip()))
     if district:
         stmt = stmt.where(Community.district == district)
+    if street:
+        stmt = stmt.where(Community.street == street)
+    if company_id is not None:
+        if on is None:
+            raise ValueError("a company filter needs the day it manages on")
+        stmt = stmt.where(Community.id.in_(select(ManagementContract.community_id).where(
+            ManagementContract.company_tenant_id == company_id, ManagementContract.starts_on <= on,
+            ManagementContract.ends_on.is_(None) | (ManagementContract.ends_on >= on))))
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     items = list(session.scalars(stmt.order_by(Community.district, Community.name, Community.id)
                                  .limit(per_page).offset((page - 1) * per_page)))

@@ -27,11 +27,36 @@ PER_PAGE = 30
 def index():
     page = query_int("page", 1, maximum=1_000_000)
     q = (request.args.get("q") or "").strip()[:100] or None
-    result = list_communities(db.session, page=page, per_page=PER_PAGE, q=q)
+    district = (request.args.get("district") or "").strip()[:50] or None
+    street = (request.args.get("street") or "").strip()[:50] or None
+    company_id = query_int("company")
     today = clock.today()
+    result = list_communities(db.session, page=page, per_page=PER_PAGE, q=q, district=district, street=street,
+                              company_id=company_id, on=today)
     companies = {c.id: current_company(result.contracts[c.id], today) for c in result.items}
+    choices = register_choices(db.session) if require_kind_is(TenantKind.BUREAU) else None
     return render_template("communities/index.html", result=result, companies=companies, q=q or "",
+                           district=district or "", street=street or "", company_id=company_id, choices=choices,
                            pages=max(1, -(-result.total // PER_PAGE)))
+
+
+def require_kind_is(kind: TenantKind) -> bool:
+    from red_property.tenants.access import current_kind
+
+    return current_kind() == kind
+
+
+def register_choices(session) -> dict:
+    """The bureau's filter choices: its districts, streets and the company tenants."""
+    from sqlalchemy import select
+
+    from red_property.communities.models import Community
+    from red_property.tenants.models import Tenant
+
+    return {"districts": list(session.scalars(select(Community.district).distinct().order_by(Community.district))),
+            "streets": list(session.scalars(select(Community.street).distinct().order_by(Community.street))),
+            "companies": session.execute(select(Tenant.id, Tenant.name).where(Tenant.kind == TenantKind.COMPANY)
+                                         .order_by(Tenant.name)).all()}
 
 
 class HouseholdFileForm(FlaskForm):

@@ -1,13 +1,17 @@
 """Provision tenants from declarative files: ``tenants/<slug>/tenant.toml``.
 
 Applying is idempotent: a tenant is found by slug, its name and credit code are
-brought up to date, missing admins are created.  Existing passwords and roles
+brought up to date, missing admins are invited.  Existing passwords and roles
 are never touched, and a tenant's kind never changes.  All files are validated
 before anything is written; one bad file writes nothing.
+
+New tenants and admins go through the same services as ``red-property init``
+and the bureau's pages (``onboarding.provisioning.create_tenant``,
+``onboarding.invitations.invite_user``): an admin gets an invitation link, not a
+password, unless the file gives ``initial_password`` (the demo city does).
 """
 from __future__ import annotations
 
-import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +22,10 @@ from sqlalchemy.orm import Session
 
 from red_property.accounts.models import Role, User
 from red_property.accounts.services import create_user
+from red_property.core.errors import InputError
 from red_property.core.tenancy import identity_lookup, tenant_scope
+from red_property.onboarding.invitations import invite_user
+from red_property.onboarding.provisioning import create_tenant
 from red_property.tenants.models import Tenant, TenantKind
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="slug: lowercase letters, digits and '-'")
@@ -48,7 +55,7 @@ class ApplyReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    new_logins: list[tuple[str, str]] = field(default_factory=list)  # (email, generated password)
+    invitations: list[tuple[str, str]] = field(default_factory=list)  # (email, invitation link), shown once
 
 
 def load_specs(directory: Path) -> list[dict]:
@@ -79,9 +86,12 @@ def apply_specs(session: Session, specs: list[dict]) -> ApplyReport:
     for spec in specs:
         tenant = session.scalars(select(Tenant).where(Tenant.slug == spec["slug"])).first()
         if tenant is None:
-            tenant = Tenant(kind=TenantKind(spec["kind"]), slug=spec["slug"], name=spec["name"],
-                            credit_code=spec.get("credit_code"))
-            session.add(tenant)
+            try:
+                tenant = create_tenant(session, kind=TenantKind(spec["kind"]), slug=spec["slug"], name=spec["name"],
+                                       credit_code=spec.get("credit_code"))
+            except InputError as exc:
+                session.rollback()
+                raise SpecError(f"{spec['source']}: {exc.field}: {exc}") from exc
             report.created.append(spec["slug"])
         elif tenant.kind.value != spec["kind"]:
             session.rollback()
@@ -99,10 +109,13 @@ def apply_specs(session: Session, specs: list[dict]) -> ApplyReport:
                 email = admin["email"].lower()
                 if email in existing:
                     continue
-                password = admin.get("initial_password") or secrets.token_urlsafe(12)
-                if not admin.get("initial_password"):
-                    report.new_logins.append((email, password))
-                create_user(session, email=email, name=admin["name"], role=Role.ADMIN, password=password)
+                if admin.get("initial_password"):
+                    create_user(session, email=email, name=admin["name"], role=Role.ADMIN,
+                                password=admin["initial_password"])
+                    session.commit()
+                else:
+                    issued = invite_user(session, email=email, name=admin["name"], role=Role.ADMIN)
+                    report.invitations.append((email, issued.url))
             session.commit()
             if tenant.kind == TenantKind.BUREAU:
                 _sync_rating_model(session, Path(spec["source"]).parent)
