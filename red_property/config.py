@@ -94,6 +94,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "FEES_RENDER_BATCH": int(env.get("FEES_RENDER_BATCH", "100")),
         "FEES_RENDER_HELPERS": int(env.get("FEES_RENDER_HELPERS", "1")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: household lists, evidence, appeals
+        # JSON bodies carry forms, not files, and nest three or four levels (core/json_body.py).
+        "JSON_MAX_BYTES": 1024 * 1024,
+        "JSON_MAX_DEPTH": 32,
     }
     if overrides:
         cfg.update(overrides)
