@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from werkzeug.test import EnvironBuilder
 
 from red_property.core.input_edge import NUL, SURROGATE, _json_problem
-from red_property.core.json_body import depth_of
+from red_property.core.nesting import depth_of
 
 DEEP = "[" * 1000 + "]" * 1000
 

@@ -16,26 +16,11 @@ from flask import Request, current_app
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
 
+from red_property.core.nesting import depth_of
+
 
 class JSONTooDeep(ValueError):
     """A JSON document nests arrays and objects deeper than allowed."""
-
-
-def depth_of(value, limit: int) -> int:
-    """How deep ``value`` nests lists and dicts (a scalar is 0), without recursion;
-    stops counting once past ``limit``."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            item = item.values()
-        elif not isinstance(item, list):
-            continue
-        deepest = max(deepest, level)
-        if deepest > limit:
-            break
-        stack.extend((child, level + 1) for child in item if isinstance(child, (dict, list)))
-    return deepest
 
 
 class BoundedJSONProvider(DefaultJSONProvider):
