@@ -12,8 +12,8 @@ API = (
 )
 # HTML page modules (each has ``bp``, a Flask Blueprint).
 PAGES = (
-    "core.health", "core.views", "accounts.views", "activities.views", "appointments.views", "communities.views",
-    "compliance.views", "demands.views", "demands.overview", "fees.views", "finance.views", "finance.ledger_views",
+    "core.health", "core.views", "accounts.views", "accounts.session_views", "activities.views", "appointments.views",
+    "communities.views", "compliance.views", "demands.views", "demands.overview", "fees.views", "finance.views", "finance.ledger_views",
     "finance.statement_views", "finance.distribution_views", "meetings.views", "party.views",
     "public.profile_views", "public.views", "rating.views", "rating.input_views", "votes.views",
 )

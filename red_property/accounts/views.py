@@ -1,5 +1,5 @@
 """Login and logout for the web UI."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -8,12 +8,13 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from red_property.accounts.edge import login_account_limit
+from red_property.accounts.edge import SESSION_KEY, login_account_limit
 from red_property.accounts.invitations import accept_invitation, find_invitation, invite_user, pending_invitations
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
 from red_property.accounts.services import (MIN_PASSWORD, authenticate, change_password, list_users, note_login,
                                             update_user)
+from red_property.accounts.sessions import end_sessions, start_session
 from red_property.core.errors import InputError
 from red_property.core.forms import show_error, submit
 from red_property.core.model import utcnow
@@ -50,6 +51,8 @@ def login():
             # session held before, possibly planted by someone else, carries into the account.
             session.clear()
             session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
+            session[SESSION_KEY] = start_session(db.session, user, address=request.remote_addr,
+                                                 user_agent=request.user_agent.string)
             login_user(user)
             note_login(db.session, user)
             return redirect(local_path(request.args.get("next")) or url_for("core.home"))
@@ -76,7 +79,8 @@ def password():
 
     def save():
         user = current_user._get_current_object()
-        change_password(db.session, user, current=form.current_password.data, new=form.new_password.data)
+        change_password(db.session, user, current=form.current_password.data, new=form.new_password.data,
+                        keep_session=g.browser_session_id)
         login_user(user)  # this browser stays logged in under the new password's stamp
         flash(_("密码已修改；其他设备上的登录和 API 令牌已失效。"), "success")
         return redirect(url_for("core.home"))
@@ -90,7 +94,10 @@ def password():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """End this browser's session on the server: a copy of its cookie is dead too."""
+    end_sessions(db.session, current_user.id, only=g.browser_session_id)
     logout_user()
+    session.clear()
     return redirect(url_for("accounts.login"))
 
 
