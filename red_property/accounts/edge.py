@@ -56,26 +56,6 @@ def _authenticate_api() -> None:
     g.api_user, g.api_token = found
 
 
-def login_account_key() -> str:
-    """The rate-limit key of a login attempt: the account it names (web form or JSON body)."""
-    email = request.form.get("email")
-    if email is None:
-        body = request.get_json(silent=True)
-        email = body.get("email") if isinstance(body, dict) else None
-    return "login:" + (email if isinstance(email, str) else "").strip().lower()[:254]
-
-
-def login_account_limit():
-    """Failed logins per account (counted on 401 only), for the web login and the API token."""
-    from flask import current_app
-
-    from red_property.extensions import limiter
-
-    return limiter.shared_limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], "login-account",
-                                key_func=login_account_key, methods=["POST"],
-                                deduct_when=lambda response: response.status_code == 401)
-
-
 def actor():
     """The authenticated user of this request (API or web), or None."""
     if request.path.startswith("/api/"):

@@ -6,15 +6,16 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
+from werkzeug.exceptions import TooManyRequests
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from red_property.accounts.edge import SESSION_KEY, login_account_limit
+from red_property.accounts.edge import SESSION_KEY
 from red_property.accounts.invitations import accept_invitation, find_invitation, invite_user, pending_invitations
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import (MIN_PASSWORD, authenticate, change_password, list_users, note_login,
-                                            update_user)
+from red_property.accounts.services import MIN_PASSWORD, change_password, list_users, note_login, update_user
 from red_property.accounts.sessions import end_sessions, start_session
+from red_property.accounts.throttle import authenticate_throttled
 from red_property.core.errors import InputError
 from red_property.core.forms import show_error, submit
 from red_property.core.model import utcnow
@@ -37,7 +38,6 @@ class LoginForm(FlaskForm):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
-@login_account_limit()
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
@@ -45,7 +45,12 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
+        try:
+            user = authenticate_throttled(db.session, form.email.data, form.password.data)
+        except TooManyRequests as exc:
+            flash(exc.description, "error")
+            headers = {"Retry-After": str(exc.retry_after)}
+            return render_template("accounts/login.html", form=form), 429, headers
         if user is not None:
             # A fresh session (and so a fresh CSRF token) on login: nothing a visitor's
             # session held before, possibly planted by someone else, carries into the account.
