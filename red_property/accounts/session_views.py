@@ -1,8 +1,9 @@
 """A user's own browser sessions: see where they are logged in, and end any of them."""
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from red_property.accounts.models import BrowserSession
 from red_property.accounts.sessions import end_sessions, user_sessions
 from red_property.extensions import db
 
@@ -20,8 +21,11 @@ def index():
 @bp.route("/<slug:tenant_slug>/account/sessions/<int:session_id>/end", methods=["POST"])
 @login_required
 def end(session_id: int):
-    """End one of one's own sessions (another user's id ends nothing).  CSRF: CSRFProtect."""
-    if end_sessions(db.session, current_user.id, only=session_id):
+    """End one of one's own sessions; another user's (or tenant's) session is a 404."""
+    row = db.session.get(BrowserSession, session_id)
+    if row is None or row.user_id != current_user.id:
+        abort(404)
+    if end_sessions(db.session, current_user.id, only=row.id):
         flash(_("已结束该登录会话。"), "success")
     return redirect(url_for("account_sessions.index"))
 
