@@ -71,11 +71,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_PUBLIC_DEMAND_COMMUNITY": env.get("RATELIMIT_PUBLIC_DEMAND_COMMUNITY", "30 per hour;100 per day"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
-        # Outgoing mail (invitations): SMTP when MAIL_URL is set, else .eml files in MAIL_OUTBOX.
-        "MAIL_URL": env.get("MAIL_URL") or None,
-        "MAIL_FROM": env.get("MAIL_FROM", "红色物业 <noreply@localhost>"),
-        "MAIL_OUTBOX": env.get("MAIL_OUTBOX", str(Path(instance_path) / "outbox")),
-        "INVITATION_DAYS": int(env.get("INVITATION_DAYS", "7")),
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": ["zh_Hans_CN", "en"],

@@ -19,7 +19,7 @@ PAGES = (
 )
 # Modules imported for what they register: background jobs, periodic jobs, guards on published records.
 REGISTERS = (
-    "accounts.invitations", "communities.household_upload", "communities.jobs", "demands.jobs", "fees.billing", "fees.guards",
+    "communities.household_upload", "communities.jobs", "demands.jobs", "fees.billing", "fees.guards",
     "finance.statements", "rating.runs", "votes.services",
 )
 

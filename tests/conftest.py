@@ -81,7 +81,6 @@ def _test_config(urls: dict, files) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "EXPORT_DIR": str(files / "exports"),
         "FILE_DIR": str(files / "files"),
-        "MAIL_OUTBOX": str(files / "outbox"),
     }
 
 
@@ -286,15 +285,6 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return counter
-
-
-def outbox(app) -> list:
-    """The mails the app has sent (written to MAIL_OUTBOX without MAIL_URL), oldest first."""
-    from email import message_from_bytes, policy
-
-    folder = Path(app.config["MAIL_OUTBOX"])
-    return [message_from_bytes(path.read_bytes(), policy=policy.default)
-            for path in sorted(folder.glob("*.eml"))] if folder.exists() else []
 
 
 def run_worker(app) -> None:

@@ -16,7 +16,6 @@ from tests.factories_fees import subscription_for
 
 # Routes that are deliberately open to everyone.
 PUBLIC = {"static", "core.favicon", "api-docs.openapi_json", "i18n.switch", "health.healthz", "accounts.login", "core.index",
-          "accounts.accept",  # an invitation link: its secret is the credential (tests/test_users.py)
           "Auth.Token", "public.index", "public.community",
           "public.send_demand", "public.statement", "public.statement_pdf_file", "public.verify"}  # tests/test_public*.py
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}

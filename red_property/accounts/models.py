@@ -8,7 +8,7 @@ import hashlib
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin, utcnow
@@ -21,11 +21,6 @@ class Role(str, enum.Enum):
     READONLY = "readonly"
 
 
-def _role_column():
-    return mapped_column(Enum(Role, name="role", values_callable=lambda e: [m.value for m in e],
-                              native_enum=False, length=16), default=Role.STAFF)
-
-
 class User(UserMixin, TenantScoped, TimestampMixin, Base):
     __tablename__ = "user_account"
     __label__ = _l("用户")
@@ -33,7 +28,11 @@ class User(UserMixin, TenantScoped, TimestampMixin, Base):
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[Role] = _role_column()
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="role", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=16),
+        default=Role.STAFF,
+    )
     password_hash: Mapped[str] = mapped_column(String(255), info={"secret": True})
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(16))
@@ -75,29 +74,6 @@ class ApiToken(TenantScoped, Base):
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
-
-
-class Invitation(TenantScoped, Base):
-    """An admin asked someone to join the tenant; the invitee sets their own password.
-
-    The admin sees the same pending row whether or not the address already has an
-    account (in another tenant): only the mail, which goes to the address, differs.
-    """
-
-    __tablename__ = "invitation"
-    __label__ = _l("邀请")
-    __identity__ = True  # the accept page finds it by its secret before a tenant is known
-    __extra_table_args__ = (UniqueConstraint("tenant_id", "email"),)
-
-    email: Mapped[str] = mapped_column(String(254))
-    name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[Role] = _role_column()
-    # Set by the job that mails the link: the admin never sees the secret, so cannot accept for the invitee.
-    secret_hash: Mapped[str | None] = mapped_column(String(64), unique=True, info={"secret": True})
-    invited_by: Mapped[int | None] = mapped_column(BigId)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[dt.datetime]
-    accepted_at: Mapped[dt.datetime | None]
 
 
 class BrowserSession(TenantScoped, Base):

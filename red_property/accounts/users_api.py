@@ -1,14 +1,12 @@
 """The tenant's users: ``/api/v1/users`` (admins only)."""
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
 from red_property.accounts.edge import actor
-from red_property.accounts.invitations import invite_user, pending_invitations
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import list_users, update_user
+from red_property.accounts.services import EmailTaken, create_user, list_users, update_user
 from red_property.extensions import db
 
 blp = Blueprint("Users", __name__, url_prefix="/api/v1/users", description="The tenant's users (admins only)")
@@ -24,20 +22,11 @@ class UserOut(Schema):
     active = fields.Boolean()
 
 
-class InvitationIn(Schema):
+class UserIn(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-
-
-class InvitationOut(Schema):
-    id = fields.Integer()
-    email = fields.String()
-    name = fields.String()
-    role = fields.Function(lambda i: i.role.value)
-    status = fields.Constant("pending", metadata={"description": "until the invitee sets a password"})
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
+    password = fields.String(required=True, validate=validate.Length(min=12, max=200))
 
 
 class UserPatch(Schema):
@@ -54,26 +43,17 @@ class Users(MethodView):
         """List the tenant's users."""
         return list_users(db.session)
 
-    @blp.arguments(InvitationIn)
-    @blp.response(202, InvitationOut)
+    @blp.arguments(UserIn)
+    @blp.response(201, UserOut)
     def post(self, data):
-        """Invite someone to the tenant: they get a mail with a link to set their password.
-
-        The answer is the same whether or not the address already has an account (in another
-        tenant, it cannot join this one: the mail tells its owner). Only a user of this tenant is refused.
-        """
-        return invite_user(db.session, email=data["email"], name=data["name"], role=Role(data["role"]),
-                           base_url=request.host_url)
-
-
-@blp.route("/invitations")
-class Invitations(MethodView):
-    decorators = [require_admin]
-
-    @blp.response(200, InvitationOut(many=True))
-    def get(self):
-        """The invitations not yet accepted (an address that already has an account stays here until it expires)."""
-        return pending_invitations(db.session)
+        """Add a user to the tenant."""
+        try:
+            user = create_user(db.session, email=data["email"], name=data["name"], role=Role(data["role"]),
+                               password=data["password"])
+        except EmailTaken:
+            abort(422, errors={"json": {"email": ["该邮箱已被使用 (email already in use)"]}})
+        db.session.commit()
+        return user
 
 
 @blp.route("/<int:user_id>")

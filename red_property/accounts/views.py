@@ -10,18 +10,15 @@ from werkzeug.exceptions import TooManyRequests
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from red_property.accounts.edge import SESSION_KEY
-from red_property.accounts.invitations import accept_invitation, find_invitation, invite_user, pending_invitations
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import MIN_PASSWORD, change_password, list_users, note_login, update_user
+from red_property.accounts.services import (MIN_PASSWORD, EmailTaken, change_password, create_user, list_users,
+                                            note_login, update_user)
 from red_property.accounts.sessions import end_sessions, start_session
 from red_property.accounts.throttle import authenticate_throttled
-from red_property.core.errors import InputError
-from red_property.core.forms import show_error, submit
-from red_property.core.model import utcnow
+from red_property.core.forms import submit
 from red_property.core.urls import local_path
 from red_property.extensions import db, limiter
-from red_property.tenants.models import Tenant
 
 ROLE_LABELS = {Role.ADMIN: _l("管理员"), Role.STAFF: _l("工作人员"), Role.READONLY: _l("只读")}
 ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
@@ -110,6 +107,7 @@ class NewUserForm(FlaskForm):
     email = EmailField(_l("邮箱"), validators=[DataRequired(), Email(), Length(max=254)])
     name = StringField(_l("姓名"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("角色"), choices=ROLE_CHOICES, default=Role.STAFF.value)
+    password = PasswordField(_l("初始密码"), validators=[DataRequired(), Length(min=12, max=200)])
 
 
 class EditUserForm(FlaskForm):
@@ -121,25 +119,23 @@ class EditUserForm(FlaskForm):
 @login_required
 @require_admin
 def users():
-    """The tenant's users and pending invitations; admins invite users here."""
+    """The tenant's users; admins add users here."""
     form = NewUserForm()
     status = 200
     if form.validate_on_submit():
         try:
-            invite_user(db.session, email=form.email.data, name=form.name.data, role=Role(form.role.data),
-                        base_url=request.host_url)
-            # The same words whether or not the address has an account elsewhere (the mail says which).
-            flash(_("已向 %(email)s 发出邀请：对方按邮件中的链接设置密码后即可登录。", email=form.email.data), "success")
+            create_user(db.session, email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                        password=form.password.data)
+            db.session.commit()
+            flash(_("已添加用户 %(email)s。", email=form.email.data), "success")
             return redirect(url_for("accounts.users"))
-        except InputError as exc:
-            db.session.rollback()
-            show_error(form, exc)
+        except EmailTaken:
+            form.email.errors.append(_("该邮箱已被使用。"))
     if form.is_submitted():
         status = 400
     rows = [(user, EditUserForm(prefix=f"u{user.id}", role=user.role.value, active=user.active))
             for user in list_users(db.session)]
-    return render_template("accounts/users.html", form=form, rows=rows, invitations=pending_invitations(db.session),
-                           role_labels=ROLE_LABELS, now=utcnow()), status
+    return render_template("accounts/users.html", form=form, rows=rows), status
 
 
 @bp.route("/<slug:tenant_slug>/users/<int:user_id>", methods=["POST"])
@@ -157,35 +153,3 @@ def edit_user(user_id: int):
     except ValueError:
         flash(_("不能停用自己或取消自己的管理员权限。"), "error")
     return redirect(url_for("accounts.users"))
-
-
-class AcceptForm(FlaskForm):
-    password = PasswordField(_l("密码"), validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)])
-    confirm = PasswordField(_l("再次输入密码"),
-                            validators=[DataRequired(), EqualTo("password", message=_l("两次输入的密码不一致"))])
-
-
-@bp.route("/invitations/<secret>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
-def accept(secret: str):
-    """The link an invitation mails: the invitee chooses a password, then logs in."""
-    if current_user.is_authenticated:
-        # The request's session already belongs to this login's tenant; the invitation is someone else's.
-        return render_template("accounts/accept.html", form=None, logged_in=True), 409
-    form = AcceptForm()
-    invitation = find_invitation(db.session, secret)
-    if invitation is None:
-        return render_template("accounts/accept.html", form=None), 404
-
-    def save():
-        accept_invitation(db.session, secret, form.password.data)
-        flash(_("账号已创建，请登录。"), "success")
-        return redirect(url_for("accounts.login"))
-
-    tenant_name = db.session.get(Tenant, invitation.tenant_id).name
-
-    def page(status: int = 200):
-        return render_template("accounts/accept.html", form=form, invitation=invitation,
-                               tenant_name=tenant_name), status
-
-    return submit(form, save, page) if request.method == "POST" else page()

@@ -25,8 +25,7 @@ bp = Blueprint("core", __name__)
 JOB_STATUSES = {QUEUED: _l("排队中"), RUNNING: _l("进行中"), DONE: _l("已完成"), FAILED: _l("失败")}
 JOB_NAMES = {"communities.export_register": _l("导出小区名册"), "communities.import_households": _l("导入住户"),
              "fees.bill_run": _l("生成账单"), "fees.render_invoices": _l("生成发票 PDF"),
-             "rating.execute_run": _l("计算信用评价"), "demands.flag_overdue": _l("标记超期诉求"),
-             "accounts.send_invitation": _l("发送邀请邮件")}
+             "rating.execute_run": _l("计算信用评价"), "demands.flag_overdue": _l("标记超期诉求")}
 
 
 @bp.app_template_filter("job_status")

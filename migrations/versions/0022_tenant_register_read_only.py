@@ -5,8 +5,8 @@ anything that could run SQL as the app could ``update tenant set kind='bureau'``
 Tenants are written by the operator's commands as the schema owner
 (``red_property/tenants/register.py``); the app role keeps SELECT.
 
-Revision ID: 0020_tenant_register_read_only
-Revises: 0019_browser_sessions
+Revision ID: 0022_tenant_register_read_only
+Revises: 0021_browser_sessions
 Create Date: 2026-12-02 01:00:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 from red_property.core import rls
 
-revision = '0020_tenant_register_read_only'
-down_revision = '0019_browser_sessions'
+revision = '0022_tenant_register_read_only'
+down_revision = '0021_browser_sessions'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """browser sessions kept on the server, so that logging out ends a session and a user
 can end their other sessions (issue 12, item 1)
 
-Revision ID: 0019_browser_sessions
-Revises: 0018_invitations
+Revision ID: 0021_browser_sessions
+Revises: 0020_community_register
 Create Date: 2026-12-02 00:07:10.353967
 
 """
@@ -13,8 +13,8 @@ from red_property.core import rls
 
 
 # revision identifiers, used by Alembic.
-revision = '0019_browser_sessions'
-down_revision = '0018_invitations'
+revision = '0021_browser_sessions'
+down_revision = '0020_community_register'
 branch_labels = None
 depends_on = None
 
