@@ -8,7 +8,6 @@ from red_property.extensions import db
 from red_property.fees.billing import add_schedule, start_billing_run
 from red_property.fees.models import BuildingKind, SubscriptionInvoice
 from red_property.tenants.models import Tenant, TenantKind
-from red_property.tenants.register import add_tenant
 
 TODAY = dt.date(2026, 11, 20)
 RATE = 185   # 1.85 元/㎡/月
@@ -33,8 +32,10 @@ def platform(session) -> int:
     found = session.scalar(select(Tenant.id).where(Tenant.slug == "platform"))
     if found:
         return found
-    session.rollback()
-    return add_tenant(TenantKind.PLATFORM, "platform", "红色物业平台")
+    tenant = Tenant(kind=TenantKind.PLATFORM, slug="platform", name="红色物业平台")
+    session.add(tenant)
+    session.commit()
+    return tenant.id
 
 
 def subscription_for(app, billed_tenant: int, amount_fen: int = 120_000) -> int:

@@ -25,7 +25,6 @@ from red_property.party.demo import add_scale_records as add_party_records
 from red_property.meetings.demo import add_scale_records as add_meetings
 from red_property.fees.demo import bulk_fees, months_before
 from red_property.tenants.models import Tenant, TenantKind
-from red_property.tenants.register import add_tenants
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
 BATCH = 5000
@@ -39,11 +38,12 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
     prefix = f"scale{seed}"
     if session.scalar(select(Tenant.id).where(Tenant.slug == f"{prefix}-bureau")) is not None:
         return {"skipped": f"{prefix} already generated"}
-    session.rollback()  # tenants are written on the owner's connection (tenants/register.py)
-    bureau_id, *company_ids = add_tenants(
-        [dict(kind=TenantKind.BUREAU, slug=f"{prefix}-bureau", name=f"规模测试住建局{seed}")]
-        + [dict(kind=TenantKind.COMPANY, slug=f"{prefix}-co-{n:05d}", name=f"测试物业{n:05d}有限公司")
-           for n in range(companies)])
+    bureau_id = session.execute(insert(Tenant).returning(Tenant.id), [dict(
+        kind=TenantKind.BUREAU, slug=f"{prefix}-bureau", name=f"规模测试住建局{seed}")]).scalar_one()
+    company_ids = list(session.execute(insert(Tenant).returning(Tenant.id, sort_by_parameter_order=True), [
+        dict(kind=TenantKind.COMPANY, slug=f"{prefix}-co-{n:05d}", name=f"测试物业{n:05d}有限公司")
+        for n in range(companies)]).scalars())
+    session.commit()
     progress(f"{companies} companies")
 
     assignment: dict[int, list[tuple[int, int]]] = {cid: [] for cid in company_ids}

@@ -20,7 +20,6 @@ from red_property.accounts.models import Role, User
 from red_property.accounts.services import create_user
 from red_property.core.tenancy import identity_lookup, tenant_scope
 from red_property.tenants.models import Tenant, TenantKind
-from red_property.tenants.register import add_tenant, rename_tenant
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="slug: lowercase letters, digits and '-'")
 
@@ -79,20 +78,21 @@ def apply_specs(session: Session, specs: list[dict]) -> ApplyReport:
     _check_admin_emails(session, specs)
     for spec in specs:
         tenant = session.scalars(select(Tenant).where(Tenant.slug == spec["slug"])).first()
-        kind = TenantKind(spec["kind"])
-        session.rollback()  # the register is written on the owner's connection (tenants/register.py)
         if tenant is None:
-            tenant_id = add_tenant(kind, spec["slug"], spec["name"], spec.get("credit_code"))
+            tenant = Tenant(kind=TenantKind(spec["kind"]), slug=spec["slug"], name=spec["name"],
+                            credit_code=spec.get("credit_code"))
+            session.add(tenant)
             report.created.append(spec["slug"])
-        elif tenant.kind != kind:
+        elif tenant.kind.value != spec["kind"]:
+            session.rollback()
             raise SpecError(f"{spec['source']}: kind cannot change ({tenant.kind.value} -> {spec['kind']})")
+        elif (tenant.name, tenant.credit_code) != (spec["name"], spec.get("credit_code")):
+            tenant.name, tenant.credit_code = spec["name"], spec.get("credit_code")
+            report.updated.append(spec["slug"])
         else:
-            tenant_id = tenant.id
-            if (tenant.name, tenant.credit_code) != (spec["name"], spec.get("credit_code")):
-                rename_tenant(tenant_id, name=spec["name"], credit_code=spec.get("credit_code"))
-                report.updated.append(spec["slug"])
-            else:
-                report.unchanged.append(spec["slug"])
+            report.unchanged.append(spec["slug"])
+        session.commit()
+        tenant_id = tenant.id
         with tenant_scope(session, tenant_id):
             existing = set(session.scalars(select(User.email)))
             for admin in spec["admins"]:
@@ -104,7 +104,7 @@ def apply_specs(session: Session, specs: list[dict]) -> ApplyReport:
                     report.new_logins.append((email, password))
                 create_user(session, email=email, name=admin["name"], role=Role.ADMIN, password=password)
             session.commit()
-            if kind == TenantKind.BUREAU:
+            if tenant.kind == TenantKind.BUREAU:
                 _sync_rating_model(session, Path(spec["source"]).parent)
     return report
 
