@@ -21,20 +21,24 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from red_property.core import errors, i18n, nul_bytes, routing, security, sqlite, urls
+    from red_property.core import errors, i18n, input_edge, json_body, routing, security, sqlite, urls
+    from red_property.accounts import throttle
     from red_property.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
+    # First: hostile input is refused before any extension (the rate limiter's keys) reads it.
+    json_body.init_app(app)
+    input_edge.init_app(app)
     db.init_app(app)
     sqlite.configure(app, db)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    throttle.init_app(app)  # before the limiter: its after-request hook must run after the limiter's
     limiter.init_app(app)
     routing.init_app(app, api)
     api.init_app(app)
     security.init_app(app)
-    nul_bytes.init_app(app)
 
     from red_property import domains
     from red_property.accounts import edge

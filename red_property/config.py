@@ -60,8 +60,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PROXY_COUNT": int(env.get("PROXY_COUNT", "1" if production else "0")),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or redis_url or "memory://",
         "RATELIMIT_LOGIN": env.get("RATELIMIT_LOGIN", "10 per minute"),
-        # Failed logins per account, from any address (guessing one user's password from many).
-        "RATELIMIT_LOGIN_ACCOUNT": env.get("RATELIMIT_LOGIN_ACCOUNT", "20 per hour"),
+        # Failed logins per (address, account): this many are free, then each doubles the wait
+        # before that address may try that account again, up to the cap (accounts/throttle.py).
+        "LOGIN_FREE_FAILURES": int(env.get("LOGIN_FREE_FAILURES", "5")),
+        "LOGIN_MAX_DELAY_SECONDS": int(env.get("LOGIN_MAX_DELAY_SECONDS", "900")),
         # Demands from the public community page, per visitor address.
         "RATELIMIT_PUBLIC_DEMAND": env.get("RATELIMIT_PUBLIC_DEMAND", "5 per hour;20 per day"),
         # Accepted demands per community, whoever sends them: many addresses (a botnet) cannot
@@ -102,6 +104,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "FEES_RENDER_BATCH": int(env.get("FEES_RENDER_BATCH", "0")),
         "FEES_RENDER_HELPERS": int(env.get("FEES_RENDER_HELPERS", "1")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: household lists, evidence, appeals
+        # JSON bodies carry forms, not files, and nest three or four levels (core/json_body.py).
+        "JSON_MAX_BYTES": 1024 * 1024,
+        "JSON_MAX_DEPTH": 32,
     }
     if overrides:
         cfg.update(overrides)

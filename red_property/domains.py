@@ -13,10 +13,10 @@ API = (
 )
 # HTML page modules (each has ``bp``, a Flask Blueprint).
 PAGES = (
-    "core.health", "core.views", "accounts.views", "activities.views", "appointments.views", "communities.views",
-    "compliance.views", "demands.views", "demands.overview", "fees.views", "finance.views", "finance.ledger_views",
-    "finance.statement_views", "finance.distribution_views", "meetings.views", "onboarding.invitation_views",
-    "onboarding.directory_views", "onboarding.register_views", "party.views",
+    "core.health", "core.views", "accounts.views", "accounts.session_views", "activities.views", "appointments.views",
+    "communities.views", "compliance.views", "demands.views", "demands.overview", "fees.views", "finance.views",
+    "finance.ledger_views", "finance.statement_views", "finance.distribution_views", "meetings.views",
+    "onboarding.invitation_views", "onboarding.directory_views", "onboarding.register_views", "party.views",
     "public.profile_views", "public.views", "rating.views", "rating.input_views", "votes.views",
 )
 # Modules imported for what they register: background jobs, periodic jobs, guards on published records.

@@ -21,6 +21,13 @@ def test_invalid_model_is_refused_with_lines(api, bureau):
     assert ok.status_code == 201 and ok.get_json()["version"] == 2
 
 
+def test_a_model_nested_500_deep_is_422_not_500(api, bureau):
+    deep = SHIPPED.read_text("utf-8") + "\nextra = " + "[" * 500 + "]" * 500 + "\n"
+    response = api.post("/api/v1/rating/models", bureau, json={"source": deep})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["json"]["source"] == ["(文件): 嵌套超过 16 层 (nested deeper than 16 levels)"]
+
+
 @pytest.mark.parametrize("body, field", [
     ({"company_tenant_id": 999999, "kind": "award", "occurred_on": "2026-01-01", "reference": "x"}, "company_tenant_id"),
     ({"company_tenant_id": "A", "kind": "award", "occurred_on": "2026-01-01", "reference": "x"}, "company_tenant_id"),

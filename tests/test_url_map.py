@@ -57,6 +57,11 @@ def b_records(app, world):
         ids["demand_id"] = create_demand(s, community_id=world.community_b, source="phone", category="repair",
                                          description="乙一小区 1 栋楼道灯不亮").id
         s.commit()
+        from red_property.accounts.models import BrowserSession, User
+        from red_property.accounts.sessions import start_session
+
+        start_session(s, s.get(User, world.users["b"][next(iter(world.users["b"]))]), address=None, user_agent=None)
+        ids["session_id"] = s.scalar(select(BrowserSession.id))
         ids.update(_party_records(s, world))
         ids.update(_b_meeting_records(s, world))
         ids.update(_fee_records(app, world, s))

@@ -4,8 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from red_property.accounts.services import MIN_PASSWORD, authenticate, change_password, issue_token, revoke_token
-from red_property.accounts.edge import login_account_limit
+from red_property.accounts.services import MIN_PASSWORD, change_password, issue_token, revoke_token
+from red_property.accounts.throttle import authenticate_throttled
 from red_property.extensions import db, limiter
 
 blp = Blueprint("Auth", __name__, url_prefix="/api/v1/auth", description="Bearer tokens")
@@ -23,19 +23,19 @@ class TokenOut(Schema):
 
 @blp.route("/token")
 class Token(MethodView):
-    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"]),
-                  login_account_limit()]
+    decorators = [limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])]
 
     @blp.arguments(Credentials)
     @blp.response(201, TokenOut)
     @blp.alt_response(401, description="Wrong email or password")
+    @blp.alt_response(429, description="Too many failed logins from this address for this account: see Retry-After")
     @blp.doc(security=[])
     def post(self, creds):
         """Exchange email and password for a bearer token.
 
         The token is shown once; only its hash is stored.
         """
-        user = authenticate(db.session, creds["email"], creds["password"])
+        user = authenticate_throttled(db.session, creds["email"], creds["password"])
         if user is None:
             abort(401, message="邮箱或密码错误 (wrong email or password)")
         days = current_app.config["API_TOKEN_DAYS"]

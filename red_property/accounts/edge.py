@@ -9,7 +9,7 @@ Views never set or check the tenant themselves.
 """
 from __future__ import annotations
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -19,17 +19,27 @@ from red_property.extensions import db, login_manager
 PUBLIC_API = {"/api/v1/auth/token", "/api/v1/openapi.json"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # Writes a read-only user may still make: to their own session, token and password.
-OWN_ACCOUNT = {"accounts.logout", "accounts.password", "Auth.Token", "Auth.Password"}
+OWN_ACCOUNT = {"accounts.logout", "accounts.password", "account_sessions.end", "account_sessions.end_others",
+               "Auth.Token", "Auth.Password"}
+
+
+SESSION_KEY = "sid"  # the secret of the BrowserSession row behind this cookie (accounts/sessions.py)
 
 
 @login_manager.user_loader
 def _load_user(user_id: str):
-    """The session keeps ``<id>:<stamp>`` (``User.get_id``); anything else is no login."""
+    """The session keeps ``<id>:<stamp>`` (``User.get_id``) and the secret of a live
+    ``BrowserSession``; anything else is no login."""
     user_part, _, stamp = user_id.partition(":")
     try:
-        return load_session_user(db.session, int(user_part), stamp) if stamp else None
+        found = load_session_user(db.session, int(user_part), stamp, session.get(SESSION_KEY)) if stamp else None
     except ValueError:
         return None
+    if found is None:
+        return None
+    user, row = found
+    g.browser_session_id = row.id
+    return user
 
 
 def _authenticate_api() -> None:
@@ -44,26 +54,6 @@ def _authenticate_api() -> None:
     if found is None:
         abort(401, description="Invalid, expired or revoked token.")
     g.api_user, g.api_token = found
-
-
-def login_account_key() -> str:
-    """The rate-limit key of a login attempt: the account it names (web form or JSON body)."""
-    email = request.form.get("email")
-    if email is None:
-        body = request.get_json(silent=True)
-        email = body.get("email") if isinstance(body, dict) else None
-    return "login:" + (email if isinstance(email, str) else "").strip().lower()[:254]
-
-
-def login_account_limit():
-    """Failed logins per account (counted on 401 only), for the web login and the API token."""
-    from flask import current_app
-
-    from red_property.extensions import limiter
-
-    return limiter.shared_limit(lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"], "login-account",
-                                key_func=login_account_key, methods=["POST"],
-                                deduct_when=lambda response: response.status_code == 401)
 
 
 def actor():

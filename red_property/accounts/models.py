@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin
+from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin, utcnow
 from red_property.tenants.models import Tenant
 
 
@@ -74,3 +74,29 @@ class ApiToken(TenantScoped, Base):
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class BrowserSession(TenantScoped, Base):
+    """One browser's login.  The signed cookie carries the secret; only its SHA-256 is kept.
+
+    The cookie alone proves nothing any more: a session is alive while its row is not
+    ended and was seen within the idle limit, so logging out (or ending it from another
+    browser) kills a copied cookie at once.
+    """
+
+    __tablename__ = "browser_session"
+    __label__ = _l("登录会话")
+    __identity__ = True   # the user loader reads it before the tenant is known
+    __audited__ = False   # last-seen ticks are not business writes; logins are audited as events
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "user_id"], ["user_account.tenant_id", "user_account.id"],
+                             ondelete="CASCADE"),
+    )
+
+    user_id: Mapped[int] = mapped_column(BigId, index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True, info={"secret": True})
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None]
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(200))

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from red_property.accounts.models import ApiToken, Role, User
+from red_property.accounts.models import ApiToken, BrowserSession, Role, User
 from red_property.accounts.passwords import MIN_PASSWORD  # noqa: F401 - views and the API import it from here
 from red_property.accounts.passwords import NO_PASSWORD, check_new_password, hash_password, verify_password
+from red_property.accounts.sessions import end_sessions, find_session, touch
 from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
@@ -32,15 +33,21 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def load_session_user(session: Session, user_id: int, stamp: str) -> User | None:
-    """Flask-Login's user loader: the user, and its tenant put in scope, unless the
-    session predates a password change (its stamp no longer matches)."""
+def load_session_user(session: Session, user_id: int, stamp: str,
+                      secret: str | None) -> tuple[User, BrowserSession] | None:
+    """Flask-Login's user loader: the user and its browser session, the tenant put in scope,
+    unless the session was ended (logout, ended from another browser, idle) or predates a
+    password change (its stamp no longer matches)."""
     with identity_lookup(session):
         user = session.get(User, user_id)
     if user is None or not user.active or not hmac.compare_digest(user.session_stamp, stamp):
         return None
+    row = find_session(session, user_id, secret)
+    if row is None:
+        return None
     activate_tenant(session, user.tenant_id, user.id)
-    return user
+    touch(session, row)
+    return user, row
 
 
 def _digest(secret: str) -> str:
@@ -72,10 +79,10 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
 
 
 def change_password(session: Session, user: User, *, current: str, new: str,
-                    keep: ApiToken | None = None) -> None:
+                    keep: ApiToken | None = None, keep_session: int | None = None) -> None:
     """Change one's own password.  Every other way in stops working: the user's API
-    tokens (but ``keep``, the one asking) are revoked, and browser sessions logged in
-    with the old password are logged out (``User.session_stamp``)."""
+    tokens (but ``keep``, the one asking) are revoked, and browser sessions (but
+    ``keep_session``) are ended; a cookie signed before also fails ``User.session_stamp``."""
     if not verify_password(user.password_hash, current):
         raise InputError("current_password", "当前密码不正确 (the current password is wrong)")
     check_new_password(new)
@@ -87,6 +94,7 @@ def change_password(session: Session, user: User, *, current: str, new: str,
         if token is not keep:
             token.revoked_at = now
     session.commit()
+    end_sessions(session, user.id, keep=keep_session)
 
 
 def revoke_token(session: Session, token: ApiToken) -> None:
@@ -139,6 +147,8 @@ def update_user(session: Session, user: User, *, actor_id: int, role: Role | Non
                                                                 ApiToken.revoked_at.is_(None))):
                 token.revoked_at = now
     session.commit()
+    if active is False:
+        end_sessions(session, user.id)
     return user
 
 

@@ -1,18 +1,20 @@
 """Login and logout for the web UI."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
+from werkzeug.exceptions import TooManyRequests
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from red_property.accounts.edge import login_account_limit
+from red_property.accounts.edge import SESSION_KEY
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import (MIN_PASSWORD, authenticate, change_password, list_users, note_login,
-                                            update_user)
+from red_property.accounts.services import MIN_PASSWORD, change_password, list_users, note_login, update_user
+from red_property.accounts.sessions import end_sessions, start_session
+from red_property.accounts.throttle import authenticate_throttled
 from red_property.core.forms import submit
 from red_property.core.urls import local_path
 from red_property.extensions import db, limiter
@@ -32,7 +34,6 @@ class LoginForm(FlaskForm):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
-@login_account_limit()
 def login():
     """Log in with email and password."""
     if current_user.is_authenticated:
@@ -40,12 +41,19 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
+        try:
+            user = authenticate_throttled(db.session, form.email.data, form.password.data)
+        except TooManyRequests as exc:
+            flash(exc.description, "error")
+            headers = {"Retry-After": str(exc.retry_after)}
+            return render_template("accounts/login.html", form=form), 429, headers
         if user is not None:
             # A fresh session (and so a fresh CSRF token) on login: nothing a visitor's
             # session held before, possibly planted by someone else, carries into the account.
             session.clear()
             session.permanent = True  # expires after SESSION_IDLE_MINUTES without a request
+            session[SESSION_KEY] = start_session(db.session, user, address=request.remote_addr,
+                                                 user_agent=request.user_agent.string)
             login_user(user)
             note_login(db.session, user)
             return redirect(local_path(request.args.get("next")) or url_for("core.home"))
@@ -72,7 +80,8 @@ def password():
 
     def save():
         user = current_user._get_current_object()
-        change_password(db.session, user, current=form.current_password.data, new=form.new_password.data)
+        change_password(db.session, user, current=form.current_password.data, new=form.new_password.data,
+                        keep_session=g.browser_session_id)
         login_user(user)  # this browser stays logged in under the new password's stamp
         flash(_("密码已修改；其他设备上的登录和 API 令牌已失效。"), "success")
         return redirect(url_for("core.home"))
@@ -86,7 +95,10 @@ def password():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    """End this browser's session on the server: a copy of its cookie is dead too."""
+    end_sessions(db.session, current_user.id, only=g.browser_session_id)
     logout_user()
+    session.clear()
     return redirect(url_for("accounts.login"))
 
 

@@ -1,12 +1,12 @@
 """Background jobs of the community register."""
 from __future__ import annotations
 
-import csv
 
 from red_property.communities.services import current_company, list_communities
 from red_property.core import clock
 from red_property.core.exports import export_path
 from red_property.core.jobs import JobContext, job
+from red_property.core.tabular import csv_file
 
 HEADER = ["编号", "小区", "地址", "区", "街道", "社区", "户数", "建筑面积(㎡)", "在管物业企业"]
 BATCH = 500
@@ -21,8 +21,7 @@ def export_register(ctx: JobContext) -> dict:
     first = list_communities(ctx.session, page=1, per_page=BATCH)
     pages = max(1, -(-first.total // BATCH))
     rows = 0
-    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
+    with csv_file(path) as writer:
         writer.writerow(HEADER)
         for number in range(1, pages + 1):
             page = first if number == 1 else list_communities(ctx.session, page=number, per_page=BATCH)

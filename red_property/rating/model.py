@@ -7,17 +7,24 @@ Numbers are read as exact fractions (0.95 is 19/20), so scoring is exact.
 """
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from red_property.core.nesting import depth_of
 from red_property.rating.metrics import METRICS
 
 AGGREGATES = ("floor_area", "households", "equal")
 MISSING = ("exclude", "zero")
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+# A model nests four levels (indicators → table → steps → [min, share]).  tomllib is
+# recursive: a few hundred nested arrays or inline tables raise RecursionError, and a
+# dotted key (a.a.a…) nests without limit; either was a 500 on upload.
+MAX_DEPTH = 16
+TOO_DEEP = f"嵌套超过 {MAX_DEPTH} 层 (nested deeper than {MAX_DEPTH} levels)"
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,10 @@ def parse_model(text: str) -> RatingModel:
         found = re.search(r"at line (\d+)", str(exc))
         line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         raise ModelError([Issue(line, "(文件)", f"不是有效的 TOML: {exc}")]) from exc
+    except RecursionError:
+        raise ModelError([Issue(None, "(文件)", TOO_DEEP)]) from None
+    if depth_of(raw, MAX_DEPTH) > MAX_DEPTH:
+        raise ModelError([Issue(None, "(文件)", TOO_DEEP)])
     checker = _Checker(text)
     model = checker.model(raw)
     if checker.issues:
@@ -130,7 +141,7 @@ class _Checker:
         if value is None:
             self.fail(path + (key,), "必填")
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             self.fail(path + (key,), f"应为数字，实际为 {value!r}")
             return None
         number = Fraction(str(value))
@@ -155,6 +166,22 @@ class _Checker:
             self.fail(path + (key,), f"应为 {' / '.join(options)} 之一，实际为 {value!r}")
         return value
 
+    def table(self, data: dict, key: str, path: tuple) -> dict:
+        """The table ``key`` (empty when absent); anything else there is reported."""
+        value = data.get(key, {})
+        if not isinstance(value, dict):
+            self.fail(path + (key,), f"应为表 [{key}]，实际为 {value!r}")
+            return {}
+        return value
+
+    def rows(self, raw: list, path: tuple):
+        """(index, table) of each entry of an array of tables; other entries are reported."""
+        for i, data in enumerate(raw):
+            if isinstance(data, dict):
+                yield i, data
+            else:
+                self.fail(path + (i,), f"应为表，实际为 {data!r}")
+
     # -- sections --------------------------------------------------------
     def model(self, raw: dict) -> RatingModel:
         name = self.text_field(raw, "name", ())
@@ -163,21 +190,22 @@ class _Checker:
         aggregate = self.choice(raw, "aggregate", (), AGGREGATES, "floor_area")
         missing = self.choice(raw, "missing", (), MISSING, "exclude")
         indicators = self.indicators(raw.get("indicators"), scale - base)
-        bonus = raw.get("bonus", {})
+        bonus = self.table(raw, "bonus", ())
         bonus_cap = self.number(bonus, "cap", ("bonus",), default=0, minimum=0) or Fraction(0)
         bonuses = self.items(bonus.get("items", []), ("bonus", "items"), deduction=False)
-        deductions = self.items(raw.get("deductions", {}).get("items", []), ("deductions", "items"), deduction=True)
-        grades = raw.get("grades", {})
+        deductions = self.items(self.table(raw, "deductions", ()).get("items", []), ("deductions", "items"),
+                                deduction=True)
+        grades = self.table(raw, "grades", ())
         method = self.choice(grades, "method", ("grades",), ("threshold", "rank_share"), "threshold")
         bands = self.bands(grades.get("bands"), method, scale)
-        overrides = raw.get("overrides", {})
+        overrides = self.table(raw, "overrides", ())
         return RatingModel(
             name=name, scale=scale, base_score=base, aggregate=aggregate, missing=missing,
             indicators=tuple(indicators), bonus_cap=bonus_cap, bonuses=bonuses, deductions=deductions,
             grade_method=method, bands=tuple(bands),
             blacklist_grade=self.text_field(overrides, "blacklist_grade", ("overrides",), "C"),
             missing_records_grade=self.text_field(overrides, "missing_records_grade", ("overrides",), "C（缺失）"),
-            appeal_days=int(self.number(raw.get("appeals", {}), "window_days", ("appeals",), default=15,
+            appeal_days=int(self.number(self.table(raw, "appeals", ()), "window_days", ("appeals",), default=15,
                                         minimum=1, maximum=365) or 15),
             source=self.text,
         )
@@ -187,7 +215,7 @@ class _Checker:
             self.fail(("indicators",), "至少需要一个指标 [[indicators]]")
             return []
         result, seen = [], set()
-        for i, data in enumerate(raw):
+        for i, data in self.rows(raw, ("indicators",)):
             path = ("indicators", i)
             ident = self.text_field(data, "id", path)
             if ident and not SLUG.match(ident):
@@ -196,7 +224,7 @@ class _Checker:
                 self.fail(path + ("id",), f"重复的指标 {ident}")
             seen.add(ident)
             metric = data.get("metric")
-            if metric not in METRICS:
+            if not isinstance(metric, str) or metric not in METRICS:
                 self.fail(path + ("metric",), f"未知的指标来源 {metric!r}（可用：{', '.join(METRICS)}）")
             weight = self.number(data, "weight", path, positive=True)
             rule = self.choice(data, "rule", path, ("linear", "steps"), "linear")
@@ -211,7 +239,7 @@ class _Checker:
             else:
                 kwargs["steps"] = self.steps(data.get("steps"), path)
             result.append(Indicator(id=ident, name=self.text_field(data, "name", path, ident or "?"),
-                                    metric=metric or "", weight=weight or Fraction(0), rule=rule,
+                                    metric=metric if isinstance(metric, str) else "", weight=weight or Fraction(0), rule=rule,
                                     cap=cap if cap is not None else Fraction(1), **kwargs))
         total = sum((ind.weight for ind in result), Fraction(0))
         if total != budget:
@@ -225,7 +253,8 @@ class _Checker:
         steps = []
         for pair in raw:
             if (not isinstance(pair, list) or len(pair) != 2
-                    or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in pair)):
+                    or any(isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x)
+                           for x in pair)):
                 self.fail(path + ("steps",), f"每一档应为 [最低值, 得分比例]，实际为 {pair!r}")
                 return ()
             steps.append((Fraction(str(pair[0])), Fraction(str(pair[1]))))
@@ -243,7 +272,7 @@ class _Checker:
         if not isinstance(raw, list):
             self.fail(path, "应为 [[...items]] 列表")
             return items
-        for i, data in enumerate(raw):
+        for i, data in self.rows(raw, path):
             p = path + (i,)
             kind = self.text_field(data, "kind", p)
             if kind in items:
@@ -267,7 +296,7 @@ class _Checker:
             self.fail(path, "至少需要一个等级")
             return []
         bands = []
-        for i, data in enumerate(raw):
+        for i, data in self.rows(raw, path):
             grade = self.text_field(data, "grade", path + (i,))
             if method == "threshold":
                 bands.append(Band(grade, minimum=self.number(data, "min", path + (i,), minimum=0, maximum=scale)))

@@ -1,0 +1,109 @@
+"""Failed logins slow down the address that makes them, for the account it tries (issue 12, item 2).
+
+Before, 20 wrong passwords for an account from anywhere locked it for an hour, the
+owner's right password included: anyone could lock anyone out.  Now failures count per
+(address, account) pair: the first ``LOGIN_FREE_FAILURES`` cost nothing, then each
+failure makes that address wait twice as long before its next try on that account (1 s,
+2 s, 4 s, … at most ``LOGIN_MAX_DELAY_SECONDS``), and a success clears the count.  The
+owner, from their own address, is never slowed by what an attacker does elsewhere.  The
+per-address limit (``RATELIMIT_LOGIN``, all attempts) stays in front of it.
+
+The counts live in the rate limiter's storage (Redis in production, so every worker
+shares them); account names are hashed, never stored.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+# Failures are forgotten a day after the first of them (the storage's fixed window).
+WINDOW_SECONDS = 24 * 3600
+
+
+def delay_after(failures: int, free: int, cap: int) -> int:
+    """Seconds an address must wait after its ``failures``-th failure on an account."""
+    if failures < free:
+        return 0
+    return min(cap, 2 ** min(failures - free, 32))
+
+
+@dataclass
+class LoginThrottle:
+    storage: object                       # a ``limits`` storage: incr, get, get_expiry, clear
+    free: int = 5
+    cap: int = 15 * 60
+    clock: Callable[[], float] = time.time
+
+    @staticmethod
+    def _keys(address: str, email: str) -> tuple[str, str]:
+        account = hashlib.sha256(email.strip().lower().encode("utf-8", "replace")).hexdigest()[:32]
+        pair = f"{address}/{account}"
+        return f"login-failures/{pair}", f"login-wait/{pair}"
+
+    def retry_after(self, address: str, email: str) -> int | None:
+        """Whole seconds this address must still wait before trying this account, or None."""
+        _, wait = self._keys(address, email)
+        if self.storage.get(wait) <= 0:
+            return None
+        return max(1, math.ceil(self.storage.get_expiry(wait) - self.clock()))
+
+    def failed(self, address: str, email: str) -> None:
+        failures, wait = self._keys(address, email)
+        count = self.storage.incr(failures, WINDOW_SECONDS)
+        seconds = delay_after(count, self.free, self.cap)
+        if seconds:
+            self.storage.clear(wait)
+            self.storage.incr(wait, seconds)
+
+    def succeeded(self, address: str, email: str) -> None:
+        for key in self._keys(address, email):
+            self.storage.clear(key)
+
+
+def login_throttle() -> LoginThrottle:
+    """The app's throttle, on the rate limiter's storage."""
+    from flask import current_app
+
+    from red_property.extensions import limiter
+
+    config = current_app.config
+    return LoginThrottle(limiter.storage, free=config["LOGIN_FREE_FAILURES"], cap=config["LOGIN_MAX_DELAY_SECONDS"])
+
+
+def authenticate_throttled(session, email: str, password: str):
+    """``authenticate``, unless this address must wait for this account (429, ``Retry-After``).
+
+    A waiting address gets no answer about the password, the right one included.
+    """
+    from flask import g, request
+    from werkzeug.exceptions import TooManyRequests
+
+    from red_property.accounts.services import authenticate
+
+    throttle, address = login_throttle(), request.remote_addr or "-"
+    wait = throttle.retry_after(address, email)
+    if wait is not None:
+        g.login_retry_after = wait
+        raise TooManyRequests(f"登录失败次数过多，请 {wait} 秒后再试 (too many failed logins: retry in {wait} s)",
+                              retry_after=wait)
+    user = authenticate(session, email, password)
+    (throttle.succeeded if user is not None else throttle.failed)(address, email)
+    return user
+
+
+def init_app(app) -> None:
+    """Keep the back-off's ``Retry-After``: flask-limiter sets the header on every response of a
+    limited route to the end of its per-address window (a minute), which would tell a client
+    that waits one second to wait sixty.  Call before ``limiter.init_app``: Flask runs
+    after-request hooks in reverse order, so this one runs after the limiter's."""
+    from flask import g
+
+    @app.after_request
+    def _login_retry_after(response):
+        wait = g.get("login_retry_after")
+        if wait is not None and response.status_code == 429:
+            response.headers["Retry-After"] = str(wait)
+        return response
