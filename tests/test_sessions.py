@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from red_property.accounts.models import BrowserSession
 from red_property.accounts.sessions import end_sessions
-from red_property.core.model import utcnow
+from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db, limiter
 from tests.conftest import csrf_token
@@ -83,7 +83,7 @@ def test_a_session_id_of_someone_else_ends_nothing(app, world):
 def test_an_idle_session_is_refused_by_the_server_whatever_the_cookie_says(app, world):
     browser = login(app)
     with app.app_context(), tenant_scope(db.session, world.a) as s:
-        s.execute(update(BrowserSession).values(last_seen_at=utcnow() - dt.timedelta(hours=8, minutes=1)))
+        s.execute(update(BrowserSession).values(last_seen_at=clock.now() - dt.timedelta(hours=8, minutes=1)))
         s.commit()
     assert not logged_in(browser)
 

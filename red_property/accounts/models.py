@@ -11,7 +11,8 @@ from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin, utcnow
+from red_property.core import clock
+from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin
 from red_property.tenants.models import Tenant
 
 
@@ -95,8 +96,8 @@ class BrowserSession(TenantScoped, Base):
 
     user_id: Mapped[int] = mapped_column(BigId, index=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True, info={"secret": True})
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     ended_at: Mapped[dt.datetime | None]
     address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(200))

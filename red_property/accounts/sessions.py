@@ -17,7 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from red_property.accounts.models import BrowserSession, User
-from red_property.core.model import utcnow
+from red_property.core import clock
 from red_property.core.tenancy import identity_lookup
 
 # Writing last-seen on every request would cost a write per page: once a minute is enough
@@ -41,7 +41,7 @@ def is_alive(row: BrowserSession, now: dt.datetime) -> bool:
 
 def start_session(session: Session, user: User, *, address: str | None, user_agent: str | None) -> str:
     """Record a new login of ``user`` (in its tenant's scope) and return the cookie's secret; commits."""
-    now = utcnow()
+    now = clock.now()
     session.execute(delete(BrowserSession).where(
         BrowserSession.user_id == user.id,
         or_(BrowserSession.ended_at < now - KEEP_ENDED, BrowserSession.last_seen_at < now - KEEP_ENDED - _idle_limit())))
@@ -58,14 +58,14 @@ def find_session(session: Session, user_id: int, secret: str | None) -> BrowserS
         return None
     with identity_lookup(session):
         row = session.scalars(select(BrowserSession).where(BrowserSession.secret_hash == _digest(secret))).first()
-    if row is None or row.user_id != user_id or not is_alive(row, utcnow()):
+    if row is None or row.user_id != user_id or not is_alive(row, clock.now()):
         return None
     return row
 
 
 def touch(session: Session, row: BrowserSession) -> None:
     """Note that the session was used (at most once a minute); commits when it writes."""
-    now = utcnow()
+    now = clock.now()
     if now - row.last_seen_at >= min(TOUCH_EVERY, _idle_limit() / 10):
         row.last_seen_at = now
         session.commit()
@@ -73,7 +73,7 @@ def touch(session: Session, row: BrowserSession) -> None:
 
 def user_sessions(session: Session, user_id: int) -> list[BrowserSession]:
     """The user's sessions still alive, the most recently used first."""
-    now = utcnow()
+    now = clock.now()
     rows = session.scalars(select(BrowserSession).where(BrowserSession.user_id == user_id,
                                                         BrowserSession.ended_at.is_(None))
                            .order_by(BrowserSession.last_seen_at.desc(), BrowserSession.id.desc()))
@@ -87,6 +87,6 @@ def end_sessions(session: Session, user_id: int, *, only: int | None = None, kee
         stmt = stmt.where(BrowserSession.id == only)
     if keep is not None:
         stmt = stmt.where(BrowserSession.id != keep)
-    ended = session.execute(stmt.values(ended_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    ended = session.execute(stmt.values(ended_at=clock.now()).execution_options(synchronize_session=False)).rowcount
     session.commit()
     return ended
