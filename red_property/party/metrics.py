@@ -6,7 +6,7 @@ from fractions import Fraction
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from red_property.compliance.sources import EvidenceRow, Values, Window, source
+from red_property.compliance.sources import EvidenceRow, Values, Window, by_window, measures_many, source, windows_table
 from red_property.party.models import OrganisationCommunity, PartyOrganisation
 from red_property.party.rules import BRANCH_LEVELS
 
@@ -39,3 +39,16 @@ def party_coverage(session: Session, window: Window) -> Values:
     covered = _covering_branches(window).subquery()
     rows = session.execute(select(covered.c.tenant_id, covered.c.community_id).distinct()).all()
     return {(tenant, community): Fraction(1) for tenant, community in rows}
+
+
+@measures_many("party_coverage")
+def party_coverage_many(session: Session, windows: list[Window]) -> list[Values]:
+    """``party_coverage`` at the end of every window in one statement."""
+    w = windows_table(windows)
+    rows = session.execute(
+        select(w.c.idx, PartyOrganisation.tenant_id, OrganisationCommunity.community_id).distinct()
+        .join(OrganisationCommunity, (PartyOrganisation.id == OrganisationCommunity.organisation_id)
+              & (PartyOrganisation.tenant_id == OrganisationCommunity.tenant_id))
+        .join(w, or_(PartyOrganisation.founded_on.is_(None), PartyOrganisation.founded_on <= w.c.end))
+        .where(PartyOrganisation.level.in_(BRANCH_LEVELS))).all()
+    return by_window(windows, rows, lambda: Fraction(1))
