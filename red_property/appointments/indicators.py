@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from red_property.appointments.models import Body, Person, Post, PostRole
 from red_property.communities.models import ManagementContract
-from red_property.compliance.sources import Window, windows_table
+from red_property.compliance.sources import Window, statement_cache, windows_table
 
 GOAL = Fraction(1, 2)
 
@@ -118,7 +118,7 @@ def cross_appointments(session: Session, window: Window,
     if community_ids is not None:
         pairs_stmt = pairs_stmt.where(ManagementContract.community_id.in_(community_ids))
     return {(company, community): values for company, community, values
-            in _indicators(session, pairs_stmt.subquery("pairs"), ())}
+            in _indicators(session, _indicators_statement(pairs_stmt.subquery("pairs"), ()), 0)}
 
 
 def managed_until_many(windows: list[Window]):
@@ -135,14 +135,26 @@ def managed_until_many(windows: list[Window]):
 def cross_appointments_many(session: Session, windows: list[Window]) -> list[dict[tuple[int, int], CrossAppointment]]:
     """``cross_appointments`` of every window (a dashboard's months) in one statement."""
     out: list[dict[tuple[int, int], CrossAppointment]] = [{} for _ in windows]
-    for idx, company, community, values in _indicators(session, managed_until_many(windows).subquery("pairs"),
-                                                       ("idx",)):
+    for idx, company, community, values in _indicators(session, _many_statement(tuple(windows)), 1):
         out[idx][(company, community)] = values
     return out
 
 
-def _indicators(session: Session, pairs, keys: tuple[str, ...]):
-    """(*keys, company, community, indicators) for every row of ``pairs`` (keys, company_id,
+@statement_cache
+def _many_statement(windows: tuple[Window, ...]):
+    return _indicators_statement(managed_until_many(windows).subquery("pairs"), ("idx",))
+
+
+def _indicators(session: Session, statement, keys: int):
+    """(*keys, company, community, indicators) from ``_indicators_statement``'s rows."""
+    for row in session.execute(statement):
+        members, party, bridge, chair, manager, manager_party, manager_branch = row[keys + 2:]
+        yield (*row[:keys + 2], CrossAppointment(int(members or 0), int(party or 0), bool(bridge), bool(chair),
+                                                 bool(manager), bool(manager_party), bool(manager_branch)))
+
+
+def _indicators_statement(pairs, keys: tuple[str, ...]):
+    """(*keys, company, community, counts and flags) for every row of ``pairs`` (keys, company_id,
     community_id, as_of): the posts in office on its ``as_of`` day, grouped per pair (and keys)."""
     key_columns = [pairs.c[k] for k in keys]
     is_branch, is_committee = Post.body == Body.PARTY_BRANCH, Post.body == Body.OWNERS_COMMITTEE
@@ -173,17 +185,11 @@ def _indicators(session: Session, pairs, keys: tuple[str, ...]):
         .group_by(*p_keys, p.company_id, p.community_id)
     ).subquery("per_community")
     c = per_community.c
-    rows = session.execute(
-        select(*key_columns, pairs.c.company_id, pairs.c.community_id, c.members, c.party_members, c.bridge,
-               c.bridge_chair, c.manager, c.manager_party, c.manager_branch)
-        .select_from(pairs)
-        .outerjoin(per_community, and_(*(c[k] == pairs.c[k] for k in keys), c.company_id == pairs.c.company_id,
-                                       c.community_id == pairs.c.community_id)))
-    n = len(keys)
-    for row in rows:
-        members, party, bridge, chair, manager, manager_party, manager_branch = row[n + 2:]
-        yield (*row[:n + 2], CrossAppointment(int(members or 0), int(party or 0), bool(bridge), bool(chair),
-                                              bool(manager), bool(manager_party), bool(manager_branch)))
+    return (select(*key_columns, pairs.c.company_id, pairs.c.community_id, c.members, c.party_members, c.bridge,
+                   c.bridge_chair, c.manager, c.manager_party, c.manager_branch)
+            .select_from(pairs)
+            .outerjoin(per_community, and_(*(c[k] == pairs.c[k] for k in keys), c.company_id == pairs.c.company_id,
+                                           c.community_id == pairs.c.community_id)))
 
 
 def today_by_community(session: Session, today: dt.date,

@@ -19,6 +19,7 @@ made, no fees were billed): missing, never zero.
 from __future__ import annotations
 
 import calendar
+import functools
 import datetime as dt
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -120,6 +121,15 @@ def measures_many(metric: str):
         return fn
 
     return register
+
+
+def statement_cache(build):
+    """Keep the last few statements ``build(windows: tuple, ...)`` made, for the same windows.
+
+    A dashboard asks for the same thirteen windows all day; building a statement of
+    thirteen literal rows cost more than running it.  Anything that changes between
+    requests (now) must be a bind parameter, not part of the statement."""
+    return functools.lru_cache(maxsize=8)(build)
 
 
 def windows_table(windows: list[Window], start=None, end=None, type_=Date):

@@ -7,7 +7,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.compliance.sources import (EvidenceRow, Values, Window, by_window, managed_during, measures_many,
-                                             source, windows_table)
+                                             source, statement_cache, windows_table)
 from red_property.fees.models import Bill, Payment
 
 
@@ -62,6 +62,13 @@ def fee_collection_rate(session: Session, window: Window) -> Values:
 
 @measures_many("fee_collection_rate")
 def fee_collection_rate_many(session: Session, windows: list[Window]) -> list[Values]:
+    """``fee_collection_rate`` for every window in one statement (``_collection_many``)."""
+    rows = session.execute(_collection_many(tuple(windows))).all()
+    return by_window(windows, rows, lambda amount, paid_fen: Fraction(int(paid_fen), int(amount)) if amount else None)
+
+
+@statement_cache
+def _collection_many(windows: tuple[Window, ...]):
     """``fee_collection_rate`` for every window in one statement.
 
     Bills and payments are summed once, per (company, community, due day) and per
@@ -97,11 +104,9 @@ def fee_collection_rate_many(session: Session, windows: list[Window]) -> list[Va
     managed = (select(w.c.idx, C.company_tenant_id.label("company_id"), C.community_id.label("community_id"))
                .join(w, and_(C.starts_on <= w.c.end, or_(C.ends_on.is_(None), C.ends_on >= w.c.start)))
                .distinct().subquery())
-    rows = session.execute(
-        select(billed.c.idx, billed.c.tenant_id, billed.c.community_id, billed.c.billed, func.coalesce(paid.c.paid, 0))
-        .join(managed, and_(managed.c.idx == billed.c.idx, managed.c.company_id == billed.c.tenant_id,
-                            managed.c.community_id == billed.c.community_id))
-        .outerjoin(paid, and_(paid.c.idx == billed.c.idx, paid.c.tenant_id == billed.c.tenant_id,
-                              paid.c.community_id == billed.c.community_id))
-    ).all()
-    return by_window(windows, rows, lambda amount, paid_fen: Fraction(int(paid_fen), int(amount)) if amount else None)
+    return (select(billed.c.idx, billed.c.tenant_id, billed.c.community_id, billed.c.billed,
+                   func.coalesce(paid.c.paid, 0))
+            .join(managed, and_(managed.c.idx == billed.c.idx, managed.c.company_id == billed.c.tenant_id,
+                                managed.c.community_id == billed.c.community_id))
+            .outerjoin(paid, and_(paid.c.idx == billed.c.idx, paid.c.tenant_id == billed.c.tenant_id,
+                                  paid.c.community_id == billed.c.community_id)))

@@ -9,7 +9,7 @@ from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select, un
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import ManagementContract as C
-from red_property.compliance.sources import EvidenceRow, Values, Window, by_window, measures_many, source
+from red_property.compliance.sources import EvidenceRow, Values, Window, by_window, measures_many, source, statement_cache
 from red_property.core import clock
 from red_property.meetings.models import JointMeeting as M
 
@@ -81,7 +81,12 @@ def window_months_table(windows: list[Window]):
 @measures_many("meeting_cadence")
 def meeting_cadence_many(session: Session, windows: list[Window]) -> list[Values]:
     """``meeting_cadence`` for every window in one statement: the same months, tagged with their window."""
-    today = clock.today()
+    rows = session.execute(_cadence_many(tuple(windows), clock.today())).all()
+    return by_window(windows, rows, lambda met, due: Fraction(met, due) if due else None, keep_none=True)
+
+
+@statement_cache
+def _cadence_many(windows: tuple[Window, ...], today: dt.date):
     month = window_months_table(windows)
     held = (select(M.id).where(
         M.tenant_id == C.company_tenant_id, M.community_id == C.community_id, M.monthly_period == month.c.period,
@@ -89,12 +94,10 @@ def meeting_cadence_many(session: Session, windows: list[Window]) -> list[Values
         M.held_on >= month.c.start, M.held_on <= month.c.end).exists())
     required = and_(C.starts_on <= month.c.first, or_(C.ends_on.is_(None), C.ends_on >= month.c.last),
                     month.c.first >= month.c.start, month.c.last <= month.c.end, month.c.last < today)
-    rows = session.execute(
-        select(month.c.idx, C.company_tenant_id, C.community_id,
-               func.count(func.distinct(case((held, month.c.period)))),
-               func.count(func.distinct(case((or_(held, required), month.c.period)))))
-        .select_from(C)
-        .join(month, and_(C.starts_on <= month.c.last, or_(C.ends_on.is_(None), C.ends_on >= month.c.first),
-                          C.starts_on <= month.c.end))
-        .group_by(month.c.idx, C.company_tenant_id, C.community_id)).all()
-    return by_window(windows, rows, lambda met, due: Fraction(met, due) if due else None, keep_none=True)
+    return (select(month.c.idx, C.company_tenant_id, C.community_id,
+                   func.count(func.distinct(case((held, month.c.period)))),
+                   func.count(func.distinct(case((or_(held, required), month.c.period)))))
+            .select_from(C)
+            .join(month, and_(C.starts_on <= month.c.last, or_(C.ends_on.is_(None), C.ends_on >= month.c.first),
+                              C.starts_on <= month.c.end))
+            .group_by(month.c.idx, C.company_tenant_id, C.community_id))
