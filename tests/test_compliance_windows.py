@@ -69,3 +69,16 @@ def test_the_dashboards_trend_is_each_month_measured_alone(demo_app):
                               if c.managed_during(w)}, areas) for w, measured in zip(months, alone)]
         assert [value for _, value in indicator.trend] == expected, key
     assert any(value is not None for i in board.indicators for _, value in i.trend)
+
+
+def test_the_kept_statements_follow_the_apps_zone(demo_app):
+    """The many-window statements are kept between calls; a window's instants depend on the
+    zone, so measuring again in another zone must not reuse the first zone's bounds."""
+    windows = _windows(DEMO_TODAY)
+    with demo_app.app_context():
+        bureau = db.session.scalar(select(Tenant.id).where(Tenant.slug == "city-bureau"))
+        for zone in ("Asia/Shanghai", "America/Los_Angeles"):
+            demo_app.config["BABEL_DEFAULT_TIMEZONE"] = zone
+            with tenant_scope(db.session, bureau) as s, bureau_cross_tenant_read(s, reason="test") as r:
+                assert measure_windows(r, windows, ["demands_on_time", "demands_resolved"]) == \
+                    [measure(r, w, ["demands_on_time", "demands_resolved"]) for w in windows], zone

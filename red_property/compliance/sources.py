@@ -132,10 +132,10 @@ def statement_cache(build):
     return functools.lru_cache(maxsize=8)(build)
 
 
-def windows_table(windows: list[Window], start=None, end=None, type_=Date):
+def windows_table(windows, start=None, end=None, type_=Date):
     """The windows as rows (idx, start, end), idx their position in ``windows``: a portable inline table.
 
-    ``start``/``end`` map a window to its bounds (default its dates), of type ``type_``
+    ``start``/``end`` map an item of ``windows`` to its bounds (default a Window's dates), of type ``type_``
     (give a column's own type so that values are bound exactly as that column's are)."""
     start = start or (lambda w: w.start)
     end = end or (lambda w: w.end)
