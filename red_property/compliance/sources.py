@@ -19,8 +19,8 @@ made, no fees were billed): missing, never zero.
 from __future__ import annotations
 
 import calendar
-import functools
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Callable, Hashable, TypeVar
