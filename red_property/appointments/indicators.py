@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from red_property.appointments.models import Body, Person, Post, PostRole
 from red_property.communities.models import ManagementContract
-from red_property.compliance.sources import Window
+from red_property.compliance.sources import Window, statement_cache, windows_table
 
 GOAL = Fraction(1, 2)
 
@@ -117,10 +117,49 @@ def cross_appointments(session: Session, window: Window,
     pairs_stmt = managed_until(window)
     if community_ids is not None:
         pairs_stmt = pairs_stmt.where(ManagementContract.community_id.in_(community_ids))
-    pairs = pairs_stmt.subquery("pairs")
+    return {(company, community): values for company, community, values
+            in _indicators(session, _indicators_statement(pairs_stmt.subquery("pairs"), ()), 0)}
+
+
+def managed_until_many(windows: list[Window]):
+    """``managed_until`` of every window at once: (idx, company, community, as_of), idx the window's position."""
+    C = ManagementContract
+    w = windows_table(windows)
+    last = case((or_(C.ends_on.is_(None), C.ends_on >= w.c.end), w.c.end), else_=C.ends_on)
+    return (select(w.c.idx, C.company_tenant_id.label("company_id"), C.community_id.label("community_id"),
+                   func.max(last).label("as_of"))
+            .join(w, and_(C.starts_on <= w.c.end, or_(C.ends_on.is_(None), C.ends_on >= w.c.start)))
+            .group_by(w.c.idx, C.company_tenant_id, C.community_id))
+
+
+def cross_appointments_many(session: Session, windows: list[Window]) -> list[dict[tuple[int, int], CrossAppointment]]:
+    """``cross_appointments`` of every window (a dashboard's months) in one statement."""
+    out: list[dict[tuple[int, int], CrossAppointment]] = [{} for _ in windows]
+    for idx, company, community, values in _indicators(session, _many_statement(tuple(windows)), 1):
+        out[idx][(company, community)] = values
+    return out
+
+
+@statement_cache
+def _many_statement(windows: tuple[Window, ...]):
+    return _indicators_statement(managed_until_many(windows).subquery("pairs"), ("idx",))
+
+
+def _indicators(session: Session, statement, keys: int):
+    """(*keys, company, community, indicators) from ``_indicators_statement``'s rows."""
+    for row in session.execute(statement):
+        members, party, bridge, chair, manager, manager_party, manager_branch = row[keys + 2:]
+        yield (*row[:keys + 2], CrossAppointment(int(members or 0), int(party or 0), bool(bridge), bool(chair),
+                                                 bool(manager), bool(manager_party), bool(manager_branch)))
+
+
+def _indicators_statement(pairs, keys: tuple[str, ...]):
+    """(*keys, company, community, counts and flags) for every row of ``pairs`` (keys, company_id,
+    community_id, as_of): the posts in office on its ``as_of`` day, grouped per pair (and keys)."""
+    key_columns = [pairs.c[k] for k in keys]
     is_branch, is_committee = Post.body == Body.PARTY_BRANCH, Post.body == Body.OWNERS_COMMITTEE
     people = (
-        select(pairs.c.company_id, pairs.c.community_id,
+        select(*key_columns, pairs.c.company_id, pairs.c.community_id,
                _flag(Person.party_member_id.is_not(None)).label("party"),
                _flag(is_branch).label("branch"),
                _flag(is_committee).label("committee"),
@@ -130,11 +169,12 @@ def cross_appointments(session: Session, window: Window,
         .join(Person, and_(Person.tenant_id == pairs.c.company_id, Person.community_id == pairs.c.community_id))
         .join(Post, and_(Post.tenant_id == Person.tenant_id, Post.person_id == Person.id))
         .where(Post.in_office_on(pairs.c.as_of))
-        .group_by(pairs.c.company_id, pairs.c.community_id, Person.id)
+        .group_by(*key_columns, pairs.c.company_id, pairs.c.community_id, Person.id)
     ).subquery("people")
     p = people.c
+    p_keys = [p[k] for k in keys]
     per_community = (
-        select(p.company_id, p.community_id,
+        select(*p_keys, p.company_id, p.community_id,
                func.sum(p.committee).label("members"),
                func.sum(case((and_(p.committee == 1, p.party == 1), 1), else_=0)).label("party_members"),
                _flag(and_(p.committee == 1, p.branch == 1)).label("bridge"),
@@ -142,18 +182,14 @@ def cross_appointments(session: Session, window: Window,
                func.max(p.manager).label("manager"),
                _flag(and_(p.manager == 1, p.party == 1)).label("manager_party"),
                _flag(and_(p.manager == 1, p.party == 1, p.branch == 1)).label("manager_branch"))
-        .group_by(p.company_id, p.community_id)
+        .group_by(*p_keys, p.company_id, p.community_id)
     ).subquery("per_community")
     c = per_community.c
-    rows = session.execute(
-        select(pairs.c.company_id, pairs.c.community_id, c.members, c.party_members, c.bridge, c.bridge_chair,
-               c.manager, c.manager_party, c.manager_branch)
-        .select_from(pairs)
-        .outerjoin(per_community, and_(c.company_id == pairs.c.company_id, c.community_id == pairs.c.community_id)))
-    return {(company, community): CrossAppointment(int(members or 0), int(party or 0), bool(bridge),
-                                                   bool(chair), bool(manager), bool(manager_party),
-                                                   bool(manager_branch))
-            for company, community, members, party, bridge, chair, manager, manager_party, manager_branch in rows}
+    return (select(*key_columns, pairs.c.company_id, pairs.c.community_id, c.members, c.party_members, c.bridge,
+                   c.bridge_chair, c.manager, c.manager_party, c.manager_branch)
+            .select_from(pairs)
+            .outerjoin(per_community, and_(*(c[k] == pairs.c[k] for k in keys), c.company_id == pairs.c.company_id,
+                                           c.community_id == pairs.c.community_id)))
 
 
 def today_by_community(session: Session, today: dt.date,

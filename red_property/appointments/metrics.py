@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from red_property.appointments.indicators import cross_appointments, managed_until
+from red_property.appointments.indicators import cross_appointments, cross_appointments_many, managed_until
 from red_property.appointments.models import Body, Person, Post
-from red_property.compliance.sources import EvidenceRow, Values, Window, shared, source
+from red_property.compliance.sources import EvidenceRow, Values, Window, measures_many, shared, source
 
 
 def posts_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[EvidenceRow]:
@@ -58,3 +58,20 @@ def cross_appointment(session: Session, window: Window) -> Values:
     """
     return {pair: values.score for pair, values in _indicators(session, window).items()
             if values.score is not None}
+
+
+def _indicators_many(session: Session, windows: list[Window]):
+    return shared(session, ("cross_appointments_many", tuple(windows)),
+                  lambda: cross_appointments_many(session, windows))
+
+
+@measures_many("committee_party_share")
+def committee_party_share_many(session: Session, windows: list[Window]) -> list[Values]:
+    return [{pair: values.party_share for pair, values in measured.items() if values.party_share is not None}
+            for measured in _indicators_many(session, windows)]
+
+
+@measures_many("cross_appointment")
+def cross_appointment_many(session: Session, windows: list[Window]) -> list[Values]:
+    return [{pair: values.score for pair, values in measured.items() if values.score is not None}
+            for measured in _indicators_many(session, windows)]

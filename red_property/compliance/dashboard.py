@@ -7,8 +7,10 @@ all companies.  A company value is the floor-area-weighted mean of its
 communities' values (the register's floor area, as the rating's default), over
 the communities that have one: a missing value is left out, never counted as 0.
 
-Cost: one query for the register, then one per source for the window and one
-per source per month: fixed, whatever the number of records or communities.
+Cost: one query for the register, then one per source for the window and its
+twelve months together (``measure_windows``; a source that cannot measure many
+windows at once costs one per window): fixed, whatever the number of records or
+communities.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
-from red_property.compliance.sources import SOURCES, Source, Values, Window, load_sources, measure, value_for
+from red_property.compliance.sources import SOURCES, Source, Values, Window, load_sources, measure_windows, value_for
 from red_property.core.tenancy import current_tenant_id
 from red_property.rating.metrics import METRICS, Metric
 
@@ -96,9 +98,9 @@ def company_dashboard(session: Session, today: dt.date, community_id: int | None
     company = current_tenant_id(session)
     areas = {c.id: c.floor_area for c in communities}
     metrics = [key for key in METRICS if key in SOURCES]
-    overall = measure(session, window, metrics)
     months = [Window.month(y, m) for y, m in window.months()]
-    monthly = [(f"{w.start:%Y-%m}", w, measure(session, w, metrics)) for w in months]
+    overall, *by_month = measure_windows(session, [window, *months], metrics)
+    monthly = [(f"{w.start:%Y-%m}", w, measured) for w, measured in zip(months, by_month)]
 
     def values_in(measured: dict[str, Values], metric: str, during: Window) -> dict[int, Fraction | None]:
         return {c.id: value_for(metric, measured, (company, c.id)) for c in communities if c.managed_during(during)}

@@ -9,12 +9,15 @@ function listing the demands behind a value (one query) for the bureau's drill-d
 """
 from __future__ import annotations
 
+import datetime as dt
 from fractions import Fraction
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from red_property.compliance.sources import EvidenceRow as Evidence, Values, Window, source
+from red_property.compliance.sources import EvidenceRow as Evidence
+from red_property.compliance.sources import (Values, Window, by_window, measures_many, source, statement_cache,
+                                             windows_table)
 from red_property.core import clock
 from red_property.demands.models import CLOSED, Demand, Status
 
@@ -100,3 +103,61 @@ def demand_satisfaction(session: Session, window: Window) -> Values:
         .where(*_closed_in(window), Demand.rating.is_not(None))
         .group_by(Demand.tenant_id, Demand.community_id)).all()
     return {(tenant, community): Fraction(25 * (stars - count), count) for tenant, community, count, stars in rows}
+
+
+# The same three over many windows in one statement each (``compliance.sources.measures_many``).
+
+def _bounds(windows: list[Window]) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """Each window's local days as UTC instants: computed per call (they depend on the app's
+    zone), and the key of the cached statement, never inside it."""
+    return tuple(clock.bounds(w.start, w.end) for w in windows)
+
+
+def _bounds_table(bounds: tuple[tuple[dt.datetime, dt.datetime], ...], column):
+    return windows_table(bounds, start=lambda b: b[0], end=lambda b: b[1], type_=column.type)
+
+
+@statement_cache
+def _on_time_many(bounds: tuple[tuple[dt.datetime, dt.datetime], ...]):
+    w = _bounds_table(bounds, Demand.due_at)
+    on_time = case(((Demand.status == Status.RESOLVED) & (Demand.closed_at <= Demand.due_at), 1), else_=0)
+    return (select(w.c.idx, Demand.tenant_id, Demand.community_id, func.count(Demand.id), func.sum(on_time))
+            .join(w, (Demand.due_at >= w.c.start) & (Demand.due_at < w.c.end))
+            .where(or_(Demand.status.in_(CLOSED), Demand.due_at < bindparam("now", type_=Demand.due_at.type)))
+            .group_by(w.c.idx, Demand.tenant_id, Demand.community_id))
+
+
+@measures_many("demands_on_time")
+def demands_on_time_many(session: Session, windows: list[Window]) -> list[Values]:
+    rows = session.execute(_on_time_many(_bounds(windows)), {"now": clock.now()}).all()
+    return by_window(windows, rows, lambda total, done: Fraction(done or 0, total))
+
+
+@statement_cache
+def _resolved_many(bounds: tuple[tuple[dt.datetime, dt.datetime], ...]):
+    w = _bounds_table(bounds, Demand.closed_at)
+    resolved = case((Demand.status == Status.RESOLVED, 1), else_=0)
+    return (select(w.c.idx, Demand.tenant_id, Demand.community_id, func.count(Demand.id), func.sum(resolved))
+            .join(w, (Demand.closed_at >= w.c.start) & (Demand.closed_at < w.c.end))
+            .group_by(w.c.idx, Demand.tenant_id, Demand.community_id))
+
+
+@measures_many("demands_resolved")
+def demands_resolved_many(session: Session, windows: list[Window]) -> list[Values]:
+    rows = session.execute(_resolved_many(_bounds(windows))).all()
+    return by_window(windows, rows, lambda total, done: Fraction(done or 0, total))
+
+
+@statement_cache
+def _satisfaction_many(bounds: tuple[tuple[dt.datetime, dt.datetime], ...]):
+    w = _bounds_table(bounds, Demand.closed_at)
+    return (select(w.c.idx, Demand.tenant_id, Demand.community_id, func.count(Demand.rating), func.sum(Demand.rating))
+            .join(w, (Demand.closed_at >= w.c.start) & (Demand.closed_at < w.c.end))
+            .where(Demand.rating.is_not(None))
+            .group_by(w.c.idx, Demand.tenant_id, Demand.community_id))
+
+
+@measures_many("demand_satisfaction")
+def demand_satisfaction_many(session: Session, windows: list[Window]) -> list[Values]:
+    rows = session.execute(_satisfaction_many(_bounds(windows))).all()
+    return by_window(windows, rows, lambda count, stars: Fraction(25 * (stars - count), count))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from red_property.compliance.sources import EvidenceRow, Values, Window, managed_during, source
+from red_property.compliance.sources import (EvidenceRow, Values, Window, by_window, managed_during, measures_many,
+                                             source, statement_cache, windows_table)
 from red_property.fees.models import Bill, Payment
 
 
@@ -57,3 +58,55 @@ def fee_collection_rate(session: Session, window: Window) -> Values:
     ).all()
     return {(tenant, community): Fraction(int(paid_fen), int(amount)) for tenant, community, amount, paid_fen in rows
             if amount}
+
+
+@measures_many("fee_collection_rate")
+def fee_collection_rate_many(session: Session, windows: list[Window]) -> list[Values]:
+    """``fee_collection_rate`` for every window in one statement (``_collection_many``)."""
+    rows = session.execute(_collection_many(tuple(windows))).all()
+    return by_window(windows, rows, lambda amount, paid_fen: Fraction(int(paid_fen), int(amount)) if amount else None)
+
+
+@statement_cache
+def _collection_many(windows: tuple[Window, ...]):
+    """``fee_collection_rate`` for every window in one statement.
+
+    Bills and payments are summed once, per (company, community, due day) and per
+    (company, community, due day, paid day), over the span of all the windows; only
+    those small sums meet the windows.  Joining the bills themselves to twelve months
+    read every bill twelve times (about 200 ms on the demo on SQLite, against 85 ms for
+    twelve one-window queries).  Integer sums of sums: exactly the one-window values.
+    """
+    from red_property.communities.models import ManagementContract as C
+
+    first, last = min(w.start for w in windows), max(w.end for w in windows)
+    w = windows_table(windows)
+    due_span = and_(Bill.due_on >= first, Bill.due_on <= last)
+    billed_by_day = (select(Bill.tenant_id.label("tenant_id"), Bill.community_id.label("community_id"),
+                            Bill.due_on.label("due_on"), func.sum(Bill.amount_fen).label("billed"))
+                     .where(due_span).group_by(Bill.tenant_id, Bill.community_id, Bill.due_on)
+                     .cte("billed_by_day").prefix_with("MATERIALIZED", dialect="postgresql"))
+    paid_by_day = (select(Bill.tenant_id.label("tenant_id"), Bill.community_id.label("community_id"),
+                          Bill.due_on.label("due_on"), Payment.paid_on.label("paid_on"),
+                          func.sum(Payment.amount_fen).label("paid"))
+                   .select_from(Payment)
+                   .join(Bill, and_(Bill.id == Payment.bill_id, Bill.tenant_id == Payment.tenant_id))
+                   .where(due_span, Payment.paid_on <= last)
+                   .group_by(Bill.tenant_id, Bill.community_id, Bill.due_on, Payment.paid_on)
+                   .cte("paid_by_day").prefix_with("MATERIALIZED", dialect="postgresql"))
+    b, p = billed_by_day.c, paid_by_day.c
+    billed = (select(w.c.idx, b.tenant_id, b.community_id, func.sum(b.billed).label("billed"))
+              .join(w, and_(b.due_on >= w.c.start, b.due_on <= w.c.end))
+              .group_by(w.c.idx, b.tenant_id, b.community_id).cte("billed"))
+    paid = (select(w.c.idx, p.tenant_id, p.community_id, func.sum(p.paid).label("paid"))
+            .join(w, and_(p.due_on >= w.c.start, p.due_on <= w.c.end, p.paid_on <= w.c.end))
+            .group_by(w.c.idx, p.tenant_id, p.community_id).cte("paid"))
+    managed = (select(w.c.idx, C.company_tenant_id.label("company_id"), C.community_id.label("community_id"))
+               .join(w, and_(C.starts_on <= w.c.end, or_(C.ends_on.is_(None), C.ends_on >= w.c.start)))
+               .distinct().subquery())
+    return (select(billed.c.idx, billed.c.tenant_id, billed.c.community_id, billed.c.billed,
+                   func.coalesce(paid.c.paid, 0))
+            .join(managed, and_(managed.c.idx == billed.c.idx, managed.c.company_id == billed.c.tenant_id,
+                                managed.c.community_id == billed.c.community_id))
+            .outerjoin(paid, and_(paid.c.idx == billed.c.idx, paid.c.tenant_id == billed.c.tenant_id,
+                                  paid.c.community_id == billed.c.community_id)))

@@ -9,7 +9,7 @@ from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select, un
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import ManagementContract as C
-from red_property.compliance.sources import EvidenceRow, Values, Window, source
+from red_property.compliance.sources import EvidenceRow, Values, Window, by_window, measures_many, source, statement_cache
 from red_property.core import clock
 from red_property.meetings.models import JointMeeting as M
 
@@ -63,3 +63,41 @@ def meeting_cadence(session: Session, window: Window) -> Values:
         .where(C.starts_on <= window.end)
         .group_by(C.company_tenant_id, C.community_id)).all()
     return {(company, community): Fraction(met, due) if due else None for company, community, met, due in rows}
+
+
+def window_months_table(windows: list[Window]):
+    """Every window's months as rows (idx, window start, window end, period, first day, last day)."""
+    rows = []
+    for idx, window in enumerate(windows):
+        for year, month in window.months():
+            first, last = dt.date(year, month, 1), dt.date(year, month, cal.monthrange(year, month)[1])
+            rows.append(select(literal(idx, Integer).label("idx"), literal(window.start, Date).label("start"),
+                               literal(window.end, Date).label("end"),
+                               literal(year * 100 + month, Integer).label("period"),
+                               literal(first, Date).label("first"), literal(last, Date).label("last")))
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).cte("window_month")
+
+
+@measures_many("meeting_cadence")
+def meeting_cadence_many(session: Session, windows: list[Window]) -> list[Values]:
+    """``meeting_cadence`` for every window in one statement: the same months, tagged with their window."""
+    rows = session.execute(_cadence_many(tuple(windows), clock.today())).all()
+    return by_window(windows, rows, lambda met, due: Fraction(met, due) if due else None, keep_none=True)
+
+
+@statement_cache
+def _cadence_many(windows: tuple[Window, ...], today: dt.date):
+    month = window_months_table(windows)
+    held = (select(M.id).where(
+        M.tenant_id == C.company_tenant_id, M.community_id == C.community_id, M.monthly_period == month.c.period,
+        M.parties_complete, M.held_on >= C.starts_on, or_(C.ends_on.is_(None), M.held_on <= C.ends_on),
+        M.held_on >= month.c.start, M.held_on <= month.c.end).exists())
+    required = and_(C.starts_on <= month.c.first, or_(C.ends_on.is_(None), C.ends_on >= month.c.last),
+                    month.c.first >= month.c.start, month.c.last <= month.c.end, month.c.last < today)
+    return (select(month.c.idx, C.company_tenant_id, C.community_id,
+                   func.count(func.distinct(case((held, month.c.period)))),
+                   func.count(func.distinct(case((or_(held, required), month.c.period)))))
+            .select_from(C)
+            .join(month, and_(C.starts_on <= month.c.last, or_(C.ends_on.is_(None), C.ends_on >= month.c.first),
+                              C.starts_on <= month.c.end))
+            .group_by(month.c.idx, C.company_tenant_id, C.community_id))

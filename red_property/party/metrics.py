@@ -6,7 +6,8 @@ from fractions import Fraction
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from red_property.compliance.sources import EvidenceRow, Values, Window, source
+from red_property.compliance.sources import (EvidenceRow, Values, Window, by_window, measures_many, source,
+                                             statement_cache, windows_table)
 from red_property.party.models import OrganisationCommunity, PartyOrganisation
 from red_property.party.rules import BRANCH_LEVELS
 
@@ -39,3 +40,19 @@ def party_coverage(session: Session, window: Window) -> Values:
     covered = _covering_branches(window).subquery()
     rows = session.execute(select(covered.c.tenant_id, covered.c.community_id).distinct()).all()
     return {(tenant, community): Fraction(1) for tenant, community in rows}
+
+
+@measures_many("party_coverage")
+def party_coverage_many(session: Session, windows: list[Window]) -> list[Values]:
+    """``party_coverage`` at the end of every window in one statement."""
+    return by_window(windows, session.execute(_coverage_many(tuple(windows))).all(), lambda: Fraction(1))
+
+
+@statement_cache
+def _coverage_many(windows: tuple[Window, ...]):
+    w = windows_table(windows)
+    return (select(w.c.idx, PartyOrganisation.tenant_id, OrganisationCommunity.community_id).distinct()
+            .join(OrganisationCommunity, (PartyOrganisation.id == OrganisationCommunity.organisation_id)
+                  & (PartyOrganisation.tenant_id == OrganisationCommunity.tenant_id))
+            .join(w, or_(PartyOrganisation.founded_on.is_(None), PartyOrganisation.founded_on <= w.c.end))
+            .where(PartyOrganisation.level.in_(BRANCH_LEVELS)))
