@@ -7,7 +7,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from red_property.core.tabular import FORMULA_START, SafeCSVWriter
@@ -55,6 +55,7 @@ CELLS = st.one_of(st.text(max_size=12), st.sampled_from(FORMULA_START).flatmap(
     lambda start: st.text(max_size=8).map(lambda rest: start + rest)), st.integers(), st.none())
 
 
+@settings(database=None, deadline=None)
 @given(st.lists(st.lists(CELLS, min_size=1, max_size=5), max_size=5))
 def test_no_text_cell_reads_back_as_a_formula(rows):
     buffer = io.StringIO()

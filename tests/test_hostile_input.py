@@ -141,6 +141,7 @@ def _unstorable(value) -> bool:
     return isinstance(value, list) and any(_unstorable(v) for v in value)
 
 
+@settings(database=None, deadline=None)
 @given(JSON_VALUES)
 def test_depth_and_unstorable_text_agree_with_a_plain_recursive_reading(value):
     assert depth_of(value, 10_000) == _reference_depth(value)

@@ -75,7 +75,7 @@ ATTEMPT = st.tuples(st.sampled_from(["owner", "a1", "a2"]), st.sampled_from(["ad
                     st.booleans(), st.floats(0, 40))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, database=None)
 @given(st.lists(ATTEMPT, max_size=60), st.integers(1, 6), st.sampled_from([8, 60, 900]))
 def test_the_throttle_follows_its_rule_and_never_slows_the_owner(attempts, free, cap):
     """Any interleaving of attempts: an address waits exactly ``delay_after(failures)`` after

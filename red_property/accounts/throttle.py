@@ -8,8 +8,8 @@ failure makes that address wait twice as long before its next try on that accoun
 owner, from their own address, is never slowed by what an attacker does elsewhere.  The
 per-address limit (``RATELIMIT_LOGIN``, all attempts) stays in front of it.
 
-The counts live in the rate limiter's storage (Redis in production, so every worker
-shares them); account names are hashed, never stored.
+The counts live where the rate limiter's do (``RATELIMIT_STORAGE_URI``: Redis in production,
+so every worker shares them); account names are hashed, never stored.
 """
 from __future__ import annotations
 
@@ -64,13 +64,17 @@ class LoginThrottle:
 
 
 def login_throttle() -> LoginThrottle:
-    """The app's throttle, on the rate limiter's storage."""
+    """The app's throttle, on a storage of its own at the rate limiter's address: it holds even
+    where rate limits are switched off (RATELIMIT_ENABLED), which leaves the limiter without one."""
     from flask import current_app
-
-    from red_property.extensions import limiter
+    from limits.storage import storage_from_string
 
     config = current_app.config
-    return LoginThrottle(limiter.storage, free=config["LOGIN_FREE_FAILURES"], cap=config["LOGIN_MAX_DELAY_SECONDS"])
+    extensions = current_app.extensions
+    if "login_throttle_storage" not in extensions:
+        extensions["login_throttle_storage"] = storage_from_string(config["RATELIMIT_STORAGE_URI"])
+    return LoginThrottle(extensions["login_throttle_storage"], free=config["LOGIN_FREE_FAILURES"],
+                         cap=config["LOGIN_MAX_DELAY_SECONDS"])
 
 
 def authenticate_throttled(session, email: str, password: str):
