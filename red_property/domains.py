@@ -9,7 +9,7 @@ API = (
     "accounts.api", "accounts.users_api", "activities.api", "appointments.api", "communities.api",
     "compliance.api", "core.files_api", "core.jobs_api", "demands.api", "fees.api", "finance.api",
     "finance.distribution_api", "finance.statement_api", "meetings.api", "onboarding.api", "onboarding.directory_api",
-    "onboarding.register_api", "party.api", "rating.api", "votes.api",
+    "onboarding.register_api", "onboarding.contracts_api", "party.api", "rating.api", "votes.api",
 )
 # HTML page modules (each has ``bp``, a Flask Blueprint).
 PAGES = (

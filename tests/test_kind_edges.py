@@ -29,6 +29,8 @@ PARSES = {
     "/api/v1/register/communities": {BUREAU}, "/api/v1/register/communities/import": {BUREAU},
     "/api/v1/register/communities/{community_id}": {BUREAU},
     "/api/v1/register/communities/{community_id}/retire": {BUREAU},
+    "/api/v1/register/communities/{community_id}/contracts": {BUREAU},
+    "/api/v1/register/communities/{community_id}/handover": {BUREAU}, "/api/v1/register/contracts/import": {BUREAU},
 }
 PREFIX_KINDS = {"/api/v1/finance/": {COMMITTEE}, "/api/v1/votes": {COMMITTEE}}
 
