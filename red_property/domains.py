@@ -16,7 +16,7 @@ PAGES = (
     "core.health", "core.views", "accounts.views", "activities.views", "appointments.views", "communities.views",
     "compliance.views", "demands.views", "demands.overview", "fees.views", "finance.views", "finance.ledger_views",
     "finance.statement_views", "finance.distribution_views", "meetings.views", "onboarding.invitation_views",
-    "onboarding.directory_views", "onboarding.register_views", "party.views",
+    "onboarding.directory_views", "onboarding.register_views", "onboarding.contract_views", "party.views",
     "public.profile_views", "public.views", "rating.views", "rating.input_views", "votes.views",
 )
 # Modules imported for what they register: background jobs, periodic jobs, guards on published records.

@@ -12,6 +12,7 @@ from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.onboarding.directory import credit_code_check
 from red_property.tenants.models import Tenant
+from tests.conftest import csrf_token
 
 CODE_A = "9151010000000000" + "1"
 CODE_A += credit_code_check(CODE_A)
@@ -152,3 +153,39 @@ def test_a_contracts_sheet_is_all_or_nothing(app, api, codes):
         assert {c.selection for c in s.scalars(select(ManagementContract).where(
             ManagementContract.community_id == w.community_none))} == {ContractSelection.TENDER,
                                                                       ContractSelection.OWNERS_ASSEMBLY}
+
+
+def test_the_contract_pages_as_the_bureau_uses_them(app, client, web, codes):
+    w = codes
+    web.login("bureau-admin@test.cn")
+    page = client.get(f"/bureau/register/{w.community_moved}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and text.count('data-testid="contract"') == 2
+    token = csrf_token(text)
+    form = {"company_credit_code": CODE_A, "contract_no": "WEB-1", "starts_on": "2026-01-01", "ends_on": "2026-03-31",
+            "selection": "tender", "csrf_token": token}
+    overlap = client.post(f"/bureau/register/{w.community_moved}/contracts", data=form)
+    assert overlap.status_code == 422 and 'data-field="starts_on"' in overlap.get_data(as_text=True)
+    bad = client.post(f"/bureau/register/{w.community_none}/contracts", data={**form, "company_credit_code": "X"})
+    assert bad.status_code == 422 and 'data-field="company_credit_code"' in bad.get_data(as_text=True)
+    assert client.post(f"/bureau/register/{w.community_none}/contracts", data=form).status_code == 302
+    moved = client.post(f"/bureau/register/{w.community_none}/handover",
+                        data={**form, "company_credit_code": CODE_B, "contract_no": "WEB-2", "starts_on": "2026-06-01",
+                              "ends_on": "", "selection": "agreement"})
+    assert moved.status_code == 302
+    history = client.get(f"/bureau/register/{w.community_none}").get_data(as_text=True)
+    assert history.count('data-testid="contract"') == 2 and history.count('data-testid="contract-gap"') == 1
+    assert "协议选聘" in history
+    upload = client.get("/bureau/register/contracts/import")
+    assert upload.status_code == 200
+    data, name = sheet([[w.community_a2, "", "", CODE_B, "S-9", "2026-01-01", "", "招投标"]])  # overlaps A's
+    refused = client.post("/bureau/register/contracts/import", data={"file": (data, name), "csrf_token": token},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and "开始日期" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email, slug", [("a-admin@test.cn", "company-a"), ("committee-admin@test.cn", "committee-x")])
+def test_the_contract_pages_are_the_bureaus(client, web, codes, email, slug):
+    web.login(email)
+    assert client.get(f"/{slug}/register/contracts/import").status_code == 404
+    assert client.get(f"/{slug}/register/{codes.community_a}").status_code == 404  # the history is on this page
