@@ -31,6 +31,8 @@ PARSES = {
     "/api/v1/register/communities/{community_id}/retire": {BUREAU},
     "/api/v1/register/communities/{community_id}/contracts": {BUREAU},
     "/api/v1/register/communities/{community_id}/handover": {BUREAU}, "/api/v1/register/contracts/import": {BUREAU},
+    # the platform operator's tenant list (no walked kind may reach these)
+    "/api/v1/platform/tenants/{target_id}/suspend": set(), "/api/v1/platform/tenants/{target_id}/reactivate": set(),
 }
 PREFIX_KINDS = {"/api/v1/finance/": {COMMITTEE}, "/api/v1/votes": {COMMITTEE}}
 

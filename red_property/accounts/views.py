@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from red_property.accounts.edge import login_account_limit
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import (MIN_PASSWORD, authenticate, change_password, list_users, note_login,
-                                            update_user)
+from red_property.accounts.services import (MIN_PASSWORD, TenantSuspended, authenticate, change_password, list_users,
+                                            note_login, update_user)
 from red_property.core.forms import submit
 from red_property.core.urls import local_path
 from red_property.extensions import db, limiter
@@ -40,7 +40,11 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
+        try:
+            user = authenticate(db.session, form.email.data, form.password.data)
+        except TenantSuspended:
+            flash(_("该账户所属单位已被暂停使用，请联系平台运营方。"), "error")
+            return render_template("accounts/login.html", form=form), 403
         if user is not None:
             # A fresh session (and so a fresh CSRF token) on login: nothing a visitor's
             # session held before, possibly planted by someone else, carries into the account.
