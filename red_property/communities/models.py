@@ -116,6 +116,34 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
 
 
+class OwnersCommittee(TenantScoped, TimestampMixin, Base):
+    """业主委员会 of a community for one term, with its filing (备案) day.  Owned by the
+    bureau; the committee's tenant reads its own terms.  A new term's committee takes
+    over the community's ``committee_tenant_id``; the old tenant keeps its records."""
+
+    __tablename__ = "owners_committee"
+    __label__ = _l("业主委员会")
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "community_id"], ["community.tenant_id", "community.id"]),
+        CheckConstraint("term_ends_on > term_starts_on", name="term"),
+        Index("ix_owners_committee_tenant_id_community_id", "tenant_id", "community_id"),
+    )
+
+    community_id: Mapped[int] = mapped_column(BigId, index=True)
+    committee_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), unique=True)
+    term_starts_on: Mapped[dt.date]
+    term_ends_on: Mapped[dt.date]
+    filed_on: Mapped[dt.date]   # 备案日期
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        return or_(cls.tenant_id == tenant_id, cls.committee_tenant_id == tenant_id)
+
+    @classmethod
+    def narrowed_to(cls, tenant_ids):
+        return cls.committee_tenant_id.in_(tenant_ids)
+
+
 class Building(TenantScoped, Base):
     """楼栋, as the managing company records it."""
 
