@@ -46,3 +46,9 @@ def test_too_many_rows_are_refused(monkeypatch, name, data):
     with pytest.raises(ImportRejected) as refused:
         read_table(name, data or _wide_workbook(5))
     assert "3 行" in refused.value.errors[0].message
+
+
+def test_bare_carriage_returns_are_line_ends_not_a_server_error():
+    """Found by the API fuzzer on the contracts import: b"&\\r6" made csv raise instead of reading two rows."""
+    assert read_table("file", b"&\r6") == [["&"], ["6"]]
+    assert read_table("c.csv", "a,b\r1,2\r\n".encode()) == [["a", "b"], ["1", "2"]]

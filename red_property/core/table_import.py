@@ -72,10 +72,13 @@ def read_table(filename: str, data: bytes, *, max_bytes: int | None = None) -> l
     else:
         raise ImportRejected([RowError(0, "文件", "无法识别文件编码（请另存为 UTF-8 CSV 或 XLSX）")])
     rows = []
-    for row in csv.reader(io.StringIO(text)):
-        if len(rows) == MAX_ROWS:
-            raise ImportRejected([RowError(0, "文件", f"文件不能超过 {MAX_ROWS} 行")])
-        rows.append([c.strip() for c in row[:MAX_COLUMNS]])
+    try:  # newline="": the csv module reads bare \r line ends itself (else a lone \r is an error)
+        for row in csv.reader(io.StringIO(text, newline="")):
+            if len(rows) == MAX_ROWS:
+                raise ImportRejected([RowError(0, "文件", f"文件不能超过 {MAX_ROWS} 行")])
+            rows.append([c.strip() for c in row[:MAX_COLUMNS]])
+    except csv.Error as exc:
+        raise ImportRejected([RowError(len(rows) + 1, "文件", f"无法读取 CSV：{exc}")]) from exc
     return rows
 
 
