@@ -72,6 +72,7 @@ def test_the_platform_page_confirms_then_suspends_and_reactivates(client, web, o
     web.login("platform-admin@test.cn")
     listing = client.get("/platform/tenants")
     assert listing.status_code == 200 and listing.get_data(as_text=True).count('data-testid="tenant"') >= 5
+    assert 'href="/platform/tenants"' in listing.get_data(as_text=True)  # in the platform admin's navigation
     confirm = client.get(f"/platform/tenants/{w.b}/suspend")
     text = confirm.get_data(as_text=True)
     assert confirm.status_code == 200 and 'data-testid="confirm"' in text and "乙物业有限公司" in text

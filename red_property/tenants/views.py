@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
@@ -14,6 +15,8 @@ from red_property.tenants.models import Tenant, TenantKind
 from red_property.tenants.suspension import list_tenants, reactivate_tenant, suspend_tenant
 
 bp = Blueprint("tenants", __name__, template_folder="templates")
+KIND_NAMES = {TenantKind.COMPANY: _l("物业服务企业"), TenantKind.BUREAU: _l("住建局"),
+              TenantKind.COMMITTEE: _l("业主委员会"), TenantKind.PLATFORM: _l("平台运营方")}
 
 
 def _platform_admin() -> None:
@@ -34,7 +37,7 @@ def _tenant(target_id: int) -> Tenant:
 def index():
     """Every tenant with its state, and the buttons to suspend or reactivate it."""
     _platform_admin()
-    return render_template("tenants/index.html", tenants=list_tenants(db.session), form=FlaskForm())
+    return render_template("tenants/index.html", tenants=list_tenants(db.session), form=FlaskForm(), kinds=KIND_NAMES)
 
 
 @bp.route("/<slug:tenant_slug>/tenants/<int:target_id>/suspend", methods=["GET", "POST"])
@@ -66,6 +69,6 @@ def _apply(service, tenant: Tenant, done: str):
     except InputError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return render_template("tenants/index.html", tenants=list_tenants(db.session), form=FlaskForm()), 422
+        return render_template("tenants/index.html", tenants=list_tenants(db.session), form=FlaskForm(), kinds=KIND_NAMES), 422
     flash(done, "success")
     return redirect(url_for("tenants.index"))
