@@ -9,15 +9,17 @@ API = (
     "accounts.api", "accounts.users_api", "activities.api", "appointments.api", "communities.api",
     "compliance.api", "core.files_api", "core.jobs_api", "demands.api", "fees.api", "finance.api",
     "finance.distribution_api", "finance.statement_api", "meetings.api", "onboarding.api", "onboarding.directory_api",
-    "onboarding.register_api", "party.api", "rating.api", "votes.api",
+    "onboarding.register_api", "onboarding.contracts_api", "onboarding.committees_api", "party.api", "rating.api",
+    "tenants.api", "votes.api",
 )
 # HTML page modules (each has ``bp``, a Flask Blueprint).
 PAGES = (
     "core.health", "core.views", "accounts.views", "accounts.session_views", "activities.views", "appointments.views",
     "communities.views", "compliance.views", "demands.views", "demands.overview", "fees.views", "finance.views",
     "finance.ledger_views", "finance.statement_views", "finance.distribution_views", "meetings.views",
-    "onboarding.invitation_views", "onboarding.directory_views", "onboarding.register_views", "party.views",
-    "public.profile_views", "public.views", "rating.views", "rating.input_views", "votes.views",
+    "onboarding.invitation_views", "onboarding.directory_views", "onboarding.register_views",
+    "onboarding.contract_views", "onboarding.committee_views", "party.views",
+    "public.profile_views", "public.views", "rating.views", "rating.input_views", "tenants.views", "votes.views",
 )
 # Modules imported for what they register: background jobs, periodic jobs, guards on published records.
 REGISTERS = (

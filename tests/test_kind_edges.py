@@ -29,6 +29,11 @@ PARSES = {
     "/api/v1/register/communities": {BUREAU}, "/api/v1/register/communities/import": {BUREAU},
     "/api/v1/register/communities/{community_id}": {BUREAU},
     "/api/v1/register/communities/{community_id}/retire": {BUREAU},
+    "/api/v1/register/communities/{community_id}/contracts": {BUREAU},
+    "/api/v1/register/communities/{community_id}/handover": {BUREAU}, "/api/v1/register/contracts/import": {BUREAU},
+    "/api/v1/register/communities/{community_id}/committees": {BUREAU},
+    # the platform operator's tenant list (no walked kind may reach these)
+    "/api/v1/platform/tenants/{target_id}/suspend": set(), "/api/v1/platform/tenants/{target_id}/reactivate": set(),
 }
 PREFIX_KINDS = {"/api/v1/finance/": {COMMITTEE}, "/api/v1/votes": {COMMITTEE}}
 

@@ -4,7 +4,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from red_property.accounts.services import MIN_PASSWORD, change_password, issue_token, revoke_token
+from red_property.accounts.services import (MIN_PASSWORD, TenantSuspended, change_password, issue_token,
+                                            revoke_token)
 from red_property.accounts.throttle import authenticate_throttled
 from red_property.extensions import db, limiter
 
@@ -29,13 +30,17 @@ class Token(MethodView):
     @blp.response(201, TokenOut)
     @blp.alt_response(401, description="Wrong email or password")
     @blp.alt_response(429, description="Too many failed logins from this address for this account: see Retry-After")
+    @blp.alt_response(403, description="The account's organisation is suspended by the platform operator")
     @blp.doc(security=[])
     def post(self, creds):
         """Exchange email and password for a bearer token.
 
         The token is shown once; only its hash is stored.
         """
-        user = authenticate_throttled(db.session, creds["email"], creds["password"])
+        try:
+            user = authenticate_throttled(db.session, creds["email"], creds["password"])
+        except TenantSuspended:
+            abort(403, message="该账户所属单位已被暂停使用，请联系平台运营方 (the account's organisation is suspended)")
         if user is None:
             abort(401, message="邮箱或密码错误 (wrong email or password)")
         days = current_app.config["API_TOKEN_DAYS"]

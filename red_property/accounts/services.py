@@ -22,13 +22,23 @@ from red_property.core.tenancy import activate_tenant, identity_lookup
 TOKEN_PREFIX = "rp_"
 
 
+class TenantSuspended(Exception):
+    """The right password, but the user's organisation is suspended by the platform operator."""
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The active user with this email and password, in its tenant's scope; else None."""
+    """The active user with this email and password, in its tenant's scope; else None.
+
+    ``TenantSuspended`` when the password is right but the tenant is suspended
+    (said only after the password is checked, so guessing learns nothing).
+    """
     with identity_lookup(session):
         user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not (ok and user and user.active):
         return None
+    if user.tenant.suspended_at is not None:
+        raise TenantSuspended(user.tenant_id)
     activate_tenant(session, user.tenant_id, user.id)
     return user
 
@@ -41,6 +51,8 @@ def load_session_user(session: Session, user_id: int, stamp: str,
     with identity_lookup(session):
         user = session.get(User, user_id)
     if user is None or not user.active or not hmac.compare_digest(user.session_stamp, stamp):
+        return None
+    if user.tenant.suspended_at is not None:  # suspended since this browser logged in
         return None
     row = find_session(session, user_id, secret)
     if row is None:
@@ -72,7 +84,7 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
         token = session.scalars(select(ApiToken).where(ApiToken.secret_hash == _digest(secret))).first()
     if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
-    if not token.user.active:
+    if not token.user.active or token.user.tenant.suspended_at is not None:
         return None
     activate_tenant(session, token.tenant_id, token.user_id)
     return token.user, token

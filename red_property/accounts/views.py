@@ -12,7 +12,8 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from red_property.accounts.edge import SESSION_KEY
 from red_property.accounts.models import Role, User
 from red_property.accounts.permissions import require_admin
-from red_property.accounts.services import MIN_PASSWORD, change_password, list_users, note_login, update_user
+from red_property.accounts.services import (MIN_PASSWORD, TenantSuspended, change_password, list_users, note_login,
+                                            update_user)
 from red_property.accounts.sessions import end_sessions, start_session
 from red_property.accounts.throttle import authenticate_throttled
 from red_property.core.forms import submit
@@ -47,6 +48,9 @@ def login():
             flash(exc.description, "error")
             headers = {"Retry-After": str(exc.retry_after)}
             return render_template("accounts/login.html", form=form), 429, headers
+        except TenantSuspended:
+            flash(_("该账户所属单位已被暂停使用，请联系平台运营方。"), "error")
+            return render_template("accounts/login.html", form=form), 403
         if user is not None:
             # A fresh session (and so a fresh CSRF token) on login: nothing a visitor's
             # session held before, possibly planted by someone else, carries into the account.

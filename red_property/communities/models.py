@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, Numeric, String, UniqueConstraint,
+from sqlalchemy import (CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint, Index, Numeric, String, UniqueConstraint,
                         or_, select, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -56,6 +57,18 @@ class Community(TenantScoped, TimestampMixin, Base):
             select(ManagementContract.community_id).where(ManagementContract.company_tenant_id.in_(tenant_ids))))
 
 
+class ContractSelection(str, enum.Enum):
+    """How the company was chosen for a community (物业服务企业选聘方式)."""
+
+    TENDER = "tender"                    # 招投标
+    AGREEMENT = "agreement"              # 协议选聘
+    OWNERS_ASSEMBLY = "owners_assembly"  # 业主大会选聘
+
+
+SELECTION_LABELS = {ContractSelection.TENDER: _l("招投标"), ContractSelection.AGREEMENT: _l("协议选聘"),
+                    ContractSelection.OWNERS_ASSEMBLY: _l("业主大会选聘")}
+
+
 class ManagementContract(TenantScoped, TimestampMixin, Base):
     """物业服务合同备案: company X manages community Y from ``starts_on`` to
     ``ends_on`` (open-ended when None).  Owned by the bureau, readable by the company."""
@@ -74,6 +87,10 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
     contract_no: Mapped[str] = mapped_column(String(50))
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date | None]
+    # None for contracts recorded before the bureau said how the company was chosen
+    selection: Mapped[ContractSelection | None] = mapped_column(
+        Enum(ContractSelection, name="contract_selection", values_callable=lambda e: [m.value for m in e],
+             native_enum=False, length=20))
 
     community: Mapped[Community] = relationship(
         back_populates="contracts", lazy="raise_on_sql",
@@ -97,6 +114,34 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
 
     def is_current(self, on: dt.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+
+class OwnersCommittee(TenantScoped, TimestampMixin, Base):
+    """业主委员会 of a community for one term, with its filing (备案) day.  Owned by the
+    bureau; the committee's tenant reads its own terms.  A new term's committee takes
+    over the community's ``committee_tenant_id``; the old tenant keeps its records."""
+
+    __tablename__ = "owners_committee"
+    __label__ = _l("业主委员会")
+    __extra_table_args__ = (
+        ForeignKeyConstraint(["tenant_id", "community_id"], ["community.tenant_id", "community.id"]),
+        CheckConstraint("term_ends_on > term_starts_on", name="term"),
+        Index("ix_owners_committee_tenant_id_community_id", "tenant_id", "community_id"),
+    )
+
+    community_id: Mapped[int] = mapped_column(BigId, index=True)
+    committee_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), unique=True)
+    term_starts_on: Mapped[dt.date]
+    term_ends_on: Mapped[dt.date]
+    filed_on: Mapped[dt.date]   # 备案日期
+
+    @classmethod
+    def visible_to(cls, tenant_id: int):
+        return or_(cls.tenant_id == tenant_id, cls.committee_tenant_id == tenant_id)
+
+    @classmethod
+    def narrowed_to(cls, tenant_ids):
+        return cls.committee_tenant_id.in_(tenant_ids)
 
 
 class Building(TenantScoped, Base):

@@ -13,11 +13,13 @@ from wtforms import DateField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from red_property.accounts.models import User
-from red_property.communities.models import Community
+from red_property.communities.models import SELECTION_LABELS, Community
 from red_property.core.audit import AuditEntry
 from red_property.core.forms import submit
 from red_property.core.table_import import ImportRejected
 from red_property.extensions import db
+from red_property.onboarding.committees import committee_terms
+from red_property.onboarding.contracts import contract_history
 from red_property.onboarding.register import (create_community, retire_community, start_register_import,
                                               update_community)
 from red_property.tenants.access import require_kind
@@ -135,10 +137,19 @@ def _own(community_id: int) -> Community:
     return community
 
 
-def _edit_page(community: Community, form, retire_form=None, status: int = 200):
+def _edit_page(community: Community, form, retire_form=None, status: int = 200, contract_form=None,
+               committee_form=None):
+    from red_property.onboarding.committee_views import CommitteeForm
+    from red_property.onboarding.contract_views import ContractForm
+
+    form = form if form is not None else CommunityForm(obj=community, formdata=None)
     history = db.session.execute(
         select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
         .where(AuditEntry.entity == "community", AuditEntry.entity_id == community.id)
         .order_by(AuditEntry.id.desc()).limit(100)).all()
     return render_template("onboarding/register_edit.html", community=community, form=form,
-                           retire_form=retire_form or RetireForm(formdata=None), history=history), status
+                           retire_form=retire_form or RetireForm(formdata=None), history=history,
+                           contracts=contract_history(db.session, community.id), selections=SELECTION_LABELS,
+                           contract_form=contract_form or ContractForm(formdata=None),
+                           committees=committee_terms(db.session, community.id),
+                           committee_form=committee_form or CommitteeForm(formdata=None)), status

@@ -1,6 +1,7 @@
 """The tenant register.  Not tenant-owned: every tenant's name is public."""
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 from flask_babel import lazy_gettext as _l
@@ -30,6 +31,8 @@ class Tenant(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     # 统一社会信用代码 for companies; optional for the others.
     credit_code: Mapped[str | None] = mapped_column(String(18))
+    # Set by the platform operator: the tenant's users cannot log in or use tokens; its data is kept.
+    suspended_at: Mapped[dt.datetime | None]
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug} {self.kind.value}>"

@@ -1,0 +1,262 @@
+"""Management contracts (物业服务合同备案): which company manages which community,
+from when to when, and how it was chosen.
+
+Contracts of one community never overlap: a new one is refused naming the field
+at fault; a handover ends the running contract the day before the new one starts,
+in the same transaction.  A gap between contracts is allowed (the community was
+unmanaged) and shown in the community's contract history.  A contracts sheet is
+checked whole, by row and column, and written all or nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from red_property.communities.models import Community, ContractSelection, ManagementContract
+from red_property.core import clock
+from red_property.core.errors import InputError
+from red_property.core.table_import import ImportRejected, RowError, check_filled, check_lengths, data_rows
+from red_property.core.tenancy import current_tenant_id
+from red_property.onboarding.directory import credit_code_problem
+from red_property.tenants.models import Tenant, TenantKind
+
+# How the company was chosen, as the bureau writes it in a sheet (the API takes the enum's values too).
+SELECTION_WORDS = {"招投标": ContractSelection.TENDER, "协议选聘": ContractSelection.AGREEMENT,
+                   "业主大会选聘": ContractSelection.OWNERS_ASSEMBLY, **{s.value: s for s in ContractSelection}}
+NO_LIMIT = 50
+
+
+def parse_day(text, field: str, label: str) -> dt.date | None:
+    """A day from a form, the API or a sheet cell (2024-01-31, 2024/1/31, 2024.1.31, or a spreadsheet date)."""
+    if text in (None, ""):
+        return None
+    if isinstance(text, dt.date):
+        return text
+    raw = str(text).strip().split(" ")[0].replace("/", "-").replace(".", "-")
+    try:
+        year, month, day = (int(part) for part in raw.split("-"))
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise InputError(field, f"{label}应为日期，如 2024-01-31 (a date)") from exc
+
+
+def parse_selection(text, field: str = "selection") -> ContractSelection:
+    if isinstance(text, ContractSelection):
+        return text
+    selection = SELECTION_WORDS.get(str(text or "").strip())
+    if selection is None:
+        raise InputError(field, "选聘方式应为 招投标、协议选聘 或 业主大会选聘 (how the company was chosen)")
+    return selection
+
+
+def company_tenant_by_code(session: Session, code, field: str = "company_credit_code") -> int:
+    """The tenant of the company with this 统一社会信用代码; it must have its account already."""
+    code = str(code or "").strip().upper()
+    if not code:
+        raise InputError(field, "统一社会信用代码不能为空 (required)")
+    problem = credit_code_problem(code)
+    if problem:
+        raise InputError(field, f"统一社会信用代码{problem}")
+    tenant_id = session.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.COMPANY, Tenant.credit_code == code))
+    if tenant_id is None:
+        raise InputError(field, "没有开通账户的企业使用这个代码：请先在企业名录中为它开通账户 (no company tenant)")
+    return tenant_id
+
+
+def clean_contract(session: Session, data: dict) -> dict:
+    """Checked values of a contract (without its community); ``InputError`` names the field."""
+    contract_no = str(data.get("contract_no") or "").strip()
+    if not contract_no:
+        raise InputError("contract_no", "合同编号不能为空 (required)")
+    if len(contract_no) > NO_LIMIT:
+        raise InputError("contract_no", f"合同编号不能超过 {NO_LIMIT} 个字 (at most {NO_LIMIT} characters)")
+    starts_on = parse_day(data.get("starts_on"), "starts_on", "开始日期")
+    if starts_on is None:
+        raise InputError("starts_on", "开始日期不能为空 (required)")
+    ends_on = parse_day(data.get("ends_on"), "ends_on", "结束日期")
+    if ends_on is not None and ends_on < starts_on:
+        raise InputError("ends_on", "结束日期不能早于开始日期 (not before the start)")
+    return {"contract_no": contract_no, "starts_on": starts_on, "ends_on": ends_on,
+            "selection": parse_selection(data.get("selection")),
+            "company_tenant_id": company_tenant_by_code(session, data.get("company_credit_code"))}
+
+
+def _overlaps(start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None) -> bool:
+    return (end is None or other_start <= end) and (other_end is None or start <= other_end)
+
+
+def _describe(contract: ManagementContract) -> str:
+    return f"{contract.contract_no}（{contract.starts_on} 至 {contract.ends_on or '今'}）"
+
+
+def _contracts(session: Session, community_id: int) -> list[ManagementContract]:
+    return list(session.scalars(select(ManagementContract).where(
+        ManagementContract.community_id == community_id,
+        ManagementContract.tenant_id == current_tenant_id(session)).order_by(ManagementContract.starts_on)))
+
+
+def _refuse_overlap(contracts, values: dict) -> None:
+    for other in contracts:
+        if _overlaps(values["starts_on"], values["ends_on"], other.starts_on, other.ends_on):
+            field = "starts_on" if other.starts_on <= values["starts_on"] else "ends_on"
+            raise InputError(field, f"与合同 {_describe(other)} 时间重叠：换聘请用“交接” (overlaps; use a handover)")
+
+
+def _open_community(community: Community) -> None:
+    if community.retired_on is not None:
+        raise InputError("community_id", f"该小区已于 {community.retired_on} 撤销 (retired)")
+
+
+def record_contract(session: Session, community: Community, data: dict) -> ManagementContract:
+    """Record a contract for a community of the register (commits); an overlap is refused."""
+    _open_community(community)
+    values = clean_contract(session, data)
+    _refuse_overlap(_contracts(session, community.id), values)
+    contract = ManagementContract(community_id=community.id, **values)
+    session.add(contract)
+    session.commit()
+    return contract
+
+
+def hand_over(session: Session, community: Community, data: dict) -> ManagementContract:
+    """A new company manages the community from ``starts_on``: the running contract ends the day
+    before, and the new one starts, in one transaction (commits).
+
+    The new contract must start after the running one did; a contract recorded
+    beyond the handover day is an overlap, refused.
+    """
+    _open_community(community)
+    values = clean_contract(session, data)
+    day = values["starts_on"]
+    contracts = _contracts(session, community.id)
+    running = next((c for c in contracts if c.starts_on < day and (c.ends_on is None or c.ends_on >= day)), None)
+    if running is not None and running.company_tenant_id == values["company_tenant_id"]:
+        raise InputError("company_credit_code", "这家企业正在管理该小区，无需交接 (already the managing company)")
+    _refuse_overlap([c for c in contracts if c is not running], values)
+    if running is not None:
+        running.ends_on = day - dt.timedelta(days=1)
+    contract = ManagementContract(community_id=community.id, **values)
+    session.add(contract)
+    session.commit()
+    return contract
+
+
+@dataclass
+class HistoryLine:
+    """One line of a community's contract history: a contract, or a gap without one."""
+
+    starts_on: dt.date
+    ends_on: dt.date | None
+    contract: ManagementContract | None = None
+    company_name: str | None = None
+
+    @property
+    def is_gap(self) -> bool:
+        return self.contract is None
+
+
+def contract_history(session: Session, community_id: int) -> list[HistoryLine]:
+    """The community's contracts in order, with a line for each gap between them (and since the last one ended)."""
+    contracts = _contracts(session, community_id)
+    names = dict(session.execute(select(Tenant.id, Tenant.name).where(
+        Tenant.id.in_({c.company_tenant_id for c in contracts}))).all()) if contracts else {}
+    lines: list[HistoryLine] = []
+    for previous, contract in zip([None, *contracts], contracts):
+        if previous is not None and previous.ends_on is not None \
+                and previous.ends_on + dt.timedelta(days=1) < contract.starts_on:
+            lines.append(HistoryLine(previous.ends_on + dt.timedelta(days=1),
+                                     contract.starts_on - dt.timedelta(days=1)))
+        lines.append(HistoryLine(contract.starts_on, contract.ends_on, contract, names.get(contract.company_tenant_id)))
+    if contracts and contracts[-1].ends_on is not None and contracts[-1].ends_on < clock.today():
+        lines.append(HistoryLine(contracts[-1].ends_on + dt.timedelta(days=1), None))
+    return lines
+
+
+# The contracts sheet, in the bureau's headings: the community by its number, or by name and address.
+COLUMNS = {"小区编号": "community_id", "小区名称": "name", "地址": "address", "统一社会信用代码": "company_credit_code",
+           "合同编号": "contract_no", "开始日期": "starts_on", "结束日期": "ends_on", "选聘方式": "selection"}
+REQUIRED = ("统一社会信用代码", "合同编号", "开始日期", "选聘方式")
+FIELD_COLUMNS = {field: column for column, field in COLUMNS.items()}
+MAX_ROWS = 50_000
+
+
+def check_contract_rows(session: Session, table: list[list[str]]) -> list[dict]:
+    """Every row of a contracts sheet, checked against the register, the companies, the contracts
+    already recorded and the other rows; ``ImportRejected`` lists every problem by row and column."""
+    bureau = current_tenant_id(session)
+    register = session.execute(select(Community.id, Community.name, Community.address, Community.retired_on)
+                               .where(Community.tenant_id == bureau)).all()
+    by_id = {r.id: r for r in register}
+    by_key = {(r.name, r.address): r for r in register}
+    recorded: dict[int, list[tuple]] = {}
+    for c in session.execute(select(ManagementContract.community_id, ManagementContract.contract_no,
+                                    ManagementContract.starts_on, ManagementContract.ends_on)
+                             .where(ManagementContract.tenant_id == bureau)):
+        recorded.setdefault(c.community_id, []).append((c.starts_on, c.ends_on, f"合同 {c.contract_no}"))
+    companies: dict[str, int] = {}
+
+    def company(code: str) -> int:  # one look-up per company, not per row
+        if code not in companies:
+            companies[code] = company_tenant_by_code(session, code)
+        return companies[code]
+
+    errors: list[RowError] = []
+    rows: list[dict] = []
+    for row in data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="份合同"):
+        before = len(errors)
+        check_filled(row, REQUIRED, errors)
+        check_lengths(row, {"合同编号": NO_LIMIT}, errors)
+        community = None
+        if row.get("小区编号"):
+            community = by_id.get(int(row.get("小区编号"))) if row.get("小区编号").isdigit() else None
+            if community is None:
+                errors.append(RowError(row.number, "小区编号", "登记簿中没有这个小区编号"))
+        elif row.get("小区名称") and row.get("地址"):
+            community = by_key.get((row.get("小区名称"), row.get("地址")))
+            if community is None:
+                errors.append(RowError(row.number, "小区名称", "登记簿中没有同名同地址的小区"))
+        else:
+            errors.append(RowError(row.number, "小区名称", "请填写小区编号，或小区名称和地址"))
+        if community is not None and community.retired_on is not None:
+            errors.append(RowError(row.number, "小区名称", f"该小区已于 {community.retired_on} 撤销"))
+        values = {}
+        for field, check in (("company_credit_code", company),
+                             ("starts_on", lambda v: parse_day(v, "starts_on", "开始日期")),
+                             ("ends_on", lambda v: parse_day(v, "ends_on", "结束日期")),
+                             ("selection", parse_selection)):
+            column = FIELD_COLUMNS[field]
+            if not row.get(column):
+                values[field] = None
+                continue
+            try:
+                values[field] = check(row.get(column))
+            except InputError as exc:
+                errors.append(RowError(row.number, column, str(exc)))
+        start, end = values.get("starts_on"), values.get("ends_on")
+        if start and end and end < start:
+            errors.append(RowError(row.number, "结束日期", "结束日期不能早于开始日期"))
+        if len(errors) == before and community is not None:
+            for other_start, other_end, what in recorded.get(community.id, []):
+                if _overlaps(start, end, other_start, other_end):
+                    errors.append(RowError(row.number, "开始日期", f"与{what}（{other_start} 至 {other_end or '今'}）重叠"))
+                    break
+            recorded.setdefault(community.id, []).append((start, end, f"第 {row.number} 行"))
+        if len(errors) == before:
+            rows.append({"community_id": community.id, "company_tenant_id": values["company_credit_code"],
+                         "contract_no": row.get("合同编号"), "starts_on": start, "ends_on": end,
+                         "selection": values["selection"]})
+    if errors:
+        raise ImportRejected(errors)
+    return rows
+
+
+def import_contracts(session: Session, table: list[list[str]]) -> dict:
+    """Check a contracts sheet, then write every row in one transaction (all or nothing)."""
+    rows = check_contract_rows(session, table)
+    for values in rows:
+        session.add(ManagementContract(**values))
+    session.commit()
+    return {"rows": len(rows), "created": len(rows)}
