@@ -28,6 +28,8 @@ def _embedded_fonts(data: bytes):
                 continue
             seen.add(font["/BaseFont"])
             descendant = font["/DescendantFonts"][0].get_object()
+            if "/FontFile2" not in descendant["/FontDescriptor"]:
+                continue   # a CFF font (an installed Noto Sans CJK fallback), not TrueType: not ours
             program = TTFont(io.BytesIO(descendant["/FontDescriptor"]["/FontFile2"].get_data()))
             yield str(font["/BaseFont"]), program, _to_unicode(font["/ToUnicode"].get_data().decode())
 
