@@ -10,6 +10,9 @@ import math
 from markupsafe import Markup, escape
 
 RED, GREY, INK = "#c8102e", "#d9d4cf", "#222"
+# Widest chart and smallest label, in SVG units: app.css keeps a chart at least
+# 560 * 11 / 12 = 514 px wide, so a label is never under 11 px on screen.
+MAX_WIDTH, MIN_FONT = 560, 12
 
 
 def bar_chart(items: list[tuple[str, float]], *, title: str, unit: str = "", width: int = 560,
@@ -28,9 +31,7 @@ def bar_chart(items: list[tuple[str, float]], *, title: str, unit: str = "", wid
             f'<rect x="{label_width}" y="{y}" width="{plot}" height="{bar_height}" fill="{GREY}" opacity="0.35"/>'
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{RED}"/>'
             f'<text x="{label_width + length + 6:.1f}" y="{y + bar_height * 0.7:.1f}">{_fmt(value)}{escape(unit)}</text>')
-    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-                  f'xmlns="http://www.w3.org/2000/svg" font-size="13" fill="{INK}"><title>{escape(title)}</title>'
-                  + "".join(rows) + "</svg>")
+    return _svg(width, height, 13, title, rows)
 
 
 def line_chart(points: list[tuple[str, float | None]], *, title: str, unit: str = "", width: int = 560,
@@ -63,9 +64,20 @@ def line_chart(points: list[tuple[str, float | None]], *, title: str, unit: str 
                      f'<text x="{px:.1f}" y="{py - 8:.1f}" text-anchor="middle">{_fmt(value)}{escape(unit)}</text>')
     if len(segment) > 1:
         parts.append(f'<polyline fill="none" stroke="{RED}" stroke-width="2" points="{" ".join(segment)}"/>')
-    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-                  f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}"><title>{escape(title)}</title>'
-                  + "".join(parts) + "</svg>")
+    return _svg(width, height, 12, title, parts)
+
+
+def _svg(width: int, height: float, font_size: int, title: str, parts: list[str]) -> Markup:
+    """The chart in a box that scrolls sideways when the screen is narrower than the chart.
+
+    The SVG scales with its box, but never below the ``min-width`` app.css
+    gives ``svg.chart``: with every label at least ``MIN_FONT`` units in a
+    chart at most ``MAX_WIDTH`` wide, no label is drawn smaller than 11 px;
+    on a phone the chart scrolls inside its box instead.
+    """
+    return Markup(f'<div class="chart-box"><svg class="chart" role="img" viewBox="0 0 {width} {height}" '
+                  f'width="100%" xmlns="http://www.w3.org/2000/svg" font-size="{font_size}" fill="{INK}">'
+                  f'<title>{escape(title)}</title>' + "".join(parts) + "</svg></div>")
 
 
 def _fmt(value: float) -> str:
@@ -73,7 +85,7 @@ def _fmt(value: float) -> str:
 
 
 def grouped_bar_chart(groups: list[tuple[str, list[float]]], series: list[str], *, title: str, unit: str = "",
-                      width: int = 640, height: int = 240) -> Markup:
+                      width: int = 560, height: int = 240) -> Markup:
     """Vertical columns side by side per label (e.g. income and expense by quarter), with a legend."""
     colours = [RED, "#6b6b6b", "#e8a33d"]
     pad_left, pad_bottom, pad_top, legend = 10, 34, 24, 20
@@ -97,12 +109,10 @@ def grouped_bar_chart(groups: list[tuple[str, list[float]]], series: list[str], 
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 2:.1f}" height="{h:.1f}" '
                          f'fill="{colours[n % len(colours)]}"><title>{escape(label)} {escape(series[n])} '
                          f'{_fmt(value)}{escape(unit)}</title></rect>'
-                         f'<text x="{x + bar / 2 - 1:.1f}" y="{y - 3:.1f}" text-anchor="middle" font-size="9">'
+                         f'<text x="{x + bar / 2 - 1:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
                          f'{_fmt(round(value))}</text>')
         parts.append(f'<text x="{centre:.1f}" y="{height - 10}" text-anchor="middle">{escape(label)}</text>')
-    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-                  f'xmlns="http://www.w3.org/2000/svg" font-size="12" fill="{INK}"><title>{escape(title)}</title>'
-                  + "".join(parts) + "</svg>")
+    return _svg(width, height, 12, title, parts)
 
 
 def threshold_chart(items: list[tuple[str, float, float, str, bool]], *, title: str, width: int = 560,
@@ -112,7 +122,7 @@ def threshold_chart(items: list[tuple[str, float, float, str, bool]], *, title: 
     A bar whose condition is met is red, one that falls short grey; the
     threshold is a black tick with its name, so it reads without colour.
     """
-    label_width, gap, right = 190, 18, 60
+    label_width, gap, right = 190, 20, 60
     plot = width - label_width - right
     height = len(items) * (bar_height + gap) + 8
     rows = []
@@ -127,9 +137,7 @@ def threshold_chart(items: list[tuple[str, float, float, str, bool]], *, title: 
             f'fill="{RED if met else "#8c8c8c"}"/>'
             f'<line x1="{tick:.1f}" y1="{y - 3}" x2="{tick:.1f}" y2="{y + bar_height + 3}" stroke="{INK}" '
             f'stroke-width="2"/>'
-            f'<text x="{tick:.1f}" y="{y + bar_height + 14}" text-anchor="middle" font-size="10">{escape(mark)}</text>'
+            f'<text x="{tick:.1f}" y="{y + bar_height + 14}" text-anchor="middle" font-size="12">{escape(mark)}</text>'
             f'<text x="{label_width + plot + 6}" y="{y + bar_height * 0.7:.1f}">{math.floor(share * 1000) / 10:.1f}%</text>')
-    return Markup(f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="100%" '
-                  f'xmlns="http://www.w3.org/2000/svg" font-size="13" fill="{INK}"><title>{escape(title)}</title>'
-                  + "".join(rows) + "</svg>")
+    return _svg(width, height, 13, title, rows)
 
