@@ -11,6 +11,7 @@ out, so one run shows the whole picture.
 """
 import re
 import threading
+from collections import Counter
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.browser
 WIDTH = 390
 MIN_LABEL_PX = 11
 ROLES = ["bureau", "company1", "staff1", "committee1", "platform", None]   # None: a resident, not logged in
+CASES = [(role, "zh") for role in ROLES] + [("company1", "en"), ("committee1", "en"), (None, "en")]
 # GET pages only: no logout, language switch, downloads, files or PDFs.
 SKIP = re.compile(r"/lang/|/logout|/download|/export|/files?/|\.(pdf|csv|json|xlsx|svg)$|/pdf$|^/api/|/static/")
 
@@ -112,8 +114,8 @@ def _check(phone, base: str, path: str, problems: dict, widths: dict) -> list[st
     return [link for href in found["links"] if (link := _local(base, phone.url, href))]
 
 
-@pytest.mark.parametrize("role", ROLES, ids=[r or "resident" for r in ROLES])
-def test_every_main_page_fits_a_phone(demo_server, page, role):
+@pytest.mark.parametrize("role, lang", CASES, ids=[f"{r or 'resident'}-{lang}" for r, lang in CASES])
+def test_every_main_page_fits_a_phone(demo_server, page, role, lang):
     context, phone = _phone(page)
     problems, widths = {}, {}
     try:
@@ -121,24 +123,37 @@ def test_every_main_page_fits_a_phone(demo_server, page, role):
             _login(phone, demo_server, role)
         else:
             phone.goto(f"{demo_server}/public/")
+        if lang == "en":   # English labels are longer than Chinese ones
+            context.add_cookies([{"name": "lang", "value": "en", "url": demo_server}])
+            phone.reload()
+            expect(phone.locator("html")).to_have_attribute("lang", "en")
         start = urlsplit(phone.url).path
         top = phone.locator("header.topbar a[href]").evaluate_all("els => els.map(a => a.getAttribute('href'))")
         main = [start] + [link for href in top if (link := _local(demo_server, phone.url, href))]
         main = list(dict.fromkeys(main))
-        shapes = {_shape(urlsplit(p).path) for p in main}
-        details = []
-        for path in main:
-            for link in _check(phone, demo_server, path, problems, widths):
-                shape = _shape(urlsplit(link).path)
-                if shape not in shapes:
-                    shapes.add(shape)
-                    details.append(link)
-        for path in details:
+        seen = set(main)
+        shapes = Counter(_shape(urlsplit(p).path) for p in main)
+        # the main pages, then one page of each new URL shape they link to; the public site is small and
+        # reached by links rather than a menu: every community's page, and one click further
+        per_shape = 1 if role else 50
+        level, details = main, []
+        for _ in range(1 if role else 2):
+            found = []
+            for path in level:
+                for link in _check(phone, demo_server, path, problems, widths):
+                    shape = _shape(urlsplit(link).path)
+                    if link not in seen and shapes[shape] < per_shape:
+                        seen.add(link)
+                        shapes[shape] += 1
+                        found.append(link)
+            details += found
+            level = found
+        for path in level:
             _check(phone, demo_server, path, problems, widths)
     finally:
         context.close()
     widest = max(widths, key=widths.get)
-    print(f"\n{role or 'resident'}: {len(main)} main + {len(details)} detail pages; widest {widths[widest]} px ({widest})")
+    print(f"\n{role or 'resident'} ({lang}): {len(main)} main + {len(details)} detail pages; widest {widths[widest]} px ({widest})")
     assert len(main) >= (4 if role else 1) and details, (main, details)
     report = "\n".join(f"  {path}: {' | '.join(issues)}" for path, issues in sorted(problems.items()))
     assert not problems, f"{len(problems)} of {len(widths)} pages do not fit {WIDTH} px:\n{report}"
