@@ -1,5 +1,6 @@
 """a company sees a community from its contract's first day (by the app's clock); the bureau's
-"no longer served here" notice for a suspended company
+"no longer served here" notice for a suspended company; an invitation to an email that has an
+account elsewhere looks like any other (emails unique among accounts with a password)
 
 Revision ID: 0024_contract_visibility
 Revises: 0023_owners_committee
@@ -24,7 +25,39 @@ ANY_CONTRACT = (f"committee_tenant_id = {rls.CURRENT} OR id IN "
                 f"(SELECT community_id FROM management_contract WHERE company_tenant_id = {rls.CURRENT})")
 
 
+INVITED = "password_hash <> '!invited'"  # accounts.passwords.NO_PASSWORD
+
+
+def _without_fk_checks(fn):
+    """SQLite rebuilds user_account to change its constraints; rows of other tables point at it."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        op.execute("PRAGMA foreign_keys=OFF")
+    try:
+        fn()
+    finally:
+        if sqlite:
+            op.execute("PRAGMA foreign_keys=ON")
+
+
+def _login_unique_among_accounts():
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_user_account_email', type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_user_account_tenant_id_email'), ['tenant_id', 'email'])
+        batch_op.create_index('uq_user_account_email_login', ['email'], unique=True,
+                              sqlite_where=sa.text(INVITED), postgresql_where=sa.text(INVITED))
+
+
+def _login_unique_everywhere():
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_index('uq_user_account_email_login', sqlite_where=sa.text(INVITED),
+                            postgresql_where=sa.text(INVITED))
+        batch_op.drop_constraint(batch_op.f('uq_user_account_tenant_id_email'), type_='unique')
+        batch_op.create_unique_constraint('uq_user_account_email', ['email'])
+
+
 def upgrade():
+    _without_fk_checks(_login_unique_among_accounts)
     with op.batch_alter_table('company', schema=None) as batch_op:
         batch_op.add_column(sa.Column('not_served_notice', sa.Boolean(), server_default=sa.false(), nullable=False))
     rls.create_current_day_function()
@@ -35,6 +68,7 @@ def upgrade():
 
 
 def downgrade():
+    _without_fk_checks(_login_unique_everywhere)
     rls.drop_public_policy("company")
     rls.replace_read_policy("community", ANY_CONTRACT)
     if op.get_bind().dialect.name == "postgresql":
