@@ -89,7 +89,7 @@ def init(bureau_name: str, admin_email: str, admin_name: str, bureau_slug: str, 
                                    "(use `tenants apply` or the bureau's pages to add more)")
     db.session.remove()
     try:
-        _, bureau = provision_tenant(kind=TenantKind.BUREAU, slug=bureau_slug, name=bureau_name,
+        bureau_id, bureau = provision_tenant(kind=TenantKind.BUREAU, slug=bureau_slug, name=bureau_name,
                                      admin_email=admin_email, admin_name=admin_name)
         if platform_admin:
             _, platform = provision_tenant(kind=TenantKind.PLATFORM, slug="platform", name=platform_name,
@@ -100,11 +100,20 @@ def init(bureau_name: str, admin_email: str, admin_name: str, bureau_slug: str, 
             create_tenant(db.session, kind=TenantKind.PLATFORM, slug="platform", name=platform_name)
             db.session.commit()
             platform = None
+        from red_property.core.tenancy import tenant_scope
+        from red_property.rating.versions import ensure_model
+
+        with tenant_scope(db.session, bureau_id) as session:
+            # the first rating needs a model: the default one, until the bureau edits it
+            model = ensure_model(session)
+            model = (model.name, model.version) if model is not None else None
     except InputError as exc:
         raise click.ClickException(f"{exc.field}: {exc}") from exc
     finally:
         db.session.remove()
     click.echo(f"created the bureau /{bureau_slug}/ ({bureau_name}) and the platform operator /platform/")
+    if model is not None:
+        click.echo(f"the bureau's rating model: {model[0]} (version {model[1]}; edit it on the rating pages)")
     for issued in filter(None, (bureau, platform)):
         sent = {True: "emailed", False: f"NOT emailed ({issued.mail_error})", None: "not emailed"}[issued.emailed]
         click.echo(f"invitation for {issued.email} ({issued.tenant_name}), valid until "

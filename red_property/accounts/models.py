@@ -8,10 +8,11 @@ import hashlib
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKeyConstraint, String
+from sqlalchemy import Enum, ForeignKeyConstraint, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from red_property.core import clock
+from red_property.accounts.passwords import NO_PASSWORD
 from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin
 from red_property.tenants.models import Tenant
 
@@ -26,8 +27,18 @@ class User(UserMixin, TenantScoped, TimestampMixin, Base):
     __tablename__ = "user_account"
     __label__ = _l("用户")
     __identity__ = True
+    # An email is one login across all tenants once its owner has a password.  Invited users who
+    # have not accepted yet may share it (each tenant's own once), so that inviting an address
+    # that has an account elsewhere looks exactly like inviting a new one: the second tenant's
+    # invitation is refused only when accepted (onboarding.invitations.accept_invitation).
+    __extra_table_args__ = (
+        UniqueConstraint("tenant_id", "email"),
+        Index("uq_user_account_email_login", "email", unique=True,
+              sqlite_where=text(f"password_hash <> '{NO_PASSWORD}'"),
+              postgresql_where=text(f"password_hash <> '{NO_PASSWORD}'")),
+    )
 
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(
         Enum(Role, name="role", values_callable=lambda e: [m.value for m in e],

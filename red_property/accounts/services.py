@@ -33,7 +33,10 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     (said only after the password is checked, so guessing learns nothing).
     """
     with identity_lookup(session):
-        user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
+        # the account behind the login: invited users who have not accepted (their tenants' own
+        # placeholders, possibly several for one address) have no password to check
+        user = session.scalars(select(User).where(User.email == email.strip().lower(),
+                                                  User.password_hash != NO_PASSWORD)).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not (ok and user and user.active):
         return None

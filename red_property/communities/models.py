@@ -12,6 +12,7 @@ from sqlalchemy import (CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint,
                         or_, select, true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from red_property.core import clock
 from red_property.core.model import Base, BigId, TenantScoped, TimestampMixin
 
 
@@ -42,10 +43,17 @@ class Community(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def visible_to(cls, tenant_id: int):
-        managed = select(ManagementContract.community_id).where(
-            ManagementContract.company_tenant_id == tenant_id
-        )
-        return or_(cls.tenant_id == tenant_id, cls.committee_tenant_id == tenant_id, cls.id.in_(managed))
+        return cls.visible_on(tenant_id, clock.today())
+
+    @classmethod
+    def visible_on(cls, tenant_id: int, today: dt.date):
+        """The bureau's own rows; its committee's community; a company's communities from the first
+        day of its contract on.  A contract that starts next month shows nothing yet; one that has
+        ended still shows the community (read-only, as all of the register is to a company), so
+        the old company can read the history its own records refer to.  Migration
+        0024_contract_visibility gives row-level security the same rule."""
+        return or_(cls.tenant_id == tenant_id, cls.committee_tenant_id == tenant_id,
+                   cls.id.in_(cls._managed_by(ManagementContract.company_tenant_id == tenant_id, today)))
 
     @classmethod
     def public_criteria(cls):
@@ -53,8 +61,17 @@ class Community(TenantScoped, TimestampMixin, Base):
 
     @classmethod
     def narrowed_to(cls, tenant_ids):
-        return or_(cls.committee_tenant_id.in_(tenant_ids), cls.id.in_(
-            select(ManagementContract.community_id).where(ManagementContract.company_tenant_id.in_(tenant_ids))))
+        return cls.narrowed_on(tenant_ids, clock.today())
+
+    @classmethod
+    def narrowed_on(cls, tenant_ids, today: dt.date):
+        return or_(cls.committee_tenant_id.in_(tenant_ids), cls.id.in_(cls._managed_by(
+            ManagementContract.company_tenant_id.in_(tenant_ids), today)))
+
+    @staticmethod
+    def _managed_by(company, today: dt.date):
+        """Communities under a contract of ``company`` (a criterion) that has started by ``today``."""
+        return select(ManagementContract.community_id).where(company, ManagementContract.starts_on <= today)
 
 
 class ContractSelection(str, enum.Enum):

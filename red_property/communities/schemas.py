@@ -17,7 +17,9 @@ class ContractOut(Schema):
     current = fields.Boolean()
 
 
-class CommunityOut(Schema):
+class CommunityEntryOut(Schema):
+    """A register entry as the bureau keeps it (what the register API answers)."""
+
     id = fields.Integer()
     name = fields.String()
     address = fields.String()
@@ -29,6 +31,11 @@ class CommunityOut(Schema):
     floor_area = fields.Decimal(as_string=True, places=2, metadata={"type": "string", "format": "decimal"})
     year_built = fields.Integer(allow_none=True)
     retired_on = fields.Date(allow_none=True)
+
+
+class CommunityOut(CommunityEntryOut):
+    """A register entry with its management contracts (what every tenant reads)."""
+
     contracts = fields.List(fields.Nested(ContractOut))
 
 

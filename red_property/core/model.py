@@ -86,6 +86,20 @@ class TenantScoped(IdMixin):
         return cls.tenant_id == tenant_id
 
     @classmethod
+    def visible_on(cls, tenant_id: int, today):
+        """``visible_to`` for a model whose rule depends on the day (``today`` from ``core.clock``).
+
+        The tenancy filter calls this one; a model whose visibility starts or ends
+        on a date overrides it, the others keep ``visible_to``.
+        """
+        return cls.visible_to(tenant_id)
+
+    @classmethod
+    def narrowed_on(cls, tenant_ids: tuple[int, ...], today):
+        """``narrowed_to`` on a given day; see ``visible_on``."""
+        return cls.narrowed_to(tenant_ids)
+
+    @classmethod
     def narrowed_to(cls, tenant_ids: tuple[int, ...]):
         """SQL criterion for the rows that concern these tenants (a narrowed cross-tenant read).
 

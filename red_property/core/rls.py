@@ -16,6 +16,8 @@ APP_ROLE = "red_property_app"
 READER_ROLE = "red_property_bureau_reader"
 PUBLIC_ROLE = "red_property_public_reader"
 CURRENT = "app_current_tenant()"
+# The product's today (core.clock's day in the users' zone), handed over per transaction by core.tenancy.
+TODAY = "app_current_day()"
 
 
 def _pg() -> bool:
@@ -79,6 +81,30 @@ def tenant_table(table: str, *, read: str | None = None, identity: bool = False)
         op.execute(f"CREATE POLICY bureau_read ON {table} FOR SELECT TO {READER_ROLE} USING (true)")
         op.execute(f"GRANT SELECT ON {table} TO {READER_ROLE}")
     _grant_sequence(table)
+
+
+def create_current_day_function() -> None:
+    """``app_current_day()``: the day the app's clock says (``app.current_day``), NULL when unset.
+
+    Never PostgreSQL's ``now()``/``current_date``: those are UTC (or the server's zone), while a
+    contract starts on a day in Beijing, and tests move the app's clock."""
+    if not _pg():
+        return
+    op.execute("""
+        CREATE OR REPLACE FUNCTION app_current_day() RETURNS date
+        LANGUAGE sql STABLE PARALLEL SAFE
+        AS $$ SELECT NULLIF(current_setting('app.current_day', true), '')::date $$""")
+    op.execute(f"GRANT EXECUTE ON FUNCTION app_current_day() TO {APP_ROLE}, {READER_ROLE}")
+
+
+def replace_read_policy(table: str, read: str | None) -> None:
+    """Give a tenant table's ``tenant_read`` policy a new widening condition (see ``tenant_table``)."""
+    if not _pg():
+        return
+    own = f"tenant_id = {CURRENT}"
+    op.execute(f"DROP POLICY IF EXISTS tenant_read ON {table}")
+    op.execute(f"CREATE POLICY tenant_read ON {table} FOR SELECT USING (({own}) OR ({read}))" if read else
+               f"CREATE POLICY tenant_read ON {table} FOR SELECT USING ({own})")
 
 
 def drop_tenant_table_policies(table: str) -> None:

@@ -22,9 +22,10 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import flask_sqlalchemy.session
-from sqlalchemy import event
+from sqlalchemy import Date, bindparam, event
 from sqlalchemy.orm import ORMExecuteState, Session, scoped_session, with_loader_criteria
 
+from red_property.core import clock
 from red_property.core.model import TenantScoped
 
 TENANT = "tenant_id"
@@ -184,6 +185,15 @@ def public_read() -> Iterator[Session]:
         session.close()
 
 
+def _today_parameter():
+    """The clock's day as a SQL parameter for ``visible_on``/``narrowed_on``.
+
+    The criteria lambdas are cached per model, and most models ignore the day, so it cannot be a
+    plain closure value (SQLAlchemy refuses one a model's SQL does not use); a bound parameter
+    element is tracked by the cache with its value taken at every execution."""
+    return bindparam("rp_today", clock.today(), type_=Date)
+
+
 def _touches_tenant_rows(state: ORMExecuteState) -> bool:
     return any(getattr(m.class_, "__tenant_scoped__", False) for m in state.all_mappers)
 
@@ -199,8 +209,9 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
             raise CrossTenantWrite("the bureau's cross-tenant path is read-only")
         only = info.get(ONLY)
         if only is not None:
+            today = _today_parameter()
             state.statement = state.statement.options(with_loader_criteria(
-                TenantScoped, lambda cls: cls.narrowed_to(only), include_aliases=True))
+                TenantScoped, lambda cls: cls.narrowed_on(only, today), include_aliases=True))
         return
     if mode == PUBLIC:
         if not state.is_select:
@@ -219,8 +230,9 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
             raise TenantNotSet("query on a tenant-owned table with no tenant in scope")
         return
     if state.is_select:
+        today = _today_parameter()
         criteria = with_loader_criteria(
-            TenantScoped, lambda cls: cls.visible_to(tenant_id), include_aliases=True
+            TenantScoped, lambda cls: cls.visible_on(tenant_id, today), include_aliases=True
         )
     else:
         criteria = with_loader_criteria(
@@ -273,7 +285,10 @@ def _apply_settings(session: Session, connection) -> None:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         connection.exec_driver_sql(f"SET LOCAL ROLE {READER_ROLE if mode == CROSS_READ else PUBLIC_ROLE}")
     tenant_id = session.info.get(TENANT)
+    # app.current_day: the product's "today" (core.clock, the users' zone), not PostgreSQL's UTC
+    # now(); policies that start on a date (a contract's first day) read it through app_current_day()
     connection.exec_driver_sql(
-        "SELECT set_config('app.current_tenant', %s, true), set_config('app.identity_lookup', %s, true)",
-        ("" if tenant_id is None else str(tenant_id), "on" if mode == IDENTITY else ""),
+        "SELECT set_config('app.current_tenant', %s, true), set_config('app.identity_lookup', %s, true), "
+        "set_config('app.current_day', %s, true)",
+        ("" if tenant_id is None else str(tenant_id), "on" if mode == IDENTITY else "", clock.today().isoformat()),
     )

@@ -111,11 +111,17 @@ class CompanyPage:
     per_page: int
 
 
-def list_companies(session: Session, *, q: str | None = None, page: int = 1, per_page: int = 50) -> CompanyPage:
-    """The directory (the bureau), or a company's own entry: a page, searched by name or code."""
+def companies_query(q: str | None = None):
+    """The directory's entries the session may read, searched by name or 统一社会信用代码; unordered."""
     stmt = select(Company)
     if q:
         stmt = stmt.where(or_(Company.name.contains(q.strip()), Company.credit_code == q.strip().upper()))
+    return stmt
+
+
+def list_companies(session: Session, *, q: str | None = None, page: int = 1, per_page: int = 50) -> CompanyPage:
+    """The directory (the bureau), or a company's own entry: a page, searched by name or code."""
+    stmt = companies_query(q)
     total = session.scalar(select(func.count()).select_from(stmt.subquery()))
     items = list(session.scalars(stmt.order_by(Company.name, Company.id).limit(per_page).offset((page - 1) * per_page)))
     return CompanyPage(items, total, page, per_page)

@@ -4,12 +4,12 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from red_property.core.schemas import PageArgs, page_schema
+from red_property.core.schemas import PageArgs, page_of, page_schema
 from red_property.core.table_import import ImportRejected, read_table
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
-from red_property.onboarding.directory import (check_company_rows, create_company_tenant, import_companies,
-                                               list_companies, register_company, update_company)
+from red_property.onboarding.directory import (check_company_rows, companies_query, create_company_tenant,
+                                               import_companies, register_company, update_company)
 from red_property.onboarding.directory_views import MAX_BYTES
 from red_property.onboarding.models import Company
 from red_property.onboarding.schemas import InvitationOut
@@ -79,8 +79,7 @@ class Companies(MethodView):
     @blp.response(200, CompanyPageOut)
     def get(self, args):
         """The directory (the bureau), or a company's own entry."""
-        result = list_companies(db.session, **args)
-        return {"items": result.items, "page": result.page, "per_page": result.per_page, "total": result.total}
+        return page_of(db.session, companies_query(args.get("q")), args, Company.name, Company.id)
 
     @for_kinds(TenantKind.BUREAU)  # outermost: a company gets 404 before its body is parsed
     @blp.arguments(CompanyIn)

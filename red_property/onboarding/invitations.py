@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.accounts.models import Role, User
@@ -79,15 +80,18 @@ def invite_user(session: Session, *, email: str, name: str, role: Role, days: in
                 send: bool = True) -> IssuedInvitation:
     """Add a user without a password to the session's tenant and invite them (commits).
 
-    Raises ``InputError`` on ``email`` when any tenant already has that login.
+    Raises ``InputError`` on ``email`` when this tenant already has that user.  An address that
+    has an account in another tenant is invited like any new one: the admin must not learn that
+    the account exists (issue 12, item 3).  Its owner gets the same letter, and accepting it is
+    refused without changing anything (``accept_invitation``): a login belongs to one tenant.
     """
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise InputError("name", "姓名不能为空，最多 100 个字 (a name of 1-100 characters)")
     try:
         user = create_user(session, email=email, name=name, role=role, password=None)
-    except EmailTaken as exc:
-        raise InputError("email", "该邮箱已被使用 (email already in use)") from exc
+    except EmailTaken as exc:  # only this tenant's own users collide here (accounts.models.User)
+        raise InputError("email", "本单位已有这个邮箱的用户 (already a user here)") from exc
     return _issue(session, user, days, send=send)
 
 
@@ -189,6 +193,8 @@ STATE_MESSAGES = {
     "revoked": "这个邀请链接已被撤销；请联系管理员重新邀请 (this invitation was revoked: ask your admin for a new one)",
     "expired": "这个邀请链接已过期；请联系管理员重新邀请 (this invitation has expired: ask your admin for a new one)",
     "inactive": "该账户已停用 (this account is deactivated)",
+    "has_account": "这个邮箱已有账户，不能再接受其他单位的邀请；请用原账户登录 "
+                   "(this email already has an account: log in with it)",
 }
 
 
@@ -238,5 +244,11 @@ def accept_invitation(session: Session, secret: str, password: str) -> User:
     user.password_hash = hash_password(password)
     record_event(session, action="accept_invitation", entity="invitation", entity_id=invitation.id,
                  after={"user_id": user.id})
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:
+        # the address already logs in to another tenant: nothing changes, the link stays unused
+        # (to the inviting admin, an invitation never accepted), and the owner is told what they know
+        session.rollback()
+        raise InputError("token", STATE_MESSAGES["has_account"]) from None
     return user

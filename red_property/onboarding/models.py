@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, or_
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, String, UniqueConstraint, false, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from red_property.accounts.models import User
@@ -59,10 +59,18 @@ class Company(TenantScoped, TimestampMixin, Base):
     contact_phone: Mapped[str] = mapped_column(String(30))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     company_tenant_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tenant.id"), unique=True)
+    # The bureau's word for its communities' public pages while the company's tenant is suspended:
+    # "no longer served here" (tenants.service_notice).  Public, as those pages are; nothing else here is.
+    not_served_notice: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @classmethod
     def visible_to(cls, tenant_id: int):
         return or_(cls.tenant_id == tenant_id, cls.company_tenant_id == tenant_id)
+
+    @classmethod
+    def public_criteria(cls):
+        # only the flagged entries, and on PostgreSQL only the columns that say so (migration 0024)
+        return cls.not_served_notice.is_(True)
 
     @classmethod
     def narrowed_to(cls, tenant_ids):

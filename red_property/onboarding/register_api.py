@@ -7,6 +7,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from red_property.communities.models import Community
+from red_property.communities.schemas import CommunityEntryOut
 from red_property.core.jobs_api import JobOut
 from red_property.core.table_import import ImportRejected
 from red_property.core.visibility import visible_or_404
@@ -18,19 +19,6 @@ from red_property.tenants.models import TenantKind
 
 blp = Blueprint("Register", __name__, url_prefix="/api/v1/register/communities",
                 description="The bureau's community register: add, correct, retire, import")
-
-
-class RegisterOut(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    address = fields.String()
-    district = fields.String()
-    street = fields.String()
-    neighbourhood = fields.String()
-    household_count = fields.Integer()
-    floor_area = fields.Decimal(as_string=True, places=2, metadata={"type": "string", "format": "decimal"})
-    year_built = fields.Integer(allow_none=True)
-    retired_on = fields.Date(allow_none=True)
 
 
 class RegisterIn(Schema):
@@ -59,7 +47,7 @@ class RegisterCommunities(MethodView):
     decorators = [for_kinds(TenantKind.BUREAU)]
 
     @blp.arguments(RegisterIn)
-    @blp.response(201, RegisterOut)
+    @blp.response(201, CommunityEntryOut)
     def post(self, data):
         """Add a community to the register (a duplicate name and address is refused)."""
         return create_community(db.session, data)
@@ -70,7 +58,7 @@ class RegisterCommunity(MethodView):
     decorators = [for_kinds(TenantKind.BUREAU), visible_or_404(Community, "community_id")]
 
     @blp.arguments(RegisterIn)
-    @blp.response(200, RegisterOut)
+    @blp.response(200, CommunityEntryOut)
     def put(self, data, community_id):
         """Correct a register entry (each change is in the audit log with before and after)."""
         return update_community(db.session, db.session.get(Community, community_id), data)
@@ -81,7 +69,7 @@ class RetireCommunity(MethodView):
     decorators = [for_kinds(TenantKind.BUREAU), visible_or_404(Community, "community_id")]
 
     @blp.arguments(RetireIn)
-    @blp.response(200, RegisterOut)
+    @blp.response(200, CommunityEntryOut)
     def post(self, data, community_id):
         """Retire a community (kept, marked with the day); refused while a contract runs."""
         return retire_community(db.session, db.session.get(Community, community_id), data.get("retired_on"))

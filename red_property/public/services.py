@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
+from red_property.onboarding.models import Company
 from red_property.finance.public import PublishedStatement, published_statements
 from red_property.party.models import OrganisationCommunity
 from red_property.public.models import BranchProfile, CommitteeProfile
@@ -40,6 +41,7 @@ class PublicCommunity:
     branches: list[BranchProfile]
     committee_card: CommitteeProfile | None
     statements: list[PublishedStatement]
+    not_served: bool = False  # the bureau's notice: the (suspended) company no longer serves here
 
 
 def search_communities(session: Session, q: str | None, page: int, per_page: int) -> tuple[list[Community], int]:
@@ -81,13 +83,37 @@ def community_page(session: Session, community_id: int, today: dt.date) -> Publi
                or_(ManagementContract.ends_on.is_(None), ManagementContract.ends_on >= today))
         .order_by(ManagementContract.starts_on.desc())).first()
     company = current[1] if current else None
-    committee = session.get(Tenant, community.committee_tenant_id) if community.committee_tenant_id else None
+    committee = _committee(session, community)
+    card, statements = _committee_cards(session, committee)
+    if company is not None and not_served(session, community.tenant_id, company):
+        # no grade, no branches, no demand form: residents are told to turn to the bureau
+        return PublicCommunity(community, company, current[0], None, committee, [], card, statements, True)
     return PublicCommunity(
         community, company, current[0] if current else None,
         latest_grade(session, community.tenant_id, company.id) if company else None, committee,
-        branches_of(session, community_id, company.id) if company else [],
-        session.scalar(select(CommitteeProfile).where(CommitteeProfile.tenant_id == committee.id)) if committee else None,
-        published_statements(session, committee.id) if committee else [])
+        branches_of(session, community_id, company.id) if company else [], card, statements)
+
+
+def _committee(session: Session, community: Community) -> Tenant | None:
+    return session.get(Tenant, community.committee_tenant_id) if community.committee_tenant_id else None
+
+
+def _committee_cards(session: Session, committee: Tenant | None) -> tuple:
+    if committee is None:
+        return None, []
+    return (session.scalar(select(CommitteeProfile).where(CommitteeProfile.tenant_id == committee.id)),
+            published_statements(session, committee.id))
+
+
+def not_served(session: Session, bureau_id: int, company: Tenant) -> bool:
+    """Whether the bureau tells the public that this suspended company no longer serves its communities.
+
+    A suspension alone says nothing to the public (``onboarding.service_notice``)."""
+    if company.suspended_at is None:
+        return False
+    return session.scalar(select(Company.id).where(
+        Company.tenant_id == bureau_id, Company.company_tenant_id == company.id,
+        Company.not_served_notice.is_(True))) is not None
 
 
 def branches_of(session: Session, community_id: int, company_id: int) -> list[BranchProfile]:
@@ -100,8 +126,13 @@ def branches_of(session: Session, community_id: int, company_id: int) -> list[Br
 
 
 def managing_company_id(session: Session, community_id: int, today: dt.date) -> int | None:
-    """Which company manages the community today (the one a resident's demand goes to)."""
-    return session.scalar(select(ManagementContract.company_tenant_id).where(
+    """Which company manages the community today (the one a resident's demand goes to); None when
+    there is none, or when the bureau has said that the suspended company no longer serves here."""
+    row = session.execute(select(ManagementContract.tenant_id, Tenant).join(
+        Tenant, Tenant.id == ManagementContract.company_tenant_id).where(
         ManagementContract.community_id == community_id, ManagementContract.starts_on <= today,
         or_(ManagementContract.ends_on.is_(None), ManagementContract.ends_on >= today))
-        .order_by(ManagementContract.starts_on.desc()).limit(1))
+        .order_by(ManagementContract.starts_on.desc()).limit(1)).first()
+    if row is None or not_served(session, row[0], row[1]):
+        return None
+    return row[1].id

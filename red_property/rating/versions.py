@@ -11,6 +11,9 @@ from red_property.rating.model import RatingModel, parse_model
 from red_property.rating.models import ModelVersion
 
 MODEL_FILE = "rating-model.toml"
+# The model a new bureau starts with (the demo city's, named as a default): without a model no
+# rating can run, and a city started by ``red-property init`` has none of its own yet.
+DEFAULT_MODEL = Path(__file__).with_name("default-model.toml")
 
 
 def latest_version(session: Session) -> ModelVersion | None:
@@ -38,6 +41,16 @@ def sync_from_folder(session: Session, folder: Path) -> ModelVersion | None:
     if latest is not None and latest.source == source:
         return None
     return save_version(session, source, note=f"从 {path.name} 导入")
+
+
+def ensure_model(session: Session) -> ModelVersion | None:
+    """Store the default model as the bureau's first version when it has none (commits).
+
+    Returns the new version, or None when the bureau already has a model."""
+    if latest_version(session) is not None:
+        return None
+    return save_version(session, DEFAULT_MODEL.read_text(encoding="utf-8"),
+                        note="默认模型，由 red-property init 存入；本局可随时修改")
 
 
 def parsed(version: ModelVersion) -> RatingModel:

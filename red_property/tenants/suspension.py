@@ -3,8 +3,8 @@
 A suspended tenant's users cannot log in, and their browser sessions and API
 tokens stop working at the next request (``accounts.services``); every row the
 tenant owns is kept, and reactivating lets the same users and tokens in again.
-The public pages keep showing the tenant: the bureau flag that would hide a
-company there is not built yet.
+The public pages keep showing a suspended company as before, unless the bureau
+says that it no longer serves its communities (``onboarding.service_notice``).
 """
 from __future__ import annotations
 
