@@ -26,7 +26,8 @@ JOB_STATUSES = {QUEUED: _l("排队中"), RUNNING: _l("进行中"), DONE: _l("已
 JOB_NAMES = {"communities.export_register": _l("导出小区名册"), "communities.import_households": _l("导入住户"),
              "fees.bill_run": _l("生成账单"), "fees.render_invoices": _l("生成发票 PDF"),
              "rating.execute_run": _l("计算信用评价"), "demands.flag_overdue": _l("标记超期诉求"),
-             "onboarding.import_register": _l("导入小区登记簿")}
+             "onboarding.import_register": _l("导入小区登记簿"), "onboarding.import_directory": _l("导入企业名录"),
+             "onboarding.import_contracts": _l("导入物业服务合同")}
 
 
 @bp.app_template_filter("job_status")

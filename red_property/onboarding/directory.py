@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError, add_unique
+from red_property.core.jobs import JobContext, JobRecord, job
 from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unique,
                                             data_rows)
 from red_property.core.tenancy import current_actor_id
 from red_property.onboarding.invitations import IssuedInvitation
 from red_property.onboarding.models import Company
 from red_property.onboarding.provisioning import provision_tenant
+from red_property.onboarding.sheet_imports import SheetImport, insert_audited, run_import, start_import
 from red_property.tenants.models import TenantKind
 
 # GB 32100-2015: 18 characters from this set (no I, O, Z, S, V); the last is a check character.
@@ -150,11 +152,16 @@ MAX_ROWS = 20_000
 SHEET_LIMITS = {"企业名称": 200, "法定代表人": 50, "联系人": 50, "联系电话": 30, "联系邮箱": 254}
 
 
-def check_company_rows(table: list[list[str]]) -> list[dict]:
-    """Every row of a directory sheet, checked; ``ImportRejected`` lists every problem."""
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def check_company_rows(session: Session, table: list[list[str]], progress=lambda percent: None) -> list[dict]:
+    """Every row of a directory sheet, checked (a code twice in the file too); ``ImportRejected``
+    lists every problem by row and column.  A code already in the directory is an update."""
     errors: list[RowError] = []
     rows, seen = [], {}
-    for row in data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="家企业"):
+    sheet = data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="家企业")
+    for n, row in enumerate(sheet, start=1):
         before = len(errors)
         check_filled(row, REQUIRED, errors)
         check_lengths(row, SHEET_LIMITS, errors)
@@ -174,25 +181,42 @@ def check_company_rows(table: list[list[str]]) -> list[dict]:
             errors.append(RowError(row.number, "联系邮箱", str(exc)))
         if len(errors) == before:
             values = {key: row.get(column) for column, key in COLUMNS.items()}
-            rows.append({**values, "credit_code": code, "contact_email": email, "row": row.number})
+            rows.append({**values, "credit_code": code, "contact_email": email})
+        if n % 2000 == 0:
+            progress(100 * n // len(sheet))
     if errors:
         raise ImportRejected(errors)
     return rows
 
 
-def import_companies(session: Session, rows: list[dict]) -> dict:
-    """Write checked rows in one transaction: new codes are added, known ones brought up to date."""
+def import_companies(session: Session, rows: list[dict], progress=lambda percent: None) -> dict:
+    """Write checked rows (the caller commits): new codes are added in bulk, known ones brought up to date."""
     existing = {c.credit_code: c for c in session.scalars(select(Company))}
-    created = updated = 0
+    fresh, updated = [], 0
     for row in rows:
         values = {key: row[key] for key in LABELS}
         company = existing.get(row["credit_code"])
         if company is None:
-            session.add(Company(**values))
-            created += 1
+            fresh.append(values)
         elif any(getattr(company, k) != v for k, v in values.items()):
             for key, value in values.items():
-                setattr(company, key, value)
+                setattr(company, key, value)  # the audit listener keeps before and after
             updated += 1
-    session.commit()
-    return {"rows": len(rows), "created": created, "updated": updated, "unchanged": len(rows) - created - updated}
+    session.flush()
+    insert_audited(session, Company, fresh, progress)
+    return {"rows": len(rows), "created": len(fresh), "updated": updated,
+            "unchanged": len(rows) - len(fresh) - updated}
+
+
+DIRECTORY_IMPORT = SheetImport("onboarding.import_directory", check_company_rows, import_companies, MAX_BYTES)
+
+
+def start_directory_import(session: Session, filename: str, data: bytes) -> JobRecord:
+    """Check a directory sheet now (``ImportRejected`` with every bad row), then write it in a job."""
+    return start_import(session, DIRECTORY_IMPORT, filename, data)
+
+
+@job("onboarding.import_directory")
+def import_directory_job(ctx: JobContext, stored: str, filename: str) -> dict:
+    """Write a directory sheet in one transaction (all or nothing), with progress."""
+    return run_import(ctx, DIRECTORY_IMPORT, stored, filename)
