@@ -95,8 +95,8 @@ def test_a_sheet_that_went_bad_meanwhile_is_reported_on_the_job_page(app, client
         assert s.scalar(select(func.count(Community.id))) == 513
 
 
-def test_the_import_pages_go_through_jobs(app, client, web):
-    empty_bureau(app)
+def test_the_import_pages_go_through_jobs_and_the_opened_tenants_get_their_first_admin(app, client, web):
+    bureau = empty_bureau(app)
     web.login("jc-admin@test.cn")
     for page, url, what in (("/jincheng/register/new", "/jincheng/register/import", "register"),
                             ("/jincheng/companies", "/jincheng/companies/import", "directory"),
@@ -110,6 +110,18 @@ def test_the_import_pages_go_through_jobs(app, client, web):
         run_worker(app)
         done = client.get(started.headers["Location"]).get_data(as_text=True)
         assert 'data-testid="import-done"' in done and '<p class="job-download" hidden>' in done, what
+    with app.app_context(), tenant_scope(db.session, bureau) as s:
+        first = s.scalar(select(Company.id).where(Company.credit_code == credit_code(0)))
+    entry = client.get(f"/jincheng/companies/{first}").get_data(as_text=True)
+    assert 'data-testid="company-tenant"' in entry and "邀请首位管理员" in entry  # opened, nobody to log in yet
+    token = csrf_token(entry)
+    letter = client.post(f"/jincheng/companies/{first}/tenant",
+                         data={"admin_email": "boss@co0.cn", "admin_name": "曹雪超", "csrf_token": token})
+    assert letter.status_code == 200 and "/invitation/rpi_" in letter.get_data(as_text=True)
+    assert "邀请首位管理员" not in client.get(f"/jincheng/companies/{first}").get_data(as_text=True)
+    twice = client.post(f"/jincheng/companies/{first}/tenant",
+                        data={"admin_email": "other@co0.cn", "admin_name": "王", "csrf_token": token})
+    assert twice.status_code == 422
     bad = b"\xe7\xbb\x9f\xe4\xb8\x80\xe7\xa4\xbe\xe4\xbc\x9a\xe4\xbf\xa1\xe7\x94\xa8\xe4\xbb\xa3\xe7\xa0\x81\n"
     token = csrf_token(client.get("/jincheng/companies").get_data(as_text=True))
     refused = client.post("/jincheng/companies/import", data={"file": (io.BytesIO(bad), "d.csv"), "csrf_token": token},

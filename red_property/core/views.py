@@ -44,7 +44,8 @@ AUDIT_PAGE = 50
 AUDIT_ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "login": _l("登录"),
                  "publish": _l("发布"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
                  "cast": _l("投票"), "cross_tenant_read": _l("跨租户查阅"),
-                 "accept_invitation": _l("接受邀请"), "create_tenant": _l("开通账户")}
+                 "accept_invitation": _l("接受邀请"), "create_tenant": _l("开通账户"),
+                 "invite_admin": _l("邀请首位管理员")}
 
 
 @bp.app_template_filter("readable_json")

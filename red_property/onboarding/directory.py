@@ -23,7 +23,7 @@ from red_property.core.table_import import (ImportRejected, RowError, check_fill
 from red_property.core.tenancy import current_actor_id
 from red_property.onboarding.invitations import IssuedInvitation
 from red_property.onboarding.models import Company
-from red_property.onboarding.provisioning import provision_tenant
+from red_property.onboarding.provisioning import has_users, invite_first_admin, provision_tenant
 from red_property.onboarding.sheet_imports import SheetImport, insert_audited, run_import, start_import
 from red_property.tenants.models import TenantKind
 
@@ -125,14 +125,23 @@ def list_companies(session: Session, *, q: str | None = None, page: int = 1, per
 
 def create_company_tenant(session: Session, company: Company, *, admin_email: str, admin_name: str,
                           slug: str | None = None) -> tuple[int, IssuedInvitation]:
-    """Create the company's tenant from its directory entry and invite its first admin.
+    """Create the company's tenant from its directory entry and invite its first admin (or, when
+    the contracts import opened the tenant already, invite its first admin into it).
 
     The tenant and the invitation are written in their own transaction
     (``provision_tenant``); the entry then records its tenant, and the bureau's
     audit log says who created it.  A company gets one tenant.
     """
     if company.company_tenant_id is not None:
-        raise InputError("company_id", "这家企业已经开通了账户 (the company already has its tenant)")
+        # opened by the contracts import, without users: invite its first admin into it
+        if has_users(company.company_tenant_id):
+            raise InputError("company_id", "这家企业已经开通了账户 (the company already has its tenant)")
+        issued = invite_first_admin(company.company_tenant_id, admin_email=admin_email, admin_name=admin_name,
+                                    actor_id=current_actor_id(session))
+        record_event(session, action="invite_admin", entity="tenant", entity_id=company.company_tenant_id,
+                     after={"company_id": company.id, "admin": issued.email})
+        session.commit()
+        return company.company_tenant_id, issued
     slug = (slug or "").strip() or f"co-{company.credit_code.lower()}"
     tenant_id, issued = provision_tenant(kind=TenantKind.COMPANY, slug=slug, name=company.name,
                                          credit_code=company.credit_code, admin_email=admin_email,

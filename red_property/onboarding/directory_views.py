@@ -19,6 +19,7 @@ from red_property.onboarding.directory import (create_company_tenant, list_compa
                                                start_directory_import, update_company)
 from red_property.onboarding.invitation_views import letter
 from red_property.onboarding.models import Company
+from red_property.onboarding.provisioning import has_users
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import Tenant, TenantKind
 
@@ -113,7 +114,7 @@ def show(company_id: int):
 def _show_page(company: Company, form, tenant_form, status: int):
     tenant = db.session.get(Tenant, company.company_tenant_id) if company.company_tenant_id else None
     return render_template("onboarding/company.html", company=company, form=form, tenant_form=tenant_form,
-                           tenant=tenant), status
+                           tenant=tenant, awaiting_admin=tenant is not None and not has_users(tenant.id)), status
 
 
 @bp.route("/<slug:tenant_slug>/companies/<int:company_id>/tenant", methods=["POST"])
