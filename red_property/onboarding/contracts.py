@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ContractSelection, ManagementContract
@@ -24,7 +24,8 @@ from red_property.core.table_import import ImportRejected, RowError, check_fille
 from red_property.core.tenancy import current_actor_id, current_tenant_id
 from red_property.onboarding.directory import credit_code_problem
 from red_property.onboarding.models import Company
-from red_property.onboarding.sheet_imports import SheetImport, insert_audited, run_import, start_import
+from red_property.onboarding.sheet_imports import (SheetImport, insert_audited, recordset_insert, run_import,
+                                                   start_import)
 from red_property.tenants.models import Tenant, TenantKind
 
 # How the company was chosen, as the bureau writes it in a sheet (the API takes the enum's values too).
@@ -311,20 +312,29 @@ def open_company_tenants(session: Session, to_open: dict[str, int]) -> dict[str,
         return {}
     entries = session.execute(select(Company.id, Company.credit_code, Company.name)
                               .where(Company.id.in_(list(to_open.values())))).all()
-    made = session.execute(insert(Tenant).returning(Tenant.id, sort_by_parameter_order=True), [
-        dict(kind=TenantKind.COMPANY, slug=company_slug(e.credit_code), name=e.name, credit_code=e.credit_code)
-        for e in entries]).scalars().all()
+    tenants = [dict(kind=TenantKind.COMPANY.value, slug=company_slug(e.credit_code), name=e.name,
+                    credit_code=e.credit_code) for e in entries]
+    table = Tenant.__table__
+    # Ids come back with their codes: asking for them in the order sent (``sort_by_parameter_order``)
+    # means one INSERT per row.
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = recordset_insert(table, tenants).returning(table.c.credit_code, table.c.id)
+        opened = dict(session.execute(stmt).all())
+    else:
+        opened = dict(session.execute(insert(table).returning(table.c.credit_code, table.c.id), tenants).all())
     bureau, actor = current_tenant_id(session), current_actor_id(session)
-    # Core UPDATE: the entries are the bureau's own (stated here; row-level security checks it on PostgreSQL)
+    # Core UPDATE, one statement: the entries are the bureau's own (stated here; row-level security
+    # checks it on PostgreSQL), each linked to the tenant just opened at its slug.
     table = Company.__table__
-    session.execute(update(table).where(table.c.id == bindparam("entry"), table.c.tenant_id == bureau)
-                    .values(company_tenant_id=bindparam("tenant")),
-                    [{"entry": e.id, "tenant": t} for e, t in zip(entries, made, strict=True)])
+    session.execute(update(table).where(table.c.tenant_id == bureau, table.c.id.in_([e.id for e in entries]))
+                    .values(company_tenant_id=select(Tenant.id).where(
+                        Tenant.slug == literal("co-") + func.lower(table.c.credit_code)).scalar_subquery()))
     session.execute(insert(AuditEntry), [
-        dict(tenant_id=bureau, actor_id=actor, action="create_tenant", entity="tenant", entity_id=t, before=None,
+        dict(tenant_id=bureau, actor_id=actor, action="create_tenant", entity="tenant",
+             entity_id=opened[e.credit_code], before=None,
              after={"company_id": e.id, "slug": company_slug(e.credit_code), "by": "contracts import"})
-        for e, t in zip(entries, made, strict=True)])
-    return {e.credit_code: t for e, t in zip(entries, made, strict=True)}
+        for e in entries])
+    return opened
 
 
 def write_contract_rows(session: Session, checked: CheckedContracts, progress=lambda percent: None) -> dict:

@@ -7,6 +7,7 @@ reported by row and column and nothing is written unless every row is good.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ def credit_code_check(first17: str) -> str:
     return CHARSET[(31 - total % 31) % 31]
 
 
+@functools.lru_cache(maxsize=65_536)  # a contracts sheet names each company's code many times
 def credit_code_problem(code: str) -> str | None:
     """Why ``code`` is not a valid 统一社会信用代码, in words; None when it is."""
     if len(code) != 18:

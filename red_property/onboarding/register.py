@@ -136,6 +136,7 @@ def check_register_rows(session: Session, table: list[list[str]], progress=lambd
     known = {(n, a): i for i, n, a in session.execute(select(Community.id, Community.name, Community.address).where(
         Community.tenant_id == current_tenant_id(session)))}
     sheet = data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="个小区")
+    this_year = clock.today().year
     for n, row in enumerate(sheet, start=1):
         before = len(errors)
         check_filled(row, REQUIRED, errors)
@@ -150,8 +151,7 @@ def check_register_rows(session: Session, table: list[list[str]], progress=lambd
         for field, column, check in (("household_count", "户数", lambda v: _int(v, "household_count", "户数", 0,
                                                                                   MAX_HOUSEHOLDS)),
                                      ("floor_area", "建筑面积", _area),
-                                     ("year_built", "建成年份", lambda v: _int(v, "year_built", "建成年份", OLDEST,
-                                                                              clock.today().year))):
+                                     ("year_built", "建成年份", lambda v: _int(v, "year_built", "建成年份", OLDEST, this_year))):
             try:
                 values[field] = check(values[field])
             except InputError as exc:
