@@ -133,8 +133,8 @@ def recordset_insert(table, rows: list[dict]):
     """``INSERT INTO table … SELECT FROM json_to_recordset(rows)`` (PostgreSQL): a whole batch as one
     parameter.  The rows have the same keys; Python-side defaults are filled in, as Core would."""
     names = list(rows[0])
-    constants = {c.name: _default(c) for c in table.c
-                 if c.name not in names and c.default is not None and not c.primary_key}
+    constants = {c.name: _default(c) for c in table.c if c.name not in names and not c.primary_key
+                 and c.default is not None and (c.default.is_callable or c.default.is_scalar)}
     columns = [*names, *constants]
     document = json.dumps([{**row, **constants} for row in rows], default=_json_value, ensure_ascii=False)
     source = func.json_to_recordset(cast(bindparam("rows", document, type_=Text), JSON)).table_valued(
