@@ -92,7 +92,8 @@ class ContractsImport(MethodView):
         """Import a contracts sheet: every row is checked first, then a job writes them all (all or nothing).
 
         A company must be in the directory; one without its tenant gets it (no users: invite its first
-        admin from its directory entry).  The job's result counts rows, created and tenants_opened."""
+        admin from its directory entry).  The job's result counts rows, created and tenants_opened, or lists
+        ``errors`` (nothing written) when its second check finds any."""
         upload = files["file"]
         try:
             record = start_contracts_import(db.session, upload.filename or "", upload.read())

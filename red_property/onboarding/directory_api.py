@@ -124,7 +124,8 @@ class CompanyImport(MethodView):
     @blp.alt_response(422, description="Bad rows: errors.rows lists row, column and message; nothing was written")
     def post(self, files):
         """Import the directory from CSV or XLSX: every row is checked first, then a job writes them all
-        (known codes are updated); its result counts rows, created, updated and unchanged."""
+        (known codes are updated); its result counts rows, created, updated and unchanged, or lists ``errors``
+        (nothing written) when the job's second check finds any."""
         upload = files["file"]
         try:
             record = start_directory_import(db.session, upload.filename or "", upload.read())
