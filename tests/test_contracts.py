@@ -12,7 +12,7 @@ from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.onboarding.directory import credit_code_check
 from red_property.tenants.models import Tenant
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, run_worker
 
 CODE_A = "9151010000000000" + "1"
 CODE_A += credit_code_check(CODE_A)
@@ -148,7 +148,10 @@ def test_a_contracts_sheet_is_all_or_nothing(app, api, codes):
     data, name = sheet(good)
     done = api.post("/api/v1/register/contracts/import", bureau, data={"file": (data, name)},
                     content_type="multipart/form-data")
-    assert done.status_code == 201 and done.get_json()["created"] == 2
+    assert done.status_code == 202
+    run_worker(app)
+    job = api.get(f"/api/v1/jobs/{done.get_json()['id']}", bureau).get_json()
+    assert job["status"] == "done" and job["result"]["created"] == 2, job
     with app.app_context(), tenant_scope(db.session, w.bureau) as s:
         assert {c.selection for c in s.scalars(select(ManagementContract).where(
             ManagementContract.community_id == w.community_none))} == {ContractSelection.TENDER,

@@ -26,7 +26,8 @@ JOB_STATUSES = {QUEUED: _l("排队中"), RUNNING: _l("进行中"), DONE: _l("已
 JOB_NAMES = {"communities.export_register": _l("导出小区名册"), "communities.import_households": _l("导入住户"),
              "fees.bill_run": _l("生成账单"), "fees.render_invoices": _l("生成发票 PDF"),
              "rating.execute_run": _l("计算信用评价"), "demands.flag_overdue": _l("标记超期诉求"),
-             "onboarding.import_register": _l("导入小区登记簿")}
+             "onboarding.import_register": _l("导入小区登记簿"), "onboarding.import_directory": _l("导入企业名录"),
+             "onboarding.import_contracts": _l("导入物业服务合同")}
 
 
 @bp.app_template_filter("job_status")
@@ -43,7 +44,8 @@ AUDIT_PAGE = 50
 AUDIT_ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "login": _l("登录"),
                  "publish": _l("发布"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
                  "cast": _l("投票"), "cross_tenant_read": _l("跨租户查阅"),
-                 "accept_invitation": _l("接受邀请"), "create_tenant": _l("开通账户")}
+                 "accept_invitation": _l("接受邀请"), "create_tenant": _l("开通账户"),
+                 "invite_admin": _l("邀请首位管理员")}
 
 
 @bp.app_template_filter("readable_json")

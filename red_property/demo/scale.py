@@ -51,13 +51,8 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
     today = clock.today()
     used: set[str] = set()
     with tenant_scope(session, bureau_id):
-        rows = []
-        for n in range(communities):
-            district, street, neighbourhood, address = names.place(rng)
-            rows.append(dict(tenant_id=bureau_id, name=names.community_name(rng, used), address=address,
-                             district=district, street=street, neighbourhood=neighbourhood,
-                             household_count=households_per_community,
-                             floor_area=Decimal(households_per_community * 95)))
+        rows = [dict(tenant_id=bureau_id, **row) for row in community_rows(rng, communities, households_per_community,
+                                                                          used)]
         community_ids = []
         for chunk in _chunks(rows):
             community_ids += session.execute(insert(Community).returning(
@@ -110,6 +105,17 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
             "households": communities * households_per_community, "demands": demands, "posts": posts,
             "meetings": meetings, "activities": activities,
             "seconds": round(time.perf_counter() - started, 1)}
+
+
+def community_rows(rng: random.Random, communities: int, households: int, used: set[str]) -> list[dict]:
+    """The register entries of the generated city (also the fixtures' register sheet, ``demo/sheets.py``)."""
+    rows = []
+    for _ in range(communities):
+        district, street, neighbourhood, address = names.place(rng)
+        rows.append(dict(name=names.community_name(rng, used), address=address, district=district, street=street,
+                         neighbourhood=neighbourhood, household_count=households,
+                         floor_area=Decimal(households * 95)))
+    return rows
 
 
 def _chunks(rows: list[dict]):

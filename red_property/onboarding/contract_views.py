@@ -15,15 +15,14 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from red_property.communities.models import SELECTION_LABELS, Community
 from red_property.core.forms import submit
-from red_property.core.table_import import ImportRejected, read_table
+from red_property.core.table_import import ImportRejected
 from red_property.extensions import db
-from red_property.onboarding.contracts import hand_over, import_contracts, record_contract
+from red_property.onboarding.contracts import hand_over, record_contract, start_contracts_import
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import TenantKind
 
 bp = Blueprint("contracts", __name__, template_folder="templates")
 FIELDS = ("company_credit_code", "contract_no", "starts_on", "ends_on", "selection")
-MAX_BYTES = 10 * 1024 * 1024
 
 
 class ContractForm(FlaskForm):
@@ -74,7 +73,7 @@ def handover(community_id: int):
 @bp.route("/<slug:tenant_slug>/register/contracts/import", methods=["GET", "POST"])
 @login_required
 def import_sheet():
-    """Import a contracts sheet: every bad row listed by row and column, nothing written unless all are good."""
+    """Import a contracts sheet: every bad row listed by row and column; a good sheet is written by a job."""
     require_kind(TenantKind.BUREAU)
     form = ContractSheetForm()
     if request.method == "GET":
@@ -83,12 +82,10 @@ def import_sheet():
         return _page(form, status=400)
     upload = form.file.data
     try:
-        result = import_contracts(db.session, read_table(upload.filename or "", upload.read(), max_bytes=MAX_BYTES))
+        record = start_contracts_import(db.session, upload.filename or "", upload.read())
     except ImportRejected as exc:
-        db.session.rollback()
         return _page(form, exc.errors, status=422)
-    flash(_("已导入 %(n)s 份合同。", n=result["created"]), "success")
-    return redirect(url_for("contracts.import_sheet"))
+    return redirect(url_for("core.job_page", job_id=record.id))
 
 
 def _page(form, errors=None, status: int = 200):

@@ -12,15 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ContractSelection, ManagementContract
 from red_property.core import clock
+from red_property.core.audit import AuditEntry
 from red_property.core.errors import InputError
+from red_property.core.jobs import JobContext, JobRecord, job
 from red_property.core.table_import import ImportRejected, RowError, check_filled, check_lengths, data_rows
-from red_property.core.tenancy import current_tenant_id
+from red_property.core.tenancy import current_actor_id, current_tenant_id
 from red_property.onboarding.directory import credit_code_problem
+from red_property.onboarding.models import Company
+from red_property.onboarding.sheet_imports import (SheetImport, insert_audited, recordset_insert, run_import,
+                                                   start_import)
 from red_property.tenants.models import Tenant, TenantKind
 
 # How the company was chosen, as the bureau writes it in a sheet (the API takes the enum's values too).
@@ -183,8 +188,58 @@ FIELD_COLUMNS = {field: column for column, field in COLUMNS.items()}
 MAX_ROWS = 50_000
 
 
-def check_contract_rows(session: Session, table: list[list[str]]) -> list[dict]:
-    """Every row of a contracts sheet, checked against the register, the companies, the contracts
+MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass
+class CheckedContracts:
+    """A contracts sheet's rows, ready to write, and the directory entries whose tenants the import opens."""
+
+    rows: list[dict]
+    to_open: dict[str, int]  # credit code -> directory entry (company) id
+
+
+def _company_resolver(session: Session, errors: list[RowError]):
+    """Find a row's company by its code: the directory first (an entry without a tenant gets one when the
+    sheet is written), then company tenants made from files.  Two queries for the whole sheet."""
+    directory = {c.credit_code: c for c in session.execute(
+        select(Company.id, Company.credit_code, Company.company_tenant_id))}
+    tenants = {code: id_ for id_, code in session.execute(
+        select(Tenant.id, Tenant.credit_code).where(Tenant.kind == TenantKind.COMPANY, Tenant.credit_code.is_not(None)))}
+    taken = set(session.scalars(select(Tenant.slug).where(Tenant.slug.in_(
+        [company_slug(code) for code, c in directory.items() if c.company_tenant_id is None])))) if directory else set()
+    to_open: dict[str, int] = {}
+
+    def resolve(number: int, text: str) -> tuple[int | None, str | None]:
+        """(tenant id, or None when the import opens it; the code), or (None, None) after an error."""
+        code = text.strip().upper()
+        problem = credit_code_problem(code)
+        if problem:
+            errors.append(RowError(number, "统一社会信用代码", problem))
+            return None, None
+        entry = directory.get(code)
+        tenant_id = (entry.company_tenant_id if entry else None) or tenants.get(code)
+        if tenant_id is not None:
+            return tenant_id, code
+        if entry is None:
+            errors.append(RowError(number, "统一社会信用代码", "企业名录中没有这个代码：请先导入企业名录"))
+            return None, None
+        if company_slug(code) in taken:
+            errors.append(RowError(number, "统一社会信用代码", f"网址名 {company_slug(code)} 已被其他账户使用"))
+            return None, None
+        to_open[code] = entry.id
+        return None, code
+
+    return resolve, to_open
+
+
+def company_slug(code: str) -> str:
+    """The web address of a company's tenant opened from its directory entry."""
+    return f"co-{code.lower()}"
+
+
+def check_contract_rows(session: Session, table: list[list[str]], progress=lambda percent: None) -> CheckedContracts:
+    """Every row of a contracts sheet, checked against the register, the directory, the contracts
     already recorded and the other rows; ``ImportRejected`` lists every problem by row and column."""
     bureau = current_tenant_id(session)
     register = session.execute(select(Community.id, Community.name, Community.address, Community.retired_on)
@@ -196,16 +251,11 @@ def check_contract_rows(session: Session, table: list[list[str]]) -> list[dict]:
                                     ManagementContract.starts_on, ManagementContract.ends_on)
                              .where(ManagementContract.tenant_id == bureau)):
         recorded.setdefault(c.community_id, []).append((c.starts_on, c.ends_on, f"合同 {c.contract_no}"))
-    companies: dict[str, int] = {}
-
-    def company(code: str) -> int:  # one look-up per company, not per row
-        if code not in companies:
-            companies[code] = company_tenant_by_code(session, code)
-        return companies[code]
-
     errors: list[RowError] = []
+    company, to_open = _company_resolver(session, errors)
     rows: list[dict] = []
-    for row in data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="份合同"):
+    sheet = data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="份合同")
+    for n, row in enumerate(sheet, start=1):
         before = len(errors)
         check_filled(row, REQUIRED, errors)
         check_lengths(row, {"合同编号": NO_LIMIT}, errors)
@@ -222,9 +272,9 @@ def check_contract_rows(session: Session, table: list[list[str]]) -> list[dict]:
             errors.append(RowError(row.number, "小区名称", "请填写小区编号，或小区名称和地址"))
         if community is not None and community.retired_on is not None:
             errors.append(RowError(row.number, "小区名称", f"该小区已于 {community.retired_on} 撤销"))
+        tenant_id, code = company(row.number, row.get("统一社会信用代码")) if row.get("统一社会信用代码") else (None, None)
         values = {}
-        for field, check in (("company_credit_code", company),
-                             ("starts_on", lambda v: parse_day(v, "starts_on", "开始日期")),
+        for field, check in (("starts_on", lambda v: parse_day(v, "starts_on", "开始日期")),
                              ("ends_on", lambda v: parse_day(v, "ends_on", "结束日期")),
                              ("selection", parse_selection)):
             column = FIELD_COLUMNS[field]
@@ -245,18 +295,67 @@ def check_contract_rows(session: Session, table: list[list[str]]) -> list[dict]:
                     break
             recorded.setdefault(community.id, []).append((start, end, f"第 {row.number} 行"))
         if len(errors) == before:
-            rows.append({"community_id": community.id, "company_tenant_id": values["company_credit_code"],
+            rows.append({"community_id": community.id, "company_tenant_id": tenant_id, "credit_code": code,
                          "contract_no": row.get("合同编号"), "starts_on": start, "ends_on": end,
                          "selection": values["selection"]})
+        if n % 2000 == 0:
+            progress(100 * n // len(sheet))
     if errors:
         raise ImportRejected(errors)
-    return rows
+    return CheckedContracts(rows, to_open)
 
 
-def import_contracts(session: Session, table: list[list[str]]) -> dict:
-    """Check a contracts sheet, then write every row in one transaction (all or nothing)."""
-    rows = check_contract_rows(session, table)
-    for values in rows:
-        session.add(ManagementContract(**values))
-    session.commit()
-    return {"rows": len(rows), "created": len(rows)}
+def open_company_tenants(session: Session, to_open: dict[str, int]) -> dict[str, int]:
+    """Create the tenants of directory entries (no users yet: the bureau invites each first admin
+    from the entry's page) and link the entries; the new tenant ids by code (the caller commits)."""
+    if not to_open:
+        return {}
+    entries = session.execute(select(Company.id, Company.credit_code, Company.name)
+                              .where(Company.id.in_(list(to_open.values())))).all()
+    tenants = [dict(kind=TenantKind.COMPANY.value, slug=company_slug(e.credit_code), name=e.name,
+                    credit_code=e.credit_code) for e in entries]
+    table = Tenant.__table__
+    # Ids come back with their codes: asking for them in the order sent (``sort_by_parameter_order``)
+    # means one INSERT per row.
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = recordset_insert(table, tenants).returning(table.c.credit_code, table.c.id)
+        opened = dict(session.execute(stmt).all())
+    else:
+        opened = dict(session.execute(insert(table).returning(table.c.credit_code, table.c.id), tenants).all())
+    bureau, actor = current_tenant_id(session), current_actor_id(session)
+    # Core UPDATE, one statement: the entries are the bureau's own (stated here; row-level security
+    # checks it on PostgreSQL), each linked to the tenant just opened at its slug.
+    table = Company.__table__
+    session.execute(update(table).where(table.c.tenant_id == bureau, table.c.id.in_([e.id for e in entries]))
+                    .values(company_tenant_id=select(Tenant.id).where(
+                        Tenant.slug == literal("co-") + func.lower(table.c.credit_code)).scalar_subquery()))
+    session.execute(insert(AuditEntry), [
+        dict(tenant_id=bureau, actor_id=actor, action="create_tenant", entity="tenant",
+             entity_id=opened[e.credit_code], before=None,
+             after={"company_id": e.id, "slug": company_slug(e.credit_code), "by": "contracts import"})
+        for e in entries])
+    return opened
+
+
+def write_contract_rows(session: Session, checked: CheckedContracts, progress=lambda percent: None) -> dict:
+    """Open the tenants the sheet needs, then add its contracts (bulk, each audited; the caller commits)."""
+    opened = open_company_tenants(session, checked.to_open)
+    rows = [{key: value for key, value in row.items() if key != "credit_code"}
+            | {"company_tenant_id": row["company_tenant_id"] or opened[row["credit_code"]]} for row in checked.rows]
+    insert_audited(session, ManagementContract, rows, progress)
+    return {"rows": len(rows), "created": len(rows), "tenants_opened": len(opened)}
+
+
+CONTRACTS_IMPORT = SheetImport("onboarding.import_contracts", check_contract_rows, write_contract_rows, MAX_BYTES)
+
+
+def start_contracts_import(session: Session, filename: str, data: bytes) -> JobRecord:
+    """Check a contracts sheet now (``ImportRejected`` with every bad row), then write it in a job."""
+    return start_import(session, CONTRACTS_IMPORT, filename, data)
+
+
+@job("onboarding.import_contracts")
+def import_contracts_job(ctx: JobContext, stored: str, filename: str) -> dict:
+    """Write a contracts sheet in one transaction (all or nothing), with progress; a company in the
+    directory without its tenant gets one (its first admin is invited from its directory page)."""
+    return run_import(ctx, CONTRACTS_IMPORT, stored, filename)

@@ -1,22 +1,23 @@
 """Management contracts through the API: the bureau records, hands over and imports
 contracts; a community's contract history shows the gaps between them."""
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from red_property.communities.models import Community, ContractSelection
-from red_property.core.table_import import ImportRejected, read_table
+from red_property.core.jobs_api import JobOut
+from red_property.core.table_import import ImportRejected
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
-from red_property.onboarding.contracts import contract_history, hand_over, import_contracts, record_contract
+from red_property.onboarding.contracts import contract_history, hand_over, record_contract, start_contracts_import
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
 
 blp = Blueprint("Contracts", __name__, url_prefix="/api/v1/register",
                 description="The bureau's management contracts (物业服务合同): record, hand over, import")
 SELECTIONS = [s.value for s in ContractSelection]
-MAX_BYTES = 10 * 1024 * 1024
 
 
 class RecordedContractOut(Schema):
@@ -53,11 +54,6 @@ class ContractsSheetIn(Schema):
                                                           "统一社会信用代码, 合同编号, 开始日期, 结束日期, 选聘方式"})
 
 
-class ContractImportOut(Schema):
-    rows = fields.Integer()
-    created = fields.Integer()
-
-
 @blp.route("/communities/<int:community_id>/contracts")
 class CommunityContracts(MethodView):
     decorators = [for_kinds(TenantKind.BUREAU), visible_or_404(Community, "community_id")]
@@ -90,12 +86,19 @@ class ContractsImport(MethodView):
     decorators = [for_kinds(TenantKind.BUREAU)]
 
     @blp.arguments(ContractsSheetIn, location="files")
-    @blp.response(201, ContractImportOut)
+    @blp.response(202, JobOut)
     @blp.alt_response(422, description="Bad rows: errors.rows lists row, column and message; nothing written")
     def post(self, files):
-        """Import a contracts sheet, all or nothing."""
+        """Import a contracts sheet: every row is checked first, then a job writes them all (all or nothing).
+
+        A company must be in the directory; one without its tenant gets it (no users: invite its first
+        admin from its directory entry).  The job's result counts rows, created and tenants_opened, or lists
+        ``errors`` (nothing written) when its second check finds any."""
         upload = files["file"]
         try:
-            return import_contracts(db.session, read_table(upload.filename or "", upload.read(), max_bytes=MAX_BYTES))
+            record = start_contracts_import(db.session, upload.filename or "", upload.read())
         except ImportRejected as exc:
             abort(422, errors={"rows": [e.as_dict() for e in exc.errors]})
+        response = jsonify(JobOut().dump(record))
+        response.status_code = 202
+        return response

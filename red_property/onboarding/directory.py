@@ -7,6 +7,7 @@ reported by row and column and nothing is written unless every row is good.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -17,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError, add_unique
+from red_property.core.jobs import JobContext, JobRecord, job
 from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unique,
                                             data_rows)
 from red_property.core.tenancy import current_actor_id
 from red_property.onboarding.invitations import IssuedInvitation
 from red_property.onboarding.models import Company
-from red_property.onboarding.provisioning import provision_tenant
+from red_property.onboarding.provisioning import has_users, invite_first_admin, provision_tenant
+from red_property.onboarding.sheet_imports import SheetImport, insert_audited, run_import, start_import
 from red_property.tenants.models import TenantKind
 
 # GB 32100-2015: 18 characters from this set (no I, O, Z, S, V); the last is a check character.
@@ -40,6 +43,7 @@ def credit_code_check(first17: str) -> str:
     return CHARSET[(31 - total % 31) % 31]
 
 
+@functools.lru_cache(maxsize=65_536)  # a contracts sheet names each company's code many times
 def credit_code_problem(code: str) -> str | None:
     """Why ``code`` is not a valid 统一社会信用代码, in words; None when it is."""
     if len(code) != 18:
@@ -129,14 +133,23 @@ def list_companies(session: Session, *, q: str | None = None, page: int = 1, per
 
 def create_company_tenant(session: Session, company: Company, *, admin_email: str, admin_name: str,
                           slug: str | None = None) -> tuple[int, IssuedInvitation]:
-    """Create the company's tenant from its directory entry and invite its first admin.
+    """Create the company's tenant from its directory entry and invite its first admin (or, when
+    the contracts import opened the tenant already, invite its first admin into it).
 
     The tenant and the invitation are written in their own transaction
     (``provision_tenant``); the entry then records its tenant, and the bureau's
     audit log says who created it.  A company gets one tenant.
     """
     if company.company_tenant_id is not None:
-        raise InputError("company_id", "这家企业已经开通了账户 (the company already has its tenant)")
+        # opened by the contracts import, without users: invite its first admin into it
+        if has_users(company.company_tenant_id):
+            raise InputError("company_id", "这家企业已经开通了账户 (the company already has its tenant)")
+        issued = invite_first_admin(company.company_tenant_id, admin_email=admin_email, admin_name=admin_name,
+                                    actor_id=current_actor_id(session))
+        record_event(session, action="invite_admin", entity="tenant", entity_id=company.company_tenant_id,
+                     after={"company_id": company.id, "admin": issued.email})
+        session.commit()
+        return company.company_tenant_id, issued
     slug = (slug or "").strip() or f"co-{company.credit_code.lower()}"
     tenant_id, issued = provision_tenant(kind=TenantKind.COMPANY, slug=slug, name=company.name,
                                          credit_code=company.credit_code, admin_email=admin_email,
@@ -156,11 +169,16 @@ MAX_ROWS = 20_000
 SHEET_LIMITS = {"企业名称": 200, "法定代表人": 50, "联系人": 50, "联系电话": 30, "联系邮箱": 254}
 
 
-def check_company_rows(table: list[list[str]]) -> list[dict]:
-    """Every row of a directory sheet, checked; ``ImportRejected`` lists every problem."""
+MAX_BYTES = 10 * 1024 * 1024
+
+
+def check_company_rows(session: Session, table: list[list[str]], progress=lambda percent: None) -> list[dict]:
+    """Every row of a directory sheet, checked (a code twice in the file too); ``ImportRejected``
+    lists every problem by row and column.  A code already in the directory is an update."""
     errors: list[RowError] = []
     rows, seen = [], {}
-    for row in data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="家企业"):
+    sheet = data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="家企业")
+    for n, row in enumerate(sheet, start=1):
         before = len(errors)
         check_filled(row, REQUIRED, errors)
         check_lengths(row, SHEET_LIMITS, errors)
@@ -180,25 +198,42 @@ def check_company_rows(table: list[list[str]]) -> list[dict]:
             errors.append(RowError(row.number, "联系邮箱", str(exc)))
         if len(errors) == before:
             values = {key: row.get(column) for column, key in COLUMNS.items()}
-            rows.append({**values, "credit_code": code, "contact_email": email, "row": row.number})
+            rows.append({**values, "credit_code": code, "contact_email": email})
+        if n % 2000 == 0:
+            progress(100 * n // len(sheet))
     if errors:
         raise ImportRejected(errors)
     return rows
 
 
-def import_companies(session: Session, rows: list[dict]) -> dict:
-    """Write checked rows in one transaction: new codes are added, known ones brought up to date."""
+def import_companies(session: Session, rows: list[dict], progress=lambda percent: None) -> dict:
+    """Write checked rows (the caller commits): new codes are added in bulk, known ones brought up to date."""
     existing = {c.credit_code: c for c in session.scalars(select(Company))}
-    created = updated = 0
+    fresh, updated = [], 0
     for row in rows:
         values = {key: row[key] for key in LABELS}
         company = existing.get(row["credit_code"])
         if company is None:
-            session.add(Company(**values))
-            created += 1
+            fresh.append(values)
         elif any(getattr(company, k) != v for k, v in values.items()):
             for key, value in values.items():
-                setattr(company, key, value)
+                setattr(company, key, value)  # the audit listener keeps before and after
             updated += 1
-    session.commit()
-    return {"rows": len(rows), "created": created, "updated": updated, "unchanged": len(rows) - created - updated}
+    session.flush()
+    insert_audited(session, Company, fresh, progress)
+    return {"rows": len(rows), "created": len(fresh), "updated": updated,
+            "unchanged": len(rows) - len(fresh) - updated}
+
+
+DIRECTORY_IMPORT = SheetImport("onboarding.import_directory", check_company_rows, import_companies, MAX_BYTES)
+
+
+def start_directory_import(session: Session, filename: str, data: bytes) -> JobRecord:
+    """Check a directory sheet now (``ImportRejected`` with every bad row), then write it in a job."""
+    return start_import(session, DIRECTORY_IMPORT, filename, data)
+
+
+@job("onboarding.import_directory")
+def import_directory_job(ctx: JobContext, stored: str, filename: str) -> dict:
+    """Write a directory sheet in one transaction (all or nothing), with progress."""
+    return run_import(ctx, DIRECTORY_IMPORT, stored, filename)

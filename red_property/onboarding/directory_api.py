@@ -1,16 +1,17 @@
 """The company directory through the API: ``/api/v1/companies`` (the bureau's)."""
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from red_property.core.jobs_api import JobOut
 from red_property.core.schemas import PageArgs, page_of, page_schema
-from red_property.core.table_import import ImportRejected, read_table
+from red_property.core.table_import import ImportRejected
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
-from red_property.onboarding.directory import (check_company_rows, companies_query, create_company_tenant,
-                                               import_companies, register_company, update_company)
-from red_property.onboarding.directory_views import MAX_BYTES
+from red_property.onboarding.directory import (companies_query, create_company_tenant, register_company,
+                                               start_directory_import, update_company)
 from red_property.onboarding.models import Company
 from red_property.onboarding.schemas import InvitationOut
 from red_property.tenants.access import for_kinds
@@ -59,13 +60,6 @@ class CompanyTenantOut(Schema):
 class CompanySheetIn(Schema):
     file = Upload(required=True, metadata={"description": "CSV or XLSX; columns 统一社会信用代码, 企业名称, 法定代表人, "
                                                           "联系人, 联系电话, 联系邮箱"})
-
-
-class CompanyImportOut(Schema):
-    rows = fields.Integer()
-    created = fields.Integer()
-    updated = fields.Integer()
-    unchanged = fields.Integer()
 
 
 CompanyPageOut = page_schema(CompanyOut, "CompanyPage")
@@ -125,14 +119,17 @@ class CompanyImport(MethodView):
     decorators = [for_kinds(TenantKind.BUREAU)]
 
     @blp.arguments(CompanySheetIn, location="files")
-    @blp.response(200, CompanyImportOut)
+    @blp.response(202, JobOut)
     @blp.alt_response(422, description="Bad rows: errors.rows lists row, column and message; nothing was written")
     def post(self, files):
-        """Import the directory from CSV or XLSX (every row or none; known codes are updated)."""
+        """Import the directory from CSV or XLSX: every row is checked first, then a job writes them all
+        (known codes are updated); its result counts rows, created, updated and unchanged, or lists ``errors``
+        (nothing written) when the job's second check finds any."""
         upload = files["file"]
         try:
-            rows = check_company_rows(read_table(upload.filename or "", upload.read(), max_bytes=MAX_BYTES))
+            record = start_directory_import(db.session, upload.filename or "", upload.read())
         except ImportRejected as exc:
             abort(422, errors={"rows": [e.as_dict() for e in exc.errors]})
-        return import_companies(db.session, rows)
-
+        response = jsonify(JobOut().dump(record))
+        response.status_code = 202
+        return response

@@ -12,19 +12,19 @@ from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from red_property.core.forms import submit
-from red_property.core.table_import import ImportRejected, read_table
+from red_property.core.table_import import ImportRejected
 from red_property.core.urls import query_int
 from red_property.extensions import db
-from red_property.onboarding.directory import (check_company_rows, create_company_tenant, import_companies,
-                                               list_companies, register_company, update_company)
+from red_property.onboarding.directory import (create_company_tenant, list_companies, register_company,
+                                               start_directory_import, update_company)
 from red_property.onboarding.invitation_views import letter
 from red_property.onboarding.models import Company
+from red_property.onboarding.provisioning import has_users
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import Tenant, TenantKind
 
 bp = Blueprint("directory", __name__, template_folder="templates")
 PER_PAGE = 50
-MAX_BYTES = 10 * 1024 * 1024
 
 
 class CompanyForm(FlaskForm):
@@ -80,20 +80,17 @@ def _index_page(*, form: CompanyForm | None = None, sheet: SheetForm | None = No
 @bp.route("/<slug:tenant_slug>/companies/import", methods=["POST"])
 @login_required
 def import_sheet():
-    """Import the directory from a sheet: every row or none."""
+    """Import the directory from a sheet: checked now (bad rows listed), then written by a job, every row or none."""
     require_kind(TenantKind.BUREAU)
     sheet = SheetForm()
     if not sheet.validate_on_submit():
         return _index_page(sheet=sheet, status=400)
     upload = sheet.file.data
     try:
-        rows = check_company_rows(read_table(upload.filename or "", upload.read(), max_bytes=MAX_BYTES))
+        record = start_directory_import(db.session, upload.filename or "", upload.read())
     except ImportRejected as exc:
         return _index_page(sheet=sheet, errors=exc.errors, status=422)
-    report = import_companies(db.session, rows)
-    flash(_("导入完成：新增 %(c)s 家，更新 %(u)s 家，未变 %(n)s 家。", c=report["created"], u=report["updated"],
-            n=report["unchanged"]), "success")
-    return redirect(url_for("directory.index"))
+    return redirect(url_for("core.job_page", job_id=record.id))
 
 
 @bp.route("/<slug:tenant_slug>/companies/<int:company_id>", methods=["GET", "POST"])
@@ -117,7 +114,7 @@ def show(company_id: int):
 def _show_page(company: Company, form, tenant_form, status: int):
     tenant = db.session.get(Tenant, company.company_tenant_id) if company.company_tenant_id else None
     return render_template("onboarding/company.html", company=company, form=form, tenant_form=tenant_form,
-                           tenant=tenant), status
+                           tenant=tenant, awaiting_admin=tenant is not None and not has_users(tenant.id)), status
 
 
 @bp.route("/<slug:tenant_slug>/companies/<int:company_id>/tenant", methods=["POST"])

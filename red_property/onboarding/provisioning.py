@@ -69,3 +69,34 @@ def provision_tenant(*, kind: TenantKind, slug: str, name: str, admin_email: str
         raise
     finally:
         session.close()
+
+
+def has_users(tenant_id: int) -> bool:
+    """Whether a tenant has any user yet (a company tenant opened by the contracts import has none)."""
+    session = fresh_session()
+    try:
+        activate_tenant(session, tenant_id)
+        return session.scalar(select(User.id).limit(1)) is not None
+    finally:
+        session.close()
+
+
+def invite_first_admin(tenant_id: int, *, admin_email: str, admin_name: str,
+                       actor_id: int | None = None) -> IssuedInvitation:
+    """Invite the first admin of a tenant that has no user yet, in a transaction of its own."""
+    session = fresh_session()
+    try:
+        activate_tenant(session, tenant_id, actor_id)
+        if session.scalar(select(User.id).limit(1)) is not None:
+            raise InputError("admin_email", "该账户已有用户：请由其管理员邀请 (the tenant already has users)")
+        if email_taken(session, admin_email):
+            raise InputError("admin_email", "该邮箱已被使用 (email already in use)")
+        try:
+            return invite_user(session, email=admin_email, name=admin_name, role=Role.ADMIN)
+        except InputError as exc:
+            raise InputError("admin_" + exc.field, str(exc)) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -8,7 +8,6 @@ register (its companies' records point at it) and is marked with the day.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
@@ -16,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
 from red_property.core.errors import InputError
-from red_property.core.exports import tenant_dir
-from red_property.core.jobs import JobContext, JobRecord, enqueue, job
-from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unique,
-                                            data_rows, read_table)
+from red_property.core.jobs import JobContext, JobRecord, job
+from red_property.core.table_import import ImportRejected, RowError, check_filled, check_lengths, check_unique, data_rows
 from red_property.core.tenancy import current_tenant_id
 from red_property.core import clock
+from red_property.onboarding.sheet_imports import SheetImport, insert_audited, run_import, start_import
 
 TEXT = {"name": ("小区名称", 100), "address": ("地址", 200), "district": ("区", 50), "street": ("街道", 50),
         "neighbourhood": ("社区", 50)}
@@ -138,6 +136,7 @@ def check_register_rows(session: Session, table: list[list[str]], progress=lambd
     known = {(n, a): i for i, n, a in session.execute(select(Community.id, Community.name, Community.address).where(
         Community.tenant_id == current_tenant_id(session)))}
     sheet = data_rows(table, list(COLUMNS), REQUIRED, max_rows=MAX_ROWS, unit="个小区")
+    this_year = clock.today().year
     for n, row in enumerate(sheet, start=1):
         before = len(errors)
         check_filled(row, REQUIRED, errors)
@@ -152,8 +151,7 @@ def check_register_rows(session: Session, table: list[list[str]], progress=lambd
         for field, column, check in (("household_count", "户数", lambda v: _int(v, "household_count", "户数", 0,
                                                                                   MAX_HOUSEHOLDS)),
                                      ("floor_area", "建筑面积", _area),
-                                     ("year_built", "建成年份", lambda v: _int(v, "year_built", "建成年份", OLDEST,
-                                                                              clock.today().year))):
+                                     ("year_built", "建成年份", lambda v: _int(v, "year_built", "建成年份", OLDEST, this_year))):
             try:
                 values[field] = check(values[field])
             except InputError as exc:
@@ -163,20 +161,24 @@ def check_register_rows(session: Session, table: list[list[str]], progress=lambd
             values["floor_area"] = values["floor_area"] or Decimal("0")
             rows.append(values)
         if n % 2000 == 0:
-            progress(5 + 45 * n // len(sheet))
+            progress(100 * n // len(sheet))
     if errors:
         raise ImportRejected(errors)
     return rows
 
 
+def write_register_rows(session: Session, rows: list[dict], progress=lambda percent: None) -> dict:
+    """Add checked register rows (bulk, each audited; the caller commits)."""
+    insert_audited(session, Community, rows, progress)
+    return {"rows": len(rows), "created": len(rows)}
+
+
+REGISTER_IMPORT = SheetImport("onboarding.import_register", check_register_rows, write_register_rows, MAX_BYTES)
+
+
 def start_register_import(session: Session, filename: str, data: bytes) -> JobRecord:
     """Check a register sheet now (``ImportRejected`` with every bad row), then write it in a job."""
-    check_register_rows(session, read_table(filename, data, max_bytes=MAX_BYTES))
-    stored = f"{secrets.token_hex(16)}.upload"
-    folder = tenant_dir(current_tenant_id(session)) / "imports"
-    folder.mkdir(exist_ok=True)
-    (folder / stored).write_bytes(data)
-    return enqueue(session, "onboarding.import_register", stored=stored, filename=filename[:200])
+    return start_import(session, REGISTER_IMPORT, filename, data)
 
 
 @job("onboarding.import_register")
@@ -186,21 +188,4 @@ def import_register_job(ctx: JobContext, stored: str, filename: str) -> dict:
     Checked again here: the register may have changed since the upload.  Run
     twice, the second run finds every row a duplicate and writes nothing.
     """
-    path = tenant_dir(ctx.tenant_id) / "imports" / stored
-    if not path.exists():
-        return {"rows": 0, "created": 0, "note": "already imported"}
-    ctx.progress(2, "读取文件")
-    try:
-        rows = check_register_rows(ctx.session, read_table(filename, path.read_bytes()),
-                                   progress=lambda p: ctx.progress(p, "正在校验"))
-    except ImportRejected as exc:  # nothing written; the job's result lists the rows (as the upload page would)
-        path.unlink(missing_ok=True)
-        return {"rows": 0, "created": 0, "errors": [e.as_dict() for e in exc.errors[:200]]}
-    for n, values in enumerate(rows, start=1):
-        ctx.session.add(Community(**values))
-        if n % 1000 == 0:
-            ctx.session.flush()
-            ctx.progress(50 + 48 * n // len(rows), f"{n}/{len(rows)}")
-    ctx.session.commit()
-    path.unlink(missing_ok=True)
-    return {"rows": len(rows), "created": len(rows)}
+    return run_import(ctx, REGISTER_IMPORT, stored, filename)

@@ -83,7 +83,9 @@ class RegisterImport(MethodView):
     @blp.response(202, JobOut)
     @blp.alt_response(422, description="Bad rows (duplicates included): errors.rows lists row, column and message")
     def post(self, files):
-        """Import the register: every row is checked first, then a job writes them all (follow its progress)."""
+        """Import the register: every row is checked first, then a job writes them all (follow its progress).
+
+        The job checks again; rows that went bad meanwhile are in its result's ``errors`` and nothing is written."""
         upload = files["file"]
         try:
             record = start_register_import(db.session, upload.filename or "", upload.read())

@@ -6,7 +6,6 @@
   const pct = box.querySelector(".job-progress");
   const status = box.querySelector(".job-status");
   const message = box.querySelector(".job-message");
-  const download = document.querySelector(".job-download");
   async function tick() {
     const response = await fetch(box.dataset.statusUrl, { credentials: "same-origin" });
     if (!response.ok) return;
@@ -15,8 +14,12 @@
     pct.textContent = job.progress + "%";
     status.textContent = job.status_label || job.status;
     message.textContent = job.message || "";
-    if (job.status === "done") { download.hidden = false; return; }
-    if (job.status !== "failed") setTimeout(tick, 1000);
+    if (job.status === "done" || job.status === "failed") {
+      // finished while this page watched: load it again to show the result (an import's rows or errors)
+      if (box.dataset.finished !== "1") window.location.reload();
+      return;
+    }
+    setTimeout(tick, 1000);
   }
   tick();
 })();
