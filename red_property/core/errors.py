@@ -49,6 +49,8 @@ def wants_json() -> bool:
 
 
 def _render(exc: HTTPException):
+    if exc.code == 503 and getattr(exc, "retry_after", None):
+        g.unavailable_retry_after = exc.retry_after  # kept against the rate limiter's header (keep_retry_after)
     if wants_json():
         if not getattr(exc, "data", None) and exc.description != type(exc).description:
             exc.data = {"message": exc.description}  # flask-smorest reads only ``data``: keep what abort() said
@@ -86,7 +88,8 @@ def _unavailable(exc: BaseException):
     from red_property.extensions import db
 
     log.error("service unavailable on %s %s: %s", request.method, request.path, exc)
-    g.outage = True  # the locale and the page ask nothing more of the database
+    g.outage = True  # the locale and the page ask nothing more of the database:
+    g._login_user = current_app.login_manager.anonymous_user()  # Flask-Login's template context loads the user
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection went with the database
@@ -95,7 +98,21 @@ def _unavailable(exc: BaseException):
                                retry_after=OUTAGE_RETRY_AFTER)
     if wants_json():
         return _render(error)
+    g.unavailable_retry_after = OUTAGE_RETRY_AFTER
     return render_template("unavailable.html", error=error), 503, {"Retry-After": str(OUTAGE_RETRY_AFTER)}
+
+
+def keep_retry_after(app: Flask) -> None:
+    """A 503 keeps its own ``Retry-After``: flask-limiter sets the header on every response of a limited
+    route (the login, the public form) to the end of its window.  Call before ``limiter.init_app``:
+    Flask runs after-request hooks in reverse order, so this one runs after the limiter's."""
+
+    @app.after_request
+    def _keep(response):
+        wait = g.get("unavailable_retry_after")
+        if wait is not None and response.status_code == 503:
+            response.headers["Retry-After"] = str(wait)
+        return response
 
 
 def init_app(app: Flask) -> None:

@@ -230,7 +230,8 @@ def run_job(tenant_id: int, job_id: int, app=None) -> None:
                 heartbeat.stop()
                 _record_failure(session, tenant_id, job_id, name, exc)
                 raise
-            heartbeat.stop()
+            finally:
+                heartbeat.stop()  # also on SystemExit: the job is over, whoever says so
             # An orphaned work horse may finish after its page gave it up: done, and no error left.
             _update_record(tenant_id, job_id, status=DONE, progress=100, finished_at=clock.now(),
                            heartbeat_at=clock.now(), result=result, error=None)
