@@ -57,8 +57,8 @@ def _job(app, world, job_id: int) -> JobRecord:
         return record
 
 
-def test_a_running_job_writes_its_own_heartbeat(app, world):
-    app.config.update(JOBS_INLINE=False, JOBS_HEARTBEAT_SECONDS=0.05)
+def test_a_running_job_writes_its_own_heartbeat(app, world, own_redis):  # noqa: F811
+    app.config.update(JOBS_INLINE=False, REDIS_URL=own_redis.url, JOBS_HEARTBEAT_SECONDS=0.05)
     job_id = _record(app, world, "tests.sleeper", seconds=0.5)
     run_job(world.a, job_id, app=app)
     assert SEEN["beat"] > SEEN["started"]  # written while the job slept, by no progress call

@@ -265,7 +265,9 @@ class _Heartbeat(threading.Thread):
         self._stopped = threading.Event()
 
     def start(self) -> None:
-        if not self.app.config.get("JOBS_INLINE"):  # inline jobs finish before anyone reads their page
+        # Only RQ's jobs: inline ones finish before anyone reads their page, and a thread of the
+        # demo's own process is seen alive or not directly (``reconcile``).
+        if self.app.config.get("REDIS_URL") and not self.app.config.get("JOBS_INLINE"):
             super().start()
 
     def run(self) -> None:
