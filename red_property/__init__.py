@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    errors.keep_retry_after(app)  # before the limiter, as the throttle's
     throttle.init_app(app)  # before the limiter: its after-request hook must run after the limiter's
     limiter.init_app(app)
     routing.init_app(app, api)

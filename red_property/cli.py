@@ -132,7 +132,7 @@ def worker(burst: bool, with_scheduler: bool):
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without Redis, jobs run in-process.")
-    queue = get_queue()
+    queue = get_queue(worker=True)
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=with_scheduler)
 
 

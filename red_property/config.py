@@ -70,6 +70,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # bury one company under fake demands, whose handling times feed its credit rating.
         "RATELIMIT_PUBLIC_DEMAND_COMMUNITY": env.get("RATELIMIT_PUBLIC_DEMAND_COMMUNITY", "30 per hour;100 per day"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: limits are counted in each process's memory until it is back (issue 12,
+        # item 15; README "When Redis or PostgreSQL is down"), never a 500 on a login.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # /healthz: how long the database check may take, and how long jobs may wait with no
+        # worker taking one before the queue is reported stalled.
+        "HEALTH_DATABASE_TIMEOUT": float(env.get("HEALTH_DATABASE_TIMEOUT", "2")),
+        "HEALTH_QUEUE_STALL_SECONDS": int(env.get("HEALTH_QUEUE_STALL_SECONDS", "120")),
         "API_TOKEN_DAYS": int(env.get("API_TOKEN_DAYS", "30")),
         # Invitations (onboarding.invitations): how long a link stays valid, the address links
         # point to (else the address a request came to; the CLI has none), and the SMTP server
@@ -110,6 +118,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     if overrides:
         cfg.update(overrides)
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A database that is down or frozen fails a request in seconds (a 503), not after the
+        # proxy's timeout: connecting gives up after DB_CONNECT_TIMEOUT, waiting for a pooled
+        # connection after DB_POOL_TIMEOUT.
+        options = cfg["SQLALCHEMY_ENGINE_OPTIONS"] = dict(cfg["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("pool_timeout", int(env.get("DB_POOL_TIMEOUT", "10")))
+        options["connect_args"] = {"connect_timeout": int(env.get("DB_CONNECT_TIMEOUT", "5")),
+                                   **options.get("connect_args", {})}
     if production:
         _refuse_unsafe_production(cfg)
     return cfg

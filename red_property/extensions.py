@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and attached in ``create_app``."""
+import logging
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,8 +13,28 @@ from flask_wtf import CSRFProtect
 from red_property.core.model import Base
 from red_property.core.tenancy import TenantSession
 
+
+
+class _SQLAlchemy(SQLAlchemy):
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        """Remove the session after the request, even when the database went away meanwhile.
+
+        Its rollback then raises on a dead connection, after the response was made and outside
+        every error handler: the server answered that with its own HTML 500 (issue 12, item 14).
+        The connection is discarded either way; the request's answer stands.
+        """
+        try:
+            self.session.remove()
+        except Exception:  # noqa: BLE001
+            logging.getLogger(__name__).warning("session cleanup failed (database away?)", exc_info=True)
+            try:
+                self.session.registry.clear()
+            except Exception:  # noqa: BLE001
+                pass
+
+
 # Every session is a TenantSession: the tenant filter cannot be left out.
-db = SQLAlchemy(model_class=Base, session_options={"class_": TenantSession})
+db = _SQLAlchemy(model_class=Base, session_options={"class_": TenantSession})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

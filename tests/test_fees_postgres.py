@@ -1,4 +1,5 @@
 """Fees on PostgreSQL: numbers under concurrent issuers, and a real worker process killed mid-run."""
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -8,9 +9,11 @@ import time
 from decimal import Decimal
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, func, select, text
 
 from red_property.communities.models import Building, Household
+from red_property.core import clock
 from red_property.core.jobs import JobRecord
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
@@ -149,7 +152,11 @@ def test_a_worker_process_killed_mid_batch_leaves_whole_batches_and_a_rerun_fini
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         job_id = s.scalar(select(JobRecord.id).where(JobRecord.name == "fees.bill_run"))
         assert s.get(JobRecord, job_id).status == "running"  # run_job never got to say otherwise
-    job = api.get(f"/api/v1/jobs/{job_id}", api.token("a-admin@test.cn")).get_json()
+    token = api.token("a-admin@test.cn")
+    # Its heartbeat stopped with the work horse: running for up to a minute more, then failed.
+    assert api.get(f"/api/v1/jobs/{job_id}", token).get_json()["status"] == "running"
+    with time_machine.travel(clock.now() + dt.timedelta(seconds=61), tick=True):
+        job = api.get(f"/api/v1/jobs/{job_id}", token).get_json()
     assert (job["status"], job["message"]) == ("failed", "任务被中断（工作进程退出），请重新运行")
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         assert numbers(s, Bill.invoice_number) == list(range(1, 11))

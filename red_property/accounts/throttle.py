@@ -9,18 +9,49 @@ owner, from their own address, is never slowed by what an attacker does elsewher
 per-address limit (``RATELIMIT_LOGIN``, all attempts) stays in front of it.
 
 The counts live where the rate limiter's do (``RATELIMIT_STORAGE_URI``: Redis in production,
-so every worker shares them); account names are hashed, never stored.
+so every worker shares them); account names are hashed, never stored.  While that storage
+does not answer (Redis down), each process counts in its own memory, as the rate limiter
+does (``RATELIMIT_IN_MEMORY_FALLBACK_ENABLED``): logins keep working, slowed per process.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 from dataclasses import dataclass
 from typing import Callable
 
+log = logging.getLogger(__name__)
+
 # Failures are forgotten a day after the first of them (the storage's fixed window).
 WINDOW_SECONDS = 24 * 3600
+
+
+class FallbackStorage:
+    """A ``limits`` storage that counts in memory while the shared one fails (Redis down)."""
+
+    def __init__(self, shared, fallback):
+        self.shared, self.fallback = shared, fallback
+
+    def _call(self, name: str, *args):
+        try:
+            return getattr(self.shared, name)(*args)
+        except Exception as exc:  # noqa: BLE001 - storage errors differ by backend (redis, valkey, ...)
+            log.warning("login throttle storage failed (%s): counting in this process's memory", type(exc).__name__)
+            return getattr(self.fallback, name)(*args)
+
+    def incr(self, key: str, expiry: int) -> int:
+        return self._call("incr", key, expiry)
+
+    def get(self, key: str) -> int:
+        return self._call("get", key)
+
+    def get_expiry(self, key: str) -> float:
+        return self._call("get_expiry", key)
+
+    def clear(self, key: str) -> None:
+        return self._call("clear", key)
 
 
 def delay_after(failures: int, free: int, cap: int) -> int:
@@ -67,12 +98,14 @@ def login_throttle() -> LoginThrottle:
     """The app's throttle, on a storage of its own at the rate limiter's address: it holds even
     where rate limits are switched off (RATELIMIT_ENABLED), which leaves the limiter without one."""
     from flask import current_app
-    from limits.storage import storage_from_string
+    from limits.storage import MemoryStorage, storage_from_string
 
     config = current_app.config
     extensions = current_app.extensions
     if "login_throttle_storage" not in extensions:
-        extensions["login_throttle_storage"] = storage_from_string(config["RATELIMIT_STORAGE_URI"])
+        shared = storage_from_string(config["RATELIMIT_STORAGE_URI"])
+        extensions["login_throttle_storage"] = (shared if isinstance(shared, MemoryStorage)
+                                                else FallbackStorage(shared, MemoryStorage()))
     return LoginThrottle(extensions["login_throttle_storage"], free=config["LOGIN_FREE_FAILURES"],
                          cap=config["LOGIN_MAX_DELAY_SECONDS"])
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import (Conflict, Forbidden, HTTPException, InternalServerError, NotFound,
-                                 UnprocessableEntity)
+                                 ServiceUnavailable, UnprocessableEntity)
 
 from red_property.core.tenancy import CrossTenantWrite, TenantNotSet
 from red_property.extensions import api
@@ -49,6 +49,8 @@ def wants_json() -> bool:
 
 
 def _render(exc: HTTPException):
+    if exc.code == 503 and getattr(exc, "retry_after", None):
+        g.unavailable_retry_after = exc.retry_after  # kept against the rate limiter's header (keep_retry_after)
     if wants_json():
         if not getattr(exc, "data", None) and exc.description != type(exc).description:
             exc.data = {"message": exc.description}  # flask-smorest reads only ``data``: keep what abort() said
@@ -61,8 +63,68 @@ def _render(exc: HTTPException):
     return render_template("error.html", error=exc), exc.code
 
 
+# Seconds a client is told to wait when the database or Redis is away (a restart takes about this long).
+OUTAGE_RETRY_AFTER = 10
+
+
+def outage(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or what it was raised from) says the database or Redis is down or not answering,
+    rather than that the request or the code is wrong."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeout
+
+    from red_property.core.jobs import database_failed
+
+    seen = 0
+    while exc is not None and seen < 5:
+        if database_failed(exc) or isinstance(exc, (RedisConnectionError, RedisTimeout)):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _unavailable(exc: BaseException):
+    """503 with a plain message and ``Retry-After``: JSON under /api, a page elsewhere."""
+    from red_property.extensions import db
+
+    log.error("service unavailable on %s %s: %s", request.method, request.path, exc)
+    g.outage = True  # the locale and the page ask nothing more of the database:
+    g._login_user = current_app.login_manager.anonymous_user()  # Flask-Login's template context loads the user
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection went with the database
+        log.debug("rollback after an outage failed", exc_info=True)
+    error = ServiceUnavailable(_("服务暂时不可用（数据库或任务队列无法连接），请稍后重试。"),
+                               retry_after=OUTAGE_RETRY_AFTER)
+    if wants_json():
+        return _render(error)
+    g.unavailable_retry_after = OUTAGE_RETRY_AFTER
+    return render_template("unavailable.html", error=error), 503, {"Retry-After": str(OUTAGE_RETRY_AFTER)}
+
+
+def keep_retry_after(app: Flask) -> None:
+    """A 503 keeps its own ``Retry-After``: flask-limiter sets the header on every response of a limited
+    route (the login, the public form) to the end of its window.  Call before ``limiter.init_app``:
+    Flask runs after-request hooks in reverse order, so this one runs after the limiter's."""
+
+    @app.after_request
+    def _keep(response):
+        wait = g.get("unavailable_retry_after")
+        if wait is not None and response.status_code == 503:
+            response.headers["Retry-After"] = str(wait)
+        return response
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _render)
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(exc: InternalServerError):
+        # Flask hands exceptions raised outside the view (after-request hooks) here as a 500
+        # that keeps the original: a database that went away then is a 503 too.
+        if outage(exc.original_exception):
+            return _unavailable(exc.original_exception)
+        return _render(exc)
 
     @app.errorhandler(InputError)
     def _input_error(exc: InputError):
@@ -112,5 +174,7 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc):
         if isinstance(exc, HTTPException):
             return _render(exc)
+        if outage(exc):
+            return _unavailable(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _render(InternalServerError())

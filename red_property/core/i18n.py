@@ -9,7 +9,7 @@ Times are stored in UTC and shown on the users' clock (``core.clock``): the
 """
 import datetime as dt
 
-from flask import Blueprint, current_app, has_request_context, redirect, request, url_for
+from flask import Blueprint, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -31,7 +31,8 @@ def select_locale() -> str:
     if not has_request_context():  # a job or a CLI command: the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     # The API knows its user from the token, never from a browser's session cookie.
-    saved = None if request.path.startswith("/api/") else getattr(current_user, "locale", None)
+    # A page about an outage asks nothing of the database (g.outage, core/errors.py).
+    saved = None if request.path.startswith("/api/") or g.get("outage") else getattr(current_user, "locale", None)
     for candidate in (request.args.get("lang"), request.cookies.get("lang"), saved):
         if candidate in LOCALES:
             return LOCALES[candidate]

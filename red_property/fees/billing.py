@@ -23,7 +23,7 @@ import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy import and_, exists, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,7 @@ from red_property.communities.services import managed_now
 from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError, add_unique
-from red_property.core.jobs import JobContext, enqueue, job
+from red_property.core.jobs import QUEUED, RUNNING, JobContext, JobRecord, dispatch, job, reconcile, record_job
 from red_property.core.tenancy import current_actor_id
 from red_property.fees.models import BillingRun, Bill, BuildingKind, FeeSchedule, Series, document_code
 from red_property.fees.numbering import reserve_numbers
@@ -123,16 +123,20 @@ def rates_by_kind(session: Session, community_id: int, start: dt.date, months: i
 
 def start_billing_run(session: Session, *, community_id: int, period: str, due_on: dt.date | None = None,
                       today: dt.date) -> BillingRun:
-    """Start (or resume) billing a period for a community as a background job.
+    """Start (or resume, or join) billing a period for a community as a background job.
 
     The same period again resumes the existing run: households billed already
-    are skipped, households added since are billed.
+    are skipped, households added since are billed.  While the run's job is
+    queued or running, starting it again joins that job: twenty clients starting
+    the same run at once get one run and one job (a lock per community on
+    PostgreSQL, held from the first look until the job is recorded).
     """
     start, end, months = parse_period(period)
     if not managed_now(session, community_id, today):
         raise InputError("community_id", "不是本企业当前在管的小区")
     if due_on is not None and not start <= due_on <= end + dt.timedelta(days=90):
         raise InputError("due_on", "缴费截止日应在计费期间开始之后、结束后 90 天之内")
+    _lock_runs_of(session, community_id)
     run = session.scalar(select(BillingRun).where(BillingRun.community_id == community_id,
                                                   BillingRun.period == period))
     if run is None:
@@ -149,20 +153,38 @@ def start_billing_run(session: Session, *, community_id: int, period: str, due_o
             with session.begin_nested():
                 session.add(run)
                 session.flush()
-        except IntegrityError:  # started at the same moment by someone else: resume theirs
+        except IntegrityError:  # started at the same moment by someone else (SQLite: no lock): resume theirs
             run = session.scalar(select(BillingRun).where(BillingRun.community_id == community_id,
                                                           BillingRun.period == period))
-        session.commit()
+    elif _job_alive(session, run.job_id):
+        session.commit()  # ends the lock
+        return run
     else:  # resumed: not complete until its job says so (helpers wait for the issuing to end)
         _check_schedules(session, community_id, start, months)   # a building of a new kind may have come
         run.issued_complete, run.finished_at = False, None
-        session.commit()
-    record = enqueue(session, "fees.bill_run", billing_run_id=run.id)
+    record = record_job(session, "fees.bill_run", billing_run_id=run.id)
     run.job_id = record.id
-    session.commit()
-    for _ in range(render_helpers()):
-        enqueue(session, "fees.render_invoices", billing_run_id=run.id)
+    helpers = [record_job(session, "fees.render_invoices", billing_run_id=run.id) for _ in range(render_helpers())]
+    session.commit()  # the run, its job and the helpers at once; ends the lock
+    for each in (record, *helpers):
+        dispatch(session, each)  # Redis down: the job is marked failed and a 503 says to retry
     return run
+
+
+BILLING_LOCK = 0x66656573  # "fees": the advisory lock space of billing runs, keyed by community
+
+
+def _lock_runs_of(session: Session, community_id: int) -> None:
+    """Serialise starting runs of one community until the transaction ends (PostgreSQL; SQLite has one writer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                        {"space": BILLING_LOCK, "key": community_id % 2_147_483_647})
+
+
+def _job_alive(session: Session, job_id: int | None) -> bool:
+    """Whether the run's job is queued or running (a dead one, told by its heartbeat, is not)."""
+    record = session.get(JobRecord, job_id) if job_id else None
+    return record is not None and reconcile(record).status in (QUEUED, RUNNING)
 
 
 def render_helpers() -> int:
@@ -298,6 +320,24 @@ def run_progress(session: Session, run_ids: list[int]) -> dict[int, dict]:
     for run_id, bills, rendered, amount, paid in rows:
         out[run_id] = {"bills": bills, "rendered": rendered, "amount_fen": int(amount), "paid_fen": int(paid)}
     return out
+
+
+def run_states(session: Session, runs: list[BillingRun]) -> dict[int, str]:
+    """What the list says of each run: ``done`` (every bill and PDF), ``running`` (its job queued or
+    running), ``issued`` (every bill, PDFs not all rendered) or ``stopped`` (interrupted, or its job
+    never queued: start it again).  A run with no job is never shown as issued unless it is."""
+    job_ids = [run.job_id for run in runs if run.job_id]
+    jobs = dict(session.execute(select(JobRecord.id, JobRecord.status).where(JobRecord.id.in_(job_ids))).all()
+                ) if job_ids else {}
+    states = {}
+    for run in runs:
+        if run.finished_at:
+            states[run.id] = "done"
+        elif jobs.get(run.job_id) in (QUEUED, RUNNING):
+            states[run.id] = "running"
+        else:
+            states[run.id] = "issued" if run.issued_complete else "stopped"
+    return states
 
 
 def community_households(session: Session, community_id: int) -> int:

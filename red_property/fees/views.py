@@ -19,7 +19,7 @@ from red_property.core.errors import InputError
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.tenancy import current_tenant_id
 from red_property.extensions import db
-from red_property.fees.billing import add_schedule, community_households, run_progress, start_billing_run
+from red_property.fees.billing import add_schedule, community_households, run_progress, run_states, start_billing_run
 from red_property.fees.documents import yuan
 from red_property.fees.forms import KIND_NAMES, RunForm, ScheduleForm, choices, fen_of
 from red_property.fees.models import BillingRun, BuildingKind, FeeSchedule
@@ -157,6 +157,7 @@ def runs():
         .order_by(BillingRun.period_start.desc(), Community.name).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     progress = run_progress(db.session, [run.id for run, _ in items])
     return render_template("fees/runs.html", form=form, items=items, progress=progress, yuan=yuan, page=page,
+                           states=run_states(db.session, [run for run, _ in items]),
                            pages=max(1, -(-total // PER_PAGE))), status
 
 

@@ -11,7 +11,7 @@ from red_property.rating.appeals import appeals_of_run, decide_appeal, file_appe
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, ModelVersion, RatingRun
 from red_property.rating.presenters import result_rows
-from red_property.rating.runs import RunError, correct_run, publish_run, start_run
+from red_property.rating.runs import RunError, correct_run, publish_run, rerun, start_run, sync_run_status
 from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, DecisionIn, DecisionOut, EventIn, InspectionIn, ModelVersionDetail,
                                          ModelVersionIn, ModelVersionOut, OpinionIn, ResultOut, RunIn,
                                          RunListArgs, RunOut)
@@ -126,8 +126,21 @@ class RunResource(MethodView):
 
     @blp.response(200, RunOut)
     def get(self, run_id):
-        """One rating run."""
-        return _run(run_id)
+        """One rating run (a draft whose job died is shown failed)."""
+        return sync_run_status(db.session, _run(run_id))
+
+
+@blp.route("/runs/<int:run_id>/rerun")
+class Rerun(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.response(202, RunOut)
+    def post(self, run_id):
+        """Run a failed draft again; poll its new job for progress."""
+        try:
+            return rerun(db.session, _run(run_id))
+        except RunError as exc:
+            abort(409, message=str(exc))
 
 
 @blp.route("/runs/<int:run_id>/publish")

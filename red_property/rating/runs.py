@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, defer
 from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
-from red_property.core.jobs import JobContext, enqueue, job
+from red_property.core.jobs import FAILED, JobContext, JobRecord, QueueUnavailable, dispatch, job, reconcile, record_job
 from red_property.core.tenancy import TenantSession, current_actor_id
 from red_property.rating.inputs import company_record_metrics, digest, gather_inputs
 from red_property.rating.models import ModelVersion, RatingResult, RatingRun
@@ -50,11 +50,43 @@ def start_run(session: Session, *, period: str, as_of: dt.date, reason: str | No
     run = RatingRun(period=period, as_of=as_of, model_version_id=version.id, reason=reason,
                     supersedes_id=supersedes.id if supersedes else None, created_by=current_actor_id(session))
     session.add(run)
-    session.commit()
-    record = enqueue(session, "rating.execute_run", run_id=run.id)
+    session.flush()
+    return _queue(session, run)
+
+
+def _queue(session: Session, run: RatingRun) -> RatingRun:
+    """Record the run's job with the run, then hand it to the queue; if the queue does not take it
+    the run is failed at once (it can be run again), never left queued."""
+    run.status = "queued"
+    record = record_job(session, "rating.execute_run", run_id=run.id)
     run.job_id = record.id
     session.commit()
+    try:
+        dispatch(session, record)
+    except QueueUnavailable:
+        run.status = "failed"
+        session.commit()
+        raise
     return run
+
+
+def sync_run_status(session: Session, run: RatingRun) -> RatingRun:
+    """A draft whose job died (killed, its worker gone, the database away) is failed, not running for
+    ever: the job's heartbeat tells (``core.jobs.reconcile``).  A failed run can be run again."""
+    if run.published_at is None and run.status in ("queued", "running") and run.job_id:
+        record = session.get(JobRecord, run.job_id)
+        if record is not None and reconcile(record).status == FAILED:
+            run.status = "failed"
+            session.commit()
+    return run
+
+
+def rerun(session: Session, run: RatingRun) -> RatingRun:
+    """Run a failed draft again, with the same period, date and model version."""
+    sync_run_status(session, run)
+    if run.published_at is not None or run.status != "failed":
+        raise RunError("只能重新计算失败的评价 (only a failed run is run again)")
+    return _queue(session, run)
 
 
 def correct_run(session: Session, run: RatingRun, reason: str) -> RatingRun:

@@ -25,7 +25,7 @@ from red_property.rating.appeals import appeals_of_run, attachment_path, decide_
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, RatingRun
 from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
-from red_property.rating.runs import RunError, correct_run, publish_run, start_run
+from red_property.rating.runs import RunError, correct_run, publish_run, rerun, start_run, sync_run_status
 from red_property.rating.versions import latest_version, parsed, save_version
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import TenantKind
@@ -85,7 +85,8 @@ def index():
             show_error(form, exc)
     if form.is_submitted():
         status = 400
-    runs = db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()
+    runs = [sync_run_status(db.session, run) if run.status in ("queued", "running") else run
+            for run in db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()]
     return render_template("rating/bureau_index.html", form=form, runs=runs, version=latest_version(db.session),
                            run_statuses=RUN_STATUSES), status
 
@@ -107,7 +108,7 @@ def _company_page():
 def run(run_id: int):
     """A run's league table, grade distribution, publication and correction (the bureau)."""
     require_kind(BUREAU)
-    rating_run = _run(run_id)
+    rating_run = sync_run_status(db.session, _run(run_id))
     correction = CorrectionForm()
     if correction.validate_on_submit():
         try:
@@ -136,6 +137,18 @@ def publish(run_id: int):
     try:
         publish_run(db.session, _run(run_id))
         flash(_("已发布。发布后的评价结果不可修改，如需更正请新建更正评价。"), "success")
+    except RunError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("rating.run", run_id=run_id))
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/rerun", methods=["POST"])
+@login_required
+def rerun_failed(run_id: int):
+    """Run a failed draft again (its job died or failed)."""
+    require_kind(BUREAU)
+    try:
+        rerun(db.session, _run(run_id))
     except RunError as exc:
         flash(str(exc), "error")
     return redirect(url_for("rating.run", run_id=run_id))
