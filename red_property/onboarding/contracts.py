@@ -20,7 +20,8 @@ from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.table_import import ImportRejected, RowError, check_filled, check_lengths, data_rows
 from red_property.core.tenancy import current_tenant_id
-from red_property.onboarding.directory import credit_code_problem
+from red_property.onboarding.directory import company_account, credit_code_problem
+from red_property.onboarding.models import Company
 from red_property.tenants.models import Tenant, TenantKind
 
 # How the company was chosen, as the bureau writes it in a sheet (the API takes the enum's values too).
@@ -53,16 +54,20 @@ def parse_selection(text, field: str = "selection") -> ContractSelection:
 
 
 def company_tenant_by_code(session: Session, code, field: str = "company_credit_code") -> int:
-    """The tenant of the company with this 统一社会信用代码; it must have its account already."""
+    """The tenant of the company with this 统一社会信用代码, from the bureau's directory;
+    a company in the directory without an account gets one now (``company_account``)."""
     code = str(code or "").strip().upper()
     if not code:
         raise InputError(field, "统一社会信用代码不能为空 (required)")
     problem = credit_code_problem(code)
     if problem:
         raise InputError(field, f"统一社会信用代码{problem}")
+    company = session.scalar(select(Company).where(Company.credit_code == code))
+    if company is not None:
+        return company_account(session, company)
     tenant_id = session.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.COMPANY, Tenant.credit_code == code))
     if tenant_id is None:
-        raise InputError(field, "没有开通账户的企业使用这个代码：请先在企业名录中为它开通账户 (no company tenant)")
+        raise InputError(field, "企业名录中没有这个代码：请先登记或导入这家企业 (not in the company directory)")
     return tenant_id
 
 

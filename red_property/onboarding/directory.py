@@ -22,8 +22,8 @@ from red_property.core.table_import import (ImportRejected, RowError, check_fill
 from red_property.core.tenancy import current_actor_id
 from red_property.onboarding.invitations import IssuedInvitation
 from red_property.onboarding.models import Company
-from red_property.onboarding.provisioning import provision_tenant
-from red_property.tenants.models import TenantKind
+from red_property.onboarding.provisioning import create_tenant, invite_admin, provision_tenant
+from red_property.tenants.models import Tenant, TenantKind
 
 # GB 32100-2015: 18 characters from this set (no I, O, Z, S, V); the last is a check character.
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -123,23 +123,56 @@ def list_companies(session: Session, *, q: str | None = None, page: int = 1, per
 
 def create_company_tenant(session: Session, company: Company, *, admin_email: str, admin_name: str,
                           slug: str | None = None) -> tuple[int, IssuedInvitation]:
-    """Create the company's tenant from its directory entry and invite its first admin.
+    """Invite an admin of the company: into its tenant when it has one (opened when
+    its first contract was recorded), else create the tenant from its directory
+    entry first.
 
     The tenant and the invitation are written in their own transaction
-    (``provision_tenant``); the entry then records its tenant, and the bureau's
-    audit log says who created it.  A company gets one tenant.
+    (``provision_tenant``, ``invite_admin``); the entry then records its tenant,
+    and the bureau's audit log says who did it.  A company gets one tenant.
     """
+    actor = current_actor_id(session)
     if company.company_tenant_id is not None:
-        raise InputError("company_id", "这家企业已经开通了账户 (the company already has its tenant)")
-    slug = (slug or "").strip() or f"co-{company.credit_code.lower()}"
+        issued = invite_admin(company.company_tenant_id, admin_email=admin_email, admin_name=admin_name,
+                              actor_id=actor)
+        record_event(session, action="invite_admin", entity="tenant", entity_id=company.company_tenant_id,
+                     after={"company_id": company.id, "admin": issued.email})
+        session.commit()
+        return company.company_tenant_id, issued
+    slug = (slug or "").strip() or _slug(company)
     tenant_id, issued = provision_tenant(kind=TenantKind.COMPANY, slug=slug, name=company.name,
                                          credit_code=company.credit_code, admin_email=admin_email,
-                                         admin_name=admin_name, actor_id=current_actor_id(session))
+                                         admin_name=admin_name, actor_id=actor)
     company.company_tenant_id = tenant_id
     record_event(session, action="create_tenant", entity="tenant", entity_id=tenant_id,
                  after={"company_id": company.id, "slug": slug, "admin": issued.email})
     session.commit()
     return tenant_id, issued
+
+
+def company_account(session: Session, company: Company) -> int:
+    """The company's tenant, opened now (without users) if it has none yet.
+
+    A management contract belongs to the company's tenant, and a bureau records
+    the city's contracts long before every company has someone to log in: the
+    account is opened with the first contract, and the bureau invites its admin
+    from the directory page when the company is ready.  Flushes; the caller commits.
+    """
+    if company.company_tenant_id is None:
+        known = session.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.COMPANY,
+                                                        Tenant.credit_code == company.credit_code))
+        if known is None:
+            known = create_tenant(session, kind=TenantKind.COMPANY, slug=_slug(company), name=company.name,
+                                  credit_code=company.credit_code).id
+            record_event(session, action="create_tenant", entity="tenant", entity_id=known,
+                         after={"company_id": company.id, "slug": _slug(company), "admin": None})
+        company.company_tenant_id = known
+        session.flush()
+    return company.company_tenant_id
+
+
+def _slug(company: Company) -> str:
+    return f"co-{company.credit_code.lower()}"
 
 
 # The directory as a sheet: column headings as a bureau writes them.

@@ -114,7 +114,9 @@ class CompanyTenant(MethodView):
     @blp.arguments(CompanyTenantIn)
     @blp.response(201, CompanyTenantOut)
     def post(self, data, company_id):
-        """Create the company's tenant and invite its first admin (the link is in the answer, once)."""
+        """Invite an admin of the company, creating its tenant first if it has none (the
+        link is in the answer, once).  A company has one tenant: a second call invites
+        another admin into it."""
         tenant_id, issued = create_company_tenant(db.session, db.session.get(Company, company_id),
                                                   admin_email=data["admin_email"], admin_name=data["admin_name"],
                                                   slug=data.get("slug"))

@@ -53,17 +53,43 @@ def provision_tenant(*, kind: TenantKind, slug: str, name: str, admin_email: str
     the admin's email is taken or the slug is bad.  Returns the new tenant's id
     and the invitation to show once.
     """
+    def work(session: Session) -> tuple[int, IssuedInvitation]:
+        _check_email(session, admin_email)
+        tenant = create_tenant(session, kind=kind, slug=slug, name=name, credit_code=credit_code)
+        return tenant.id, _invite_admin(session, tenant.id, admin_email, admin_name, actor_id)
+
+    return _in_fresh_session(work)
+
+
+def invite_admin(tenant_id: int, *, admin_email: str, admin_name: str,
+                 actor_id: int | None = None) -> IssuedInvitation:
+    """Invite an admin into a tenant that exists already (one the bureau opened when it
+    recorded the company's first contract, or one whose admin has left), in a
+    transaction of its own like ``provision_tenant``."""
+    def work(session: Session) -> IssuedInvitation:
+        _check_email(session, admin_email)
+        return _invite_admin(session, tenant_id, admin_email, admin_name, actor_id)
+
+    return _in_fresh_session(work)
+
+
+def _check_email(session: Session, email: str) -> None:
+    if email_taken(session, email):
+        raise InputError("admin_email", "该邮箱已被使用 (email already in use)")
+
+
+def _invite_admin(session: Session, tenant_id: int, email: str, name: str, actor_id: int | None) -> IssuedInvitation:
+    activate_tenant(session, tenant_id, actor_id)
+    try:
+        return invite_user(session, email=email, name=name, role=Role.ADMIN)
+    except InputError as exc:
+        raise InputError("admin_" + exc.field, str(exc)) from exc
+
+
+def _in_fresh_session(work):
     session = fresh_session()
     try:
-        if email_taken(session, admin_email):
-            raise InputError("admin_email", "该邮箱已被使用 (email already in use)")
-        tenant = create_tenant(session, kind=kind, slug=slug, name=name, credit_code=credit_code)
-        activate_tenant(session, tenant.id, actor_id)
-        try:
-            issued = invite_user(session, email=admin_email, name=admin_name, role=Role.ADMIN)
-        except InputError as exc:
-            raise InputError("admin_" + exc.field, str(exc)) from exc
-        return tenant.id, issued
+        return work(session)
     except BaseException:
         session.rollback()
         raise

@@ -1,4 +1,5 @@
-// Polls a job's status and moves its progress bar until it finishes.
+// Polls a job's status and moves its progress bar until it finishes; a box with
+// data-reload reloads its page then (a rating run's page shows the results).
 (function () {
   const box = document.querySelector(".job[data-status-url]");
   if (!box) return;
@@ -15,8 +16,12 @@
     pct.textContent = job.progress + "%";
     status.textContent = job.status_label || job.status;
     message.textContent = job.message || "";
-    if (job.status === "done") { download.hidden = false; return; }
-    if (job.status !== "failed") setTimeout(tick, 1000);
+    if (job.status === "done" || job.status === "failed") {
+      if (box.dataset.reload !== undefined) { window.location.reload(); return; }
+      if (job.status === "done" && download) download.hidden = false;
+      return;
+    }
+    setTimeout(tick, 1000);
   }
   tick();
 })();
