@@ -78,6 +78,7 @@ def init(bureau_name: str, admin_email: str, admin_name: str, bureau_slug: str, 
     from flask_migrate import upgrade
     from sqlalchemy import select
 
+    from red_property.core import clock
     from red_property.core.errors import InputError
     from red_property.extensions import db
     from red_property.onboarding.provisioning import provision_tenant
@@ -117,7 +118,7 @@ def init(bureau_name: str, admin_email: str, admin_name: str, bureau_slug: str, 
     for issued in filter(None, (bureau, platform)):
         sent = {True: "emailed", False: f"NOT emailed ({issued.mail_error})", None: "not emailed"}[issued.emailed]
         click.echo(f"invitation for {issued.email} ({issued.tenant_name}), valid until "
-                   f"{issued.expires_at:%Y-%m-%d %H:%M} UTC, {sent}; shown once:\n  {issued.url}")
+                   f"{clock.local(issued.expires_at):%Y-%m-%d %H:%M} ({clock.local_zone()}), {sent}; shown once:\n  {issued.url}")
 
 
 @click.command("worker")

@@ -83,6 +83,30 @@ def test_an_unknown_company_is_refused_naming_the_field(api, codes):
     assert response.status_code == 422 and "company_credit_code" in response.get_json()["errors"]["json"]
 
 
+def test_a_directory_company_without_an_account_gets_one_with_its_first_contract(app, api, client, codes):
+    """The bureau records the city's contracts before every company has someone to log in:
+    the account opens with the contract, without users, and the bureau invites its admin later."""
+    bureau = api.token("bureau-admin@test.cn")
+    code = "9151010000000000" + "8"
+    code += credit_code_check(code)
+    entry = {"credit_code": code, "name": "第八物业服务有限公司", "legal_representative": "刘", "contact_name": "陈",
+             "contact_phone": "13800000008"}
+    company_id = api.post("/api/v1/companies", bureau, json=entry).get_json()["id"]
+    recorded = api.post(f"/api/v1/register/communities/{codes.community_none}/contracts", bureau,
+                        json=contract(company_credit_code=code))
+    assert recorded.status_code == 201, recorded.get_json()
+    with app.app_context():
+        tenant = db.session.scalar(select(Tenant).where(Tenant.credit_code == code))
+        assert (tenant.kind.value, tenant.name, tenant.slug) == ("company", "第八物业服务有限公司", f"co-{code.lower()}")
+        tenant_id = tenant.id
+    assert contracts_of(app, codes, codes.community_none)[-1][0] == tenant_id
+    listed = api.get(f"/api/v1/companies/{company_id}", bureau).get_json()
+    assert listed["company_tenant_id"] == tenant_id
+    invited = api.post(f"/api/v1/companies/{company_id}/tenant", bureau,
+                       json={"admin_email": "boss@eight.cn", "admin_name": "刘经理"})
+    assert invited.status_code == 201 and invited.get_json()["tenant_id"] == tenant_id
+
+
 def test_a_handover_ends_the_running_contract_the_day_before(app, api, codes):
     w = codes
     bureau = api.token("bureau-admin@test.cn")

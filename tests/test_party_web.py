@@ -236,3 +236,10 @@ def test_member_list_ignores_ids_and_pages_out_of_range(client, login, world):
     for query in ("community_id=99999999999999999999999", "community_id=-3", "page=99999999999999999999",
                   "community_id=abc&page=x"):
         assert client.get(f"/company-a/party/members?{query}").status_code == 200, query
+
+
+def test_in_english_setting_up_a_party_organisation_is_not_an_appeal_upheld(app, client, login, world):
+    """“成立” is both a party organisation set up and an appeal upheld: the catalog tells them apart."""
+    client.get("/lang/en")
+    page = client.get(f"/company-a/party/communities/{world.community_a}").get_data(as_text=True)
+    assert ">Set up<" in page and "upheld" not in page

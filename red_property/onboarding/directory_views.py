@@ -120,7 +120,8 @@ def _show_page(company: Company, form, tenant_form, status: int):
 @bp.route("/<slug:tenant_slug>/companies/<int:company_id>/tenant", methods=["POST"])
 @login_required
 def create_tenant(company_id: int):
-    """Create the company's tenant and show its first admin's invitation letter (once)."""
+    """Invite the company's admin (creating its tenant first if it has none) and show the
+    invitation letter (once)."""
     require_kind(TenantKind.BUREAU)
     company = db.session.get(Company, company_id)
     if company is None:

@@ -53,17 +53,32 @@ def provision_tenant(*, kind: TenantKind, slug: str, name: str, admin_email: str
     the admin's email is taken or the slug is bad.  Returns the new tenant's id
     and the invitation to show once.
     """
-    session = fresh_session()
-    try:
-        if email_taken(session, admin_email):
-            raise InputError("admin_email", "该邮箱已被使用 (email already in use)")
+    def work(session: Session) -> tuple[int, IssuedInvitation]:
+        _check_email(session, admin_email)
         tenant = create_tenant(session, kind=kind, slug=slug, name=name, credit_code=credit_code)
         activate_tenant(session, tenant.id, actor_id)
-        try:
-            issued = invite_user(session, email=admin_email, name=admin_name, role=Role.ADMIN)
-        except InputError as exc:
-            raise InputError("admin_" + exc.field, str(exc)) from exc
-        return tenant.id, issued
+        return tenant.id, _invite_admin(session, admin_email, admin_name)
+
+    return _in_fresh_session(work)
+
+
+def _check_email(session: Session, email: str) -> None:
+    if email_taken(session, email):
+        raise InputError("admin_email", "该邮箱已被使用 (email already in use)")
+
+
+def _invite_admin(session: Session, email: str, name: str) -> IssuedInvitation:
+    """An admin's invitation in the session's active tenant; the error names the form's field."""
+    try:
+        return invite_user(session, email=email, name=name, role=Role.ADMIN)
+    except InputError as exc:
+        raise InputError("admin_" + exc.field, str(exc)) from exc
+
+
+def _in_fresh_session(work):
+    session = fresh_session()
+    try:
+        return work(session)
     except BaseException:
         session.rollback()
         raise
@@ -83,20 +98,13 @@ def has_users(tenant_id: int) -> bool:
 
 def invite_first_admin(tenant_id: int, *, admin_email: str, admin_name: str,
                        actor_id: int | None = None) -> IssuedInvitation:
-    """Invite the first admin of a tenant that has no user yet, in a transaction of its own."""
-    session = fresh_session()
-    try:
+    """Invite the first admin of a tenant that has no user yet (a company tenant the contracts
+    import opened), in a transaction of its own like ``provision_tenant``."""
+    def work(session: Session) -> IssuedInvitation:
         activate_tenant(session, tenant_id, actor_id)
         if session.scalar(select(User.id).limit(1)) is not None:
             raise InputError("admin_email", "该账户已有用户：请由其管理员邀请 (the tenant already has users)")
-        if email_taken(session, admin_email):
-            raise InputError("admin_email", "该邮箱已被使用 (email already in use)")
-        try:
-            return invite_user(session, email=admin_email, name=admin_name, role=Role.ADMIN)
-        except InputError as exc:
-            raise InputError("admin_" + exc.field, str(exc)) from exc
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+        _check_email(session, admin_email)
+        return _invite_admin(session, admin_email, admin_name)
+
+    return _in_fresh_session(work)

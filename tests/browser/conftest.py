@@ -61,3 +61,15 @@ def worker(app):
     yield process
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test prints where the browser was and the errors the page shows."""
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when == "call" and rep.failed and "page" in item.funcargs:
+        pg = item.funcargs["page"]
+        print("\nbrowser at", pg.url)
+        print(pg.inner_text("body")[:1500])
+        print("errors shown:", pg.locator(".field-error, .error, [role=alert]").all_inner_texts())
