@@ -2,6 +2,9 @@
 only through audited functions; identity lookups see one exact key, not every account;
 the bureau reader role reads across tenants only after an audited ticket; the audit log is append-only
 
+Not ahead-compatible: the code before it logs in with ``app.identity_lookup=on`` and writes
+``tenant`` directly, both refused after it; reload the web and workers right after migrating.
+
 Revision ID: 0027_database_wall
 Revises: 0023_owners_committee
 Create Date: 2026-12-02 05:00:00
