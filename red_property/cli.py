@@ -51,6 +51,8 @@ def tenants_apply(directory: Path):
     """Apply every DIRECTORY/<slug>/tenant.toml (idempotent)."""
     from red_property.tenants.provisioning import SpecError, apply_specs, load_specs
 
+    from sqlalchemy.exc import DBAPIError
+
     from red_property.core.owner import owner_session
 
     try:
@@ -59,6 +61,11 @@ def tenants_apply(directory: Path):
             report = apply_specs(session, specs)
     except SpecError as exc:
         raise click.ClickException(str(exc)) from exc
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        raise click.ClickException(f"{str(exc.orig).strip()}: set MIGRATE_DATABASE_URL to the schema owner "
+                                   "(the app role may not create a bureau or rename a tenant)") from exc
     click.echo(f"created: {len(report.created)}  updated: {len(report.updated)}  "
                f"unchanged: {len(report.unchanged)}")
     for email, url in report.invitations:

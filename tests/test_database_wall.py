@@ -137,6 +137,13 @@ def test_creating_a_bureau_needs_the_owner_and_the_cli_is_the_owner(app, world, 
     assert by == {make_owner_name(app)}
 
 
+@postgres
+def test_tenants_apply_as_the_app_role_says_what_it_needs(app, runner):
+    app.config["MIGRATE_DATABASE_URL"] = None
+    result = runner.invoke(args=["tenants", "apply"])
+    assert result.exit_code == 1 and "set MIGRATE_DATABASE_URL to the schema owner" in result.output, result.output
+
+
 def make_owner_name(app) -> str:
     from sqlalchemy.engine import make_url
 
