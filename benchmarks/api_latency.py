@@ -52,7 +52,7 @@ def build(owner: str) -> None:
     with app.app_context():
         upgrade()
     app_role = owner.replace("postgres@", "red_property_app@", 1).replace("root@", "red_property_app@", 1)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": app_role, "PASSWORD_HASH_FAST": True})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_role, "MIGRATE_DATABASE_URL": owner, "PASSWORD_HASH_FAST": True})
     with app.app_context():
         print(generate_scale(db.session, companies=249, communities=513, households_per_community=20))
         for kind, email in ((TenantKind.BUREAU, "bench-bureau@test.cn"), (TenantKind.COMPANY, "bench-co@test.cn")):

@@ -198,7 +198,7 @@ def run(instance: Path, repeat: int) -> None:
     from red_property.compliance import dashboard
     from red_property.compliance.sources import Window, measure, measure_windows
     from red_property.core import clock
-    from red_property.core.tenancy import identity_lookup, tenant_scope
+    from red_property.core.tenancy import tenant_scope
     from red_property.extensions import db
     from red_property.tenants.models import Tenant
 
@@ -210,8 +210,7 @@ def run(instance: Path, repeat: int) -> None:
     window = Window.months_ending(today)
     windows = [window, *(Window.month(y, m) for y, m in window.months())]
     with app.app_context():
-        with identity_lookup(db.session) as s:
-            company = s.scalar(select(Tenant.id).where(Tenant.slug == COMPANY_SLUG))
+        company = db.session.scalar(select(Tenant.id).where(Tenant.slug == COMPANY_SLUG))  # the register is not tenant-owned
         with tenant_scope(db.session, company) as s:
             product_values = measure_windows(s, windows)
         uri = db.engine.url

@@ -47,6 +47,8 @@ from red_property.extensions import db
 from red_property.fees.billing import add_schedule, start_billing_run
 from red_property.fees.documents import bill_document, documents_html
 from red_property.fees.models import BillingRun, Bill, BuildingKind
+from red_property.core.owner import owner_session
+from red_property.tenants.changes import add_tenant
 from red_property.tenants.models import Tenant, TenantKind
 
 REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
@@ -59,12 +61,12 @@ def build(app, households: int) -> tuple[int, int]:
     rng = random.Random(5)
     with app.app_context():
         session = db.session
-        bureau = Tenant(kind=TenantKind.BUREAU, slug="bench-bureau", name="基准测试住建局")
-        company = Tenant(kind=TenantKind.COMPANY, slug="bench-co", name="锦绣物业服务有限公司",
-                         credit_code="91510100MA61JX0011")
-        session.add_all([bureau, company])
-        session.commit()
-        bureau_id, company_id = bureau.id, company.id
+        with owner_session() as owner:  # a bureau is the schema owner's to create (tenants.changes)
+            bureau_id = add_tenant(owner, kind=TenantKind.BUREAU, slug="bench-bureau", name="基准测试住建局",
+                                   credit_code=None).id
+            company_id = add_tenant(owner, kind=TenantKind.COMPANY, slug="bench-co", name="锦绣物业服务有限公司",
+                                    credit_code="91510100MA61JX0011").id
+            owner.commit()
         with tenant_scope(session, bureau_id) as s:
             community = Community(name="锦绣花园", address="锦城市人民南路 1 号", district="锦江区",
                                   street="春熙路街道", neighbourhood="春熙东社区", household_count=households,
@@ -185,7 +187,8 @@ def measure(households: int, workers_count: int, subsetter: str) -> tuple[str, d
         upgrade(revision="heads")
         db.engine.dispose()
     files = tempfile.mkdtemp(prefix="rp-bench-files-")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "REDIS_URL": REDIS, "RQ_QUEUE": QUEUE, "FILE_DIR": files,
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "MIGRATE_DATABASE_URL": owner, "REDIS_URL": REDIS,
+                      "RQ_QUEUE": QUEUE, "FILE_DIR": files,
                       "FEES_RENDER_HELPERS": workers_count - 1})
     company_id, community_id = build(app, households)
     from redis import Redis

@@ -47,7 +47,7 @@ def build(scale: str) -> tuple[str, int]:
         upgrade(revision="heads")
         db.engine.dispose()
     companies, communities = SCALES[scale]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "MIGRATE_DATABASE_URL": owner})  # the owner creates the bureau
     with app.app_context():
         started = time.perf_counter()
         generated = generate_scale(db.session, companies=companies, communities=communities, households_per_community=1)

@@ -49,13 +49,23 @@ def tenants_group():
 @with_appcontext
 def tenants_apply(directory: Path):
     """Apply every DIRECTORY/<slug>/tenant.toml (idempotent)."""
-    from red_property.extensions import db
     from red_property.tenants.provisioning import SpecError, apply_specs, load_specs
 
+    from sqlalchemy.exc import DBAPIError
+
+    from red_property.core.owner import owner_session
+
     try:
-        report = apply_specs(db.session, load_specs(directory))
+        specs = load_specs(directory)
+        with owner_session() as session:  # bureaus and renames are the schema owner's (tenants.changes)
+            report = apply_specs(session, specs)
     except SpecError as exc:
         raise click.ClickException(str(exc)) from exc
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "42501":  # insufficient_privilege
+            raise
+        raise click.ClickException(f"{str(exc.orig).strip()}: set MIGRATE_DATABASE_URL to the schema owner "
+                                   "(the app role may not create a bureau or rename a tenant)") from exc
     click.echo(f"created: {len(report.created)}  updated: {len(report.updated)}  "
                f"unchanged: {len(report.unchanged)}")
     for email, url in report.invitations:
@@ -90,16 +100,19 @@ def init(bureau_name: str, admin_email: str, admin_name: str, bureau_slug: str, 
                                    "(use `tenants apply` or the bureau's pages to add more)")
     db.session.remove()
     try:
+        # As the schema owner (MIGRATE_DATABASE_URL): the app role may not create these kinds.
         bureau_id, bureau = provision_tenant(kind=TenantKind.BUREAU, slug=bureau_slug, name=bureau_name,
-                                     admin_email=admin_email, admin_name=admin_name)
+                                             admin_email=admin_email, admin_name=admin_name, as_owner=True)
         if platform_admin:
             _, platform = provision_tenant(kind=TenantKind.PLATFORM, slug="platform", name=platform_name,
-                                           admin_email=platform_admin, admin_name="平台管理员")
+                                           admin_email=platform_admin, admin_name="平台管理员", as_owner=True)
         else:
+            from red_property.core.owner import owner_session
             from red_property.onboarding.provisioning import create_tenant
 
-            create_tenant(db.session, kind=TenantKind.PLATFORM, slug="platform", name=platform_name)
-            db.session.commit()
+            with owner_session() as session:
+                create_tenant(session, kind=TenantKind.PLATFORM, slug="platform", name=platform_name)
+                session.commit()
             platform = None
         from red_property.core.tenancy import tenant_scope
         from red_property.rating.versions import ensure_model

@@ -32,10 +32,9 @@ def platform(session) -> int:
     found = session.scalar(select(Tenant.id).where(Tenant.slug == "platform"))
     if found:
         return found
-    tenant = Tenant(kind=TenantKind.PLATFORM, slug="platform", name="红色物业平台")
-    session.add(tenant)
-    session.commit()
-    return tenant.id
+    from tests.factories import make_tenant
+
+    return make_tenant(session, TenantKind.PLATFORM, "platform", "红色物业平台")
 
 
 def subscription_for(app, billed_tenant: int, amount_fen: int = 120_000) -> int:

@@ -7,6 +7,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from red_property.core.owner import owner_session
+from red_property.tenants.changes import set_details
 from red_property.communities.models import ContractSelection, ManagementContract
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
@@ -24,10 +26,10 @@ HEADER = ["小区编号", "小区名称", "地址", "统一社会信用代码", 
 @pytest.fixture
 def codes(app, world):
     """Companies A and B with their 统一社会信用代码 (as the directory gives them when it creates the tenant)."""
-    with app.app_context():
-        db.session.get(Tenant, world.a).credit_code = CODE_A
-        db.session.get(Tenant, world.b).credit_code = CODE_B
-        db.session.commit()
+    with app.app_context(), owner_session() as owner:  # the app role may not change the register
+        set_details(owner, owner.get(Tenant, world.a), name="甲物业有限公司", credit_code=CODE_A)
+        set_details(owner, owner.get(Tenant, world.b), name="乙物业有限公司", credit_code=CODE_B)
+        owner.commit()
     return world
 
 

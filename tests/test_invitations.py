@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from red_property.core import clock
 from red_property.core.audit import AuditEntry
-from red_property.core.tenancy import identity_lookup, tenant_scope
+from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.onboarding.models import Invitation
 from tests.conftest import csrf_token
@@ -146,7 +146,7 @@ def test_the_users_page_reissues_and_revokes(app, client, web, world):
     web.login("a-admin@test.cn")
     token = csrf_token(client.get("/company-a/users").get_data(as_text=True))
     client.post("/company-a/users", data={"email": "r@test.cn", "name": "乙", "role": "staff", "csrf_token": token})
-    with app.app_context(), identity_lookup(db.session) as s:
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
         user_id = s.scalars(select(Invitation.user_id)).one()
     letter = client.post(f"/company-a/users/{user_id}/invitation", data={"csrf_token": token})
     assert letter.status_code == 200 and "/invitation/rpi_" in letter.get_data(as_text=True)

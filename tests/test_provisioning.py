@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import func, select
 
 from red_property.accounts.services import authenticate
+from red_property.core.owner import owner_session
 from red_property.extensions import db
 from red_property.tenants.models import Tenant
 from red_property.tenants.provisioning import SpecError, apply_specs, load_specs
@@ -32,11 +33,13 @@ def tenant_count():
 def test_apply_is_idempotent_and_updates_names(app, tmp_path):
     write(tmp_path, "co-new")
     with app.app_context():
-        first = apply_specs(db.session, load_specs(tmp_path))
-        again = apply_specs(db.session, load_specs(tmp_path))
-        assert (first.created, again.created, again.unchanged) == (["co-new"], [], ["co-new"])
-        write(tmp_path, "co-new", name="改名物业有限公司")
-        assert apply_specs(db.session, load_specs(tmp_path)).updated == ["co-new"]
+        with owner_session() as owner:  # as the CLI runs it: renaming is the schema owner's
+            first = apply_specs(owner, load_specs(tmp_path))
+            again = apply_specs(owner, load_specs(tmp_path))
+            assert (first.created, again.created, again.unchanged) == (["co-new"], [], ["co-new"])
+            write(tmp_path, "co-new", name="改名物业有限公司")
+            assert apply_specs(owner, load_specs(tmp_path)).updated == ["co-new"]
+        assert db.session.scalar(select(Tenant.name).where(Tenant.slug == "co-new")) == "改名物业有限公司"
         assert authenticate(db.session, "co-new@x.cn", "a long initial password") is not None
 
 
@@ -52,7 +55,8 @@ def test_a_bad_file_names_itself_and_writes_nothing(app, tmp_path, text, fragmen
     with app.app_context():
         before = tenant_count()
         with pytest.raises(SpecError) as excinfo:
-            apply_specs(db.session, load_specs(tmp_path))
+            with owner_session() as owner:
+                apply_specs(owner, load_specs(tmp_path))
         assert "bad/tenant.toml" in str(excinfo.value) and fragment in str(excinfo.value)
         assert tenant_count() == before
 
@@ -60,8 +64,8 @@ def test_a_bad_file_names_itself_and_writes_nothing(app, tmp_path, text, fragmen
 def test_an_admin_of_another_tenant_is_refused(app, tmp_path, world):
     write(tmp_path, "co-grab", email="b-admin@test.cn")
     with app.app_context():
-        with pytest.raises(SpecError, match="already a user of tenant 'company-b'"):
-            apply_specs(db.session, load_specs(tmp_path))
+        with pytest.raises(SpecError, match="already a user of tenant 'company-b'"), owner_session() as owner:
+            apply_specs(owner, load_specs(tmp_path))
         assert db.session.scalar(select(Tenant.id).where(Tenant.slug == "co-grab")) is None
 
 

@@ -71,22 +71,31 @@ def test_stale_setting_on_a_pooled_connection_fails_closed(app, app_engine, worl
 
 
 def test_bureau_reader_role_is_select_only(app, app_engine, world):
+    """With a cross-read ticket (as ``bureau_cross_tenant_read`` opens one) the reader reads every
+    tenant's rows, and still only reads; password hashes stay out of its reach."""
     with app_engine.connect() as conn:
         with conn.begin():
+            open_ticket(conn, world.bureau)
             conn.execute(text("SET LOCAL ROLE red_property_bureau_reader"))
             assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 5
             with pytest.raises(Exception, match="permission denied"):
                 conn.execute(text("UPDATE household SET owner_name = 'x'"))
         with conn.begin():
+            open_ticket(conn, world.bureau)
             conn.execute(text("SET LOCAL ROLE red_property_bureau_reader"))
             with pytest.raises(Exception, match="permission denied"):
                 conn.execute(text("SELECT password_hash FROM user_account"))
 
 
-def test_identity_lookup_setting_opens_accounts_only(app, app_engine, world):
+def open_ticket(conn, bureau_id: int) -> None:
+    ticket = conn.execute(text("SELECT cross_read_open(:b, 'test')"), {"b": bureau_id}).scalar()
+    conn.execute(text("SELECT set_config('app.cross_read_ticket', :t, true)"), {"t": str(ticket)})
+
+
+def test_identity_lookup_reads_one_key_and_accounts_only(app, app_engine, world):
     with app_engine.connect() as conn, conn.begin():
-        conn.execute(text("SELECT set_config('app.identity_lookup', 'on', true)"))
-        assert conn.execute(text("SELECT count(*) FROM user_account")).scalar() > 0
+        conn.execute(text("SELECT set_config('app.identity_key', 'a-admin@test.cn', true)"))
+        assert conn.execute(text("SELECT email FROM user_account")).scalars().all() == ["a-admin@test.cn"]
         assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 0
 
 

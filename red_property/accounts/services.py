@@ -32,11 +32,13 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     ``TenantSuspended`` when the password is right but the tenant is suspended
     (said only after the password is checked, so guessing learns nothing).
     """
-    with identity_lookup(session):
-        # the account behind the login: invited users who have not accepted (their tenants' own
-        # placeholders, possibly several for one address) have no password to check
-        user = session.scalars(select(User).where(User.email == email.strip().lower(),
-                                                  User.password_hash != NO_PASSWORD)).first()
+    email, user = email.strip().lower(), None
+    if email:
+        with identity_lookup(session, email):
+            # the account behind the login: invited users who have not accepted (their tenants' own
+            # placeholders, possibly several for one address) have no password to check
+            user = session.scalars(select(User).where(User.email == email,
+                                                      User.password_hash != NO_PASSWORD)).first()
     ok = verify_password(user.password_hash if user else None, password)
     if not (ok and user and user.active):
         return None
@@ -51,14 +53,13 @@ def load_session_user(session: Session, user_id: int, stamp: str,
     """Flask-Login's user loader: the user and its browser session, the tenant put in scope,
     unless the session was ended (logout, ended from another browser, idle) or predates a
     password change (its stamp no longer matches)."""
-    with identity_lookup(session):
-        user = session.get(User, user_id)
-    if user is None or not user.active or not hmac.compare_digest(user.session_stamp, stamp):
+    found = find_session(session, user_id, secret)
+    if found is None:
+        return None
+    row, user = found
+    if not user.active or not hmac.compare_digest(user.session_stamp, stamp):
         return None
     if user.tenant.suspended_at is not None:  # suspended since this browser logged in
-        return None
-    row = find_session(session, user_id, secret)
-    if row is None:
         return None
     activate_tenant(session, user.tenant_id, user.id)
     touch(session, row)
@@ -83,8 +84,9 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
     """The user behind a valid (known, unexpired, unrevoked) token, in its tenant's scope."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
         return None
-    with identity_lookup(session):
-        token = session.scalars(select(ApiToken).where(ApiToken.secret_hash == _digest(secret))).first()
+    digest = _digest(secret)
+    with identity_lookup(session, digest):
+        token = session.scalars(select(ApiToken).where(ApiToken.secret_hash == digest)).first()
     if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
         return None
     if not token.user.active or token.user.tenant.suspended_at is not None:

@@ -52,15 +52,18 @@ def start_session(session: Session, user: User, *, address: str | None, user_age
     return secret
 
 
-def find_session(session: Session, user_id: int, secret: str | None) -> BrowserSession | None:
-    """The alive session of ``user_id`` that ``secret`` names, read before the tenant is known."""
+def find_session(session: Session, user_id: int, secret: str | None) -> tuple[BrowserSession, User] | None:
+    """The alive session of ``user_id`` that ``secret`` names and its user, read before the
+    tenant is known (both by the secret's digest: no lookup by a bare user id)."""
     if not secret or len(secret) > 100:
         return None
-    with identity_lookup(session):
-        row = session.scalars(select(BrowserSession).where(BrowserSession.secret_hash == _digest(secret))).first()
-    if row is None or row.user_id != user_id or not is_alive(row, clock.now()):
-        return None
-    return row
+    digest = _digest(secret)
+    with identity_lookup(session, digest):
+        row = session.scalars(select(BrowserSession).where(BrowserSession.secret_hash == digest)).first()
+        if row is None or row.user_id != user_id or not is_alive(row, clock.now()):
+            return None
+        user = session.scalars(select(User).where(User.tenant_id == row.tenant_id, User.id == row.user_id)).first()
+    return (row, user) if user is not None else None
 
 
 def touch(session: Session, row: BrowserSession) -> None:

@@ -18,10 +18,17 @@ PUBLIC_ROLE = "red_property_public_reader"
 CURRENT = "app_current_tenant()"
 # The product's today (core.clock's day in the users' zone), handed over per transaction by core.tenancy.
 TODAY = "app_current_day()"
+IDENTITY_KEY = "NULLIF(current_setting('app.identity_key', true), '')"
 
 
 def _pg() -> bool:
     return op.get_bind().dialect.name == "postgresql"
+
+
+def _after_database_wall() -> bool:
+    """Whether migration 0027 (cross-read tickets, keyed identity lookups) has run."""
+    return op.get_bind().exec_driver_sql(
+        "SELECT to_regprocedure('public.cross_read_allowed()') IS NOT NULL").scalar()
 
 
 def create_roles_and_functions() -> None:
@@ -63,12 +70,18 @@ def tenant_table(table: str, *, read: str | None = None, identity: bool = False)
     ``read`` widens what a tenant may read (a SQL condition); writes are always
     limited to the tenant's own rows.  ``identity`` tables (users, tokens) may
     also be read during a login lookup, and are hidden from the bureau reader.
+    After ``0027_database_wall`` an identity table needs a ``secret_hash`` column:
+    a lookup reads the row of one digest (``app.identity_key``), and the bureau
+    reader's rows need a cross-read ticket in the transaction.
     """
     if not _pg():
         return
+    walled = _after_database_wall()
     own = f"tenant_id = {CURRENT}"
     visible = f"({own}) OR ({read})" if read else own
-    if identity:
+    if identity and walled:
+        visible = f"({visible}) OR secret_hash = {IDENTITY_KEY}"
+    elif identity:
         visible = f"({visible}) OR current_setting('app.identity_lookup', true) = 'on'"
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -78,7 +91,8 @@ def tenant_table(table: str, *, read: str | None = None, identity: bool = False)
     op.execute(f"CREATE POLICY tenant_delete ON {table} FOR DELETE USING ({own})")
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE}")
     if not identity:
-        op.execute(f"CREATE POLICY bureau_read ON {table} FOR SELECT TO {READER_ROLE} USING (true)")
+        ticket = "(SELECT public.cross_read_allowed())" if walled else "true"
+        op.execute(f"CREATE POLICY bureau_read ON {table} FOR SELECT TO {READER_ROLE} USING ({ticket})")
         op.execute(f"GRANT SELECT ON {table} TO {READER_ROLE}")
     _grant_sequence(table)
 

@@ -9,8 +9,8 @@ PostgreSQL ``_set_transaction_tenant`` hands the tenant to row-level security
 for every transaction.
 
 There are exactly three ways to read without the tenant filter, all named here:
-``identity_lookup`` (login and token checks read one user or token before the
-tenant is known), ``bureau_cross_tenant_read`` (the bureau reads company
+``identity_lookup`` (login and token checks read the rows of one email or
+secret before the tenant is known), ``bureau_cross_tenant_read`` (the bureau reads company
 records: read-only, audited) and ``public_read`` (a visitor with no login reads
 what tenants have published: read-only, and only rows a model's
 ``public_criteria`` admits).
@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import flask_sqlalchemy.session
-from sqlalchemy import Date, bindparam, event
+from sqlalchemy import Date, bindparam, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, scoped_session, with_loader_criteria
 
 from red_property.core import clock
@@ -35,6 +35,8 @@ IDENTITY = "identity_lookup"
 CROSS_READ = "bureau_cross_tenant_read"
 PUBLIC = "public_read"
 ONLY = "cross_read_only"
+IDENTITY_KEY = "identity_key"
+CROSS_TICKET = "cross_read_ticket"
 
 # The PostgreSQL roles the bureau's cross-tenant reads and the public's reads run under: SELECT only.
 READER_ROLE = "red_property_bureau_reader"
@@ -51,6 +53,13 @@ class CrossTenantWrite(RuntimeError):
 
 class TenantSession(flask_sqlalchemy.session.Session):
     """The app's session class; the listeners below are bound to it alone."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        # A session given its own engine (``core.owner.owner_session``) uses it for every
+        # model; Flask-SQLAlchemy would otherwise pick the app's engine.
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
 def _real(session) -> Session:
@@ -98,22 +107,30 @@ def tenant_scope(session: Session, tenant_id: int, actor_id: int | None = None) 
 
 
 @contextmanager
-def identity_lookup(session: Session) -> Iterator[Session]:
-    """Read accounts (users, API tokens) before any tenant is known.
+def identity_lookup(session: Session, key: str) -> Iterator[Session]:
+    """Read the account rows of one ``key`` before any tenant is known.
 
-    Only models marked ``__identity__`` may be read; nothing may be written.
+    ``key`` is a login's email or the SHA-256 of a secret (API token, browser
+    session, invitation).  Only models marked ``__identity__`` may be read;
+    nothing may be written.  On PostgreSQL the key goes to row-level security,
+    whose policies admit the rows of that key alone (and the user they belong
+    to): no key lists accounts (migration 0027).
     """
     session = _real(session)
     if session.info.get(TENANT) is not None:
         yield session
         return
+    if not isinstance(key, str) or not key:
+        raise ValueError("an identity lookup needs the email or digest it looks for")
     session.info[MODE] = IDENTITY
+    session.info[IDENTITY_KEY] = key
     _refresh_settings(session)
     try:
         yield session
     finally:
         if session.info.get(MODE) == IDENTITY:
             session.info.pop(MODE, None)
+            session.info.pop(IDENTITY_KEY, None)
             _refresh_settings(session)
 
 
@@ -125,7 +142,9 @@ def bureau_cross_tenant_read(session: Session, *, reason: str,
     Requires ``session`` to be in a housing bureau's scope.  Writes an audit
     entry (who, why) and commits it first, then yields a *fresh* session whose
     transactions are read-only with the tenant filter lifted; on PostgreSQL
-    they are also ``READ ONLY`` and run as the SELECT-only reader role.  The
+    they are also ``READ ONLY`` and run as the SELECT-only reader role, whose
+    rows need the ticket committed with the audit entry (``cross_read_open``,
+    a row the app role cannot remove).  The
     caller's session stays in the bureau's scope (its objects were expired by
     the commit and load again when used).
 
@@ -145,15 +164,24 @@ def bureau_cross_tenant_read(session: Session, *, reason: str,
         raise CrossTenantWrite("only a housing bureau may read across tenants")
     record_event(session, action="cross_tenant_read", entity="tenant",
                  after={"reason": reason, **({"only": sorted(only)} if only is not None else {})})
+    ticket = _open_cross_read_ticket(session, tenant_id, reason)
     session.commit()
     reader = fresh_session()
     reader.info[MODE] = CROSS_READ
+    reader.info[CROSS_TICKET] = ticket
     if only is not None:
         reader.info[ONLY] = tuple(sorted(set(only)))
     try:
         yield reader
     finally:
         reader.close()
+
+
+def _open_cross_read_ticket(session: Session, bureau_id: int, reason: str) -> int | None:
+    """PostgreSQL: the row the reader role's policies ask for, committed with the audit entry."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.scalar(text("SELECT cross_read_open(:bureau, :reason)"), {"bureau": bureau_id, "reason": reason})
 
 
 def fresh_session() -> Session:
@@ -284,11 +312,16 @@ def _apply_settings(session: Session, connection) -> None:
         # Must come before any other statement of the transaction.
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
         connection.exec_driver_sql(f"SET LOCAL ROLE {READER_ROLE if mode == CROSS_READ else PUBLIC_ROLE}")
+    if mode == CROSS_READ:
+        # The reader role's policies admit rows only under a recent ticket (migration 0027).
+        connection.exec_driver_sql("SELECT set_config('app.cross_read_ticket', %s, true)",
+                                   (str(session.info[CROSS_TICKET]),))
     tenant_id = session.info.get(TENANT)
+    key = session.info.get(IDENTITY_KEY) if mode == IDENTITY else None
     # app.current_day: the product's "today" (core.clock, the users' zone), not PostgreSQL's UTC
     # now(); policies that start on a date (a contract's first day) read it through app_current_day()
     connection.exec_driver_sql(
-        "SELECT set_config('app.current_tenant', %s, true), set_config('app.identity_lookup', %s, true), "
+        "SELECT set_config('app.current_tenant', %s, true), set_config('app.identity_key', %s, true), "
         "set_config('app.current_day', %s, true)",
-        ("" if tenant_id is None else str(tenant_id), "on" if mode == IDENTITY else "", clock.today().isoformat()),
+        ("" if tenant_id is None else str(tenant_id), key or "", clock.today().isoformat()),
     )

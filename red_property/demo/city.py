@@ -21,6 +21,7 @@ from red_property.accounts.services import create_user
 from red_property.activities.demo import add_demo_records as add_activities
 from red_property.appointments.demo import add_demo_records as add_appointments
 from red_property.communities.models import Building, Community, Household, ManagementContract
+from red_property.core.owner import owner_session
 from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_demo_records as add_demands
@@ -65,7 +66,8 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026, today
     rng = random.Random(seed)
     today = today or clock.today()
     progress(1, "租户与登录")
-    apply_specs(session, load_specs(tenants_dir))
+    with owner_session() as owner:  # the bureau and the platform are the schema owner's to create
+        apply_specs(owner, load_specs(tenants_dir))
     tenants = {t.slug: t for t in session.scalars(select(Tenant))}
     session.close()
     bureau = tenants["city-bureau"]
@@ -185,10 +187,10 @@ def _company_records(session, rng, company, communities) -> int:
 
 def _logins(session, tenants) -> list[tuple[str, str, str]]:
     from red_property.accounts.models import User
-    from red_property.core.tenancy import identity_lookup
 
     by_id = {t.id: t.name for t in tenants.values()}
-    with identity_lookup(session):
-        users = session.execute(select(User.email, User.role, User.tenant_id).order_by(User.id)).all()
-    session.rollback()
-    return [(email, role.value, by_id[tid]) for email, role, tid in users]
+    users = []
+    for tenant_id in by_id:  # tenant by tenant: no lookup lists every account
+        with tenant_scope(session, tenant_id):
+            users += session.execute(select(User.id, User.email, User.role, User.tenant_id)).all()
+    return [(email, role.value, by_id[tid]) for _id, email, role, tid in sorted(users)]

@@ -19,12 +19,14 @@ from red_property.appointments.demo import add_scale_records as add_appointment_
 from red_property.activities.demo import add_scale_records as add_activities
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core import clock
+from red_property.core.owner import owner_session
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_scale_records as add_scale_demands
 from red_property.demo import names
 from red_property.party.demo import add_scale_records as add_party_records
 from red_property.meetings.demo import add_scale_records as add_meetings
 from red_property.fees.demo import bulk_fees, months_before
+from red_property.tenants.changes import add_tenant
 from red_property.tenants.models import Tenant, TenantKind
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
@@ -39,12 +41,13 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
     prefix = f"scale{seed}"
     if session.scalar(select(Tenant.id).where(Tenant.slug == f"{prefix}-bureau")) is not None:
         return {"skipped": f"{prefix} already generated"}
-    bureau_id = session.execute(insert(Tenant).returning(Tenant.id), [dict(
-        kind=TenantKind.BUREAU, slug=f"{prefix}-bureau", name=f"规模测试住建局{seed}")]).scalar_one()
-    company_ids = list(session.execute(insert(Tenant).returning(Tenant.id, sort_by_parameter_order=True), [
-        dict(kind=TenantKind.COMPANY, slug=f"{prefix}-co-{n:05d}", name=f"测试物业{n:05d}有限公司")
-        for n in range(companies)]).scalars())
     session.commit()
+    with owner_session() as owner:  # a bureau is the schema owner's to create (tenants.changes)
+        bureau_id = add_tenant(owner, kind=TenantKind.BUREAU, slug=f"{prefix}-bureau",
+                               name=f"规模测试住建局{seed}", credit_code=None).id
+        company_ids = [add_tenant(owner, kind=TenantKind.COMPANY, slug=f"{prefix}-co-{n:05d}",
+                                  name=f"测试物业{n:05d}有限公司", credit_code=None).id for n in range(companies)]
+        owner.commit()
     progress(f"{companies} companies")
 
     assignment: dict[int, list[tuple[int, int]]] = {cid: [] for cid in company_ids}

@@ -181,7 +181,7 @@ def find_invitation(session: Session, secret: str) -> Invitation | None:
     if not isinstance(secret, str) or not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     digest = _digest(secret)
-    with identity_lookup(session):
+    with identity_lookup(session, digest):
         invitation = session.scalars(select(Invitation).where(Invitation.secret_hash == digest)).first()
     if invitation is None or not hmac.compare_digest(invitation.secret_hash, digest):
         return None

@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import re
+from contextlib import closing
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from red_property.accounts.models import Role, User
 from red_property.core.errors import InputError
+from red_property.core.owner import owner_session
 from red_property.core.tenancy import activate_tenant, fresh_session, identity_lookup
 from red_property.onboarding.invitations import IssuedInvitation, invite_user
+from red_property.tenants.changes import add_tenant
 from red_property.tenants.models import Tenant, TenantKind
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
@@ -19,10 +22,12 @@ RESERVED = {"api", "login", "logout", "public", "static", "invitation", "healthz
 
 
 def create_tenant(session: Session, *, kind: TenantKind, slug: str, name: str,
-                  credit_code: str | None = None) -> Tenant:
+                  credit_code: str | None = None, actor_id: int | None = None) -> Tenant:
     """Add a tenant to the register (flushes; the caller commits).
 
     Raises ``InputError`` on ``slug`` (format, reserved, taken) or ``name``.
+    A bureau or the platform needs the schema owner's session on PostgreSQL
+    (``tenants.changes``).
     """
     slug = (slug or "").strip()
     name = (name or "").strip()
@@ -32,34 +37,60 @@ def create_tenant(session: Session, *, kind: TenantKind, slug: str, name: str,
         raise InputError("name", "名称应为 2 到 200 个字 (a name of 2-200 characters)")
     if session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
         raise InputError("slug", f"网址名 {slug} 已被使用 (slug already in use)")
-    tenant = Tenant(kind=kind, slug=slug, name=name, credit_code=credit_code)
-    session.add(tenant)
-    session.flush()
-    return tenant
+    return add_tenant(session, kind=kind, slug=slug, name=name, credit_code=credit_code, actor_id=actor_id)
 
 
 def email_taken(session: Session, email: str) -> bool:
     """Whether any tenant has a user with this login (read as a login would)."""
-    with identity_lookup(session):
-        return session.scalar(select(User.id).where(User.email == email.strip().lower())) is not None
+    email = email.strip().lower()
+    if not email:
+        return False
+    with identity_lookup(session, email):
+        return session.scalar(select(User.id).where(User.email == email)) is not None
 
 
 def provision_tenant(*, kind: TenantKind, slug: str, name: str, admin_email: str, admin_name: str,
-                     credit_code: str | None = None, actor_id: int | None = None) -> tuple[int, IssuedInvitation]:
+                     credit_code: str | None = None, actor_id: int | None = None,
+                     as_owner: bool = False) -> tuple[int, IssuedInvitation]:
     """Create a tenant and invite its first admin, in one transaction of its own.
 
     Runs in a fresh session (a request's session belongs to the bureau or the
     operator, and a session never spans two tenants); nothing is written when
     the admin's email is taken or the slug is bad.  Returns the new tenant's id
-    and the invitation to show once.
+    and the invitation to show once.  ``as_owner`` (the CLI's ``init``) runs it as
+    the schema owner, which a bureau or the platform needs on PostgreSQL.
     """
     def work(session: Session) -> tuple[int, IssuedInvitation]:
         _check_email(session, admin_email)
-        tenant = create_tenant(session, kind=kind, slug=slug, name=name, credit_code=credit_code)
+        tenant = create_tenant(session, kind=kind, slug=slug, name=name, credit_code=credit_code,
+                               actor_id=actor_id)
         activate_tenant(session, tenant.id, actor_id)
         return tenant.id, _invite_admin(session, admin_email, admin_name)
 
-    return _in_fresh_session(work)
+    return _in_own_session(work, as_owner=as_owner)
+
+
+def has_users(tenant_id: int) -> bool:
+    """Whether a tenant has any user yet (a company tenant opened by the contracts import has none)."""
+    def work(session: Session) -> bool:
+        activate_tenant(session, tenant_id)
+        return session.scalar(select(User.id).limit(1)) is not None
+
+    return _in_own_session(work)
+
+
+def invite_first_admin(tenant_id: int, *, admin_email: str, admin_name: str,
+                       actor_id: int | None = None) -> IssuedInvitation:
+    """Invite the first admin of a tenant that has no user yet (a company tenant the contracts
+    import opened), in a transaction of its own like ``provision_tenant``."""
+    def work(session: Session) -> IssuedInvitation:
+        activate_tenant(session, tenant_id, actor_id)
+        if session.scalar(select(User.id).limit(1)) is not None:
+            raise InputError("admin_email", "该账户已有用户：请由其管理员邀请 (the tenant already has users)")
+        _check_email(session, admin_email)
+        return _invite_admin(session, admin_email, admin_name)
+
+    return _in_own_session(work)
 
 
 def _check_email(session: Session, email: str) -> None:
@@ -75,36 +106,11 @@ def _invite_admin(session: Session, email: str, name: str) -> IssuedInvitation:
         raise InputError("admin_" + exc.field, str(exc)) from exc
 
 
-def _in_fresh_session(work):
-    session = fresh_session()
-    try:
-        return work(session)
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
-def has_users(tenant_id: int) -> bool:
-    """Whether a tenant has any user yet (a company tenant opened by the contracts import has none)."""
-    session = fresh_session()
-    try:
-        activate_tenant(session, tenant_id)
-        return session.scalar(select(User.id).limit(1)) is not None
-    finally:
-        session.close()
-
-
-def invite_first_admin(tenant_id: int, *, admin_email: str, admin_name: str,
-                       actor_id: int | None = None) -> IssuedInvitation:
-    """Invite the first admin of a tenant that has no user yet (a company tenant the contracts
-    import opened), in a transaction of its own like ``provision_tenant``."""
-    def work(session: Session) -> IssuedInvitation:
-        activate_tenant(session, tenant_id, actor_id)
-        if session.scalar(select(User.id).limit(1)) is not None:
-            raise InputError("admin_email", "该账户已有用户：请由其管理员邀请 (the tenant already has users)")
-        _check_email(session, admin_email)
-        return _invite_admin(session, admin_email, admin_name)
-
-    return _in_fresh_session(work)
+def _in_own_session(work, *, as_owner: bool = False):
+    """``work(session)`` in a session of its own (the schema owner's for ``as_owner``), rolled back on error."""
+    with owner_session() if as_owner else closing(fresh_session()) as session:
+        try:
+            return work(session)
+        except BaseException:
+            session.rollback()
+            raise

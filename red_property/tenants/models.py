@@ -5,10 +5,11 @@ import datetime as dt
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, String
+from sqlalchemy import JSON, Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from red_property.core.model import Base, IdMixin, TimestampMixin
+from red_property.core import clock
+from red_property.core.model import Base, BigId, IdMixin, TimestampMixin
 
 
 class TenantKind(str, enum.Enum):
@@ -36,3 +37,35 @@ class Tenant(IdMixin, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug} {self.kind.value}>"
+
+
+class TenantChange(IdMixin, Base):
+    """One change to the tenant register (created, suspended, reactivated, renamed).
+
+    On PostgreSQL only the register's database functions write it (``tenants.changes``;
+    the app role may not even read it), so a change made from SQL as the app role
+    still leaves this row behind.
+    """
+
+    __tablename__ = "tenant_change"
+
+    tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(BigId)
+    by_role: Mapped[str] = mapped_column(String(64))  # the database login that made the change
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class CrossReadTicket(IdMixin, Base):
+    """A housing bureau's cross-tenant read, committed before it reads (PostgreSQL only:
+    ``core.tenancy.bureau_cross_tenant_read``).  The bureau reader role's policies admit
+    rows only in a transaction that names a recent ticket (migration 0027)."""
+
+    __tablename__ = "cross_read_ticket"
+
+    bureau_tenant_id: Mapped[int] = mapped_column(BigId, ForeignKey("tenant.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    by_role: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)

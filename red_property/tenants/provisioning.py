@@ -26,6 +26,7 @@ from red_property.core.errors import InputError
 from red_property.core.tenancy import identity_lookup, tenant_scope
 from red_property.onboarding.invitations import invite_user
 from red_property.onboarding.provisioning import create_tenant
+from red_property.tenants.changes import set_details
 from red_property.tenants.models import Tenant, TenantKind
 
 SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,62}$", error="slug: lowercase letters, digits and '-'")
@@ -80,7 +81,11 @@ def load_specs(directory: Path) -> list[dict]:
 
 
 def apply_specs(session: Session, specs: list[dict]) -> ApplyReport:
-    """Create or update the tenants and their admins described by ``specs``."""
+    """Create or update the tenants and their admins described by ``specs``.
+
+    Creates bureaus and renames tenants, which on PostgreSQL only the schema
+    owner may do: give it ``core.owner.owner_session()`` (the CLI does).
+    """
     report = ApplyReport()
     _check_admin_emails(session, specs)
     for spec in specs:
@@ -97,7 +102,7 @@ def apply_specs(session: Session, specs: list[dict]) -> ApplyReport:
             session.rollback()
             raise SpecError(f"{spec['source']}: kind cannot change ({tenant.kind.value} -> {spec['kind']})")
         elif (tenant.name, tenant.credit_code) != (spec["name"], spec.get("credit_code")):
-            tenant.name, tenant.credit_code = spec["name"], spec.get("credit_code")
+            set_details(session, tenant, name=spec["name"], credit_code=spec.get("credit_code"))
             report.updated.append(spec["slug"])
         else:
             report.unchanged.append(spec["slug"])
@@ -132,9 +137,11 @@ def _sync_rating_model(session: Session, folder: Path) -> None:
 def _check_admin_emails(session: Session, specs: list[dict]) -> None:
     """Refuse before writing if an admin email belongs to a different tenant."""
     wanted = {a["email"].lower(): s for s in specs for a in s["admins"]}
-    with identity_lookup(session):
-        rows = session.execute(select(User.email, Tenant.slug).join(Tenant, Tenant.id == User.tenant_id)
-                               .where(User.email.in_(wanted))).all()
+    rows = []
+    for email in wanted:  # one lookup per email: an identity lookup reads one key, never a list
+        with identity_lookup(session, email):
+            rows += session.execute(select(User.email, Tenant.slug).join(Tenant, Tenant.id == User.tenant_id)
+                                    .where(User.email == email)).all()
     session.rollback()
     for email, slug in rows:
         if wanted[email]["slug"] != slug:

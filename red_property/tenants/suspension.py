@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
+from red_property.tenants.changes import set_suspended
 from red_property.tenants.models import Tenant, TenantKind
 
 
@@ -36,7 +37,7 @@ def suspend_tenant(session: Session, tenant_id: int) -> Tenant:
     tenant = _target(session, tenant_id)
     if tenant.suspended_at is not None:
         raise InputError("tenant_id", f"{tenant.name} 已于 {tenant.suspended_at:%Y-%m-%d} 暂停 (already suspended)")
-    tenant.suspended_at = clock.now()
+    set_suspended(session, tenant, clock.now())
     record_event(session, action="suspend_tenant", entity="tenant", entity_id=tenant.id,
                  after={"slug": tenant.slug, "suspended_at": tenant.suspended_at.isoformat()})
     session.commit()
@@ -49,7 +50,7 @@ def reactivate_tenant(session: Session, tenant_id: int) -> Tenant:
     if tenant.suspended_at is None:
         raise InputError("tenant_id", f"{tenant.name} 未被暂停 (not suspended)")
     before = tenant.suspended_at.isoformat()
-    tenant.suspended_at = None
+    set_suspended(session, tenant, None)
     record_event(session, action="reactivate_tenant", entity="tenant", entity_id=tenant.id,
                  after={"slug": tenant.slug, "was_suspended_at": before})
     session.commit()
