@@ -16,6 +16,18 @@ def _models_with_public_columns():
             if getattr(mapper.class_, "__public_columns__", None) is not None}
 
 
+def test_every_public_model_names_its_public_columns(app):
+    from red_property.core.model import TenantScoped
+
+    base = TenantScoped.public_criteria.__func__
+    public = {m.class_ for m in db.Model.registry.mappers
+              if issubclass(m.class_, TenantScoped) and m.class_.public_criteria.__func__ is not base}
+    named = set(_models_with_public_columns().values())
+    assert public <= named
+    for cls in named:   # each names real columns, its key among them
+        assert {"id"} <= set(cls.__public_columns__) <= set(cls.__table__.columns.keys())
+
+
 def test_a_committee_sees_who_manages_its_community_but_no_contract_number(app, api, client, web, world):
     committee = api.token("committee-admin@test.cn")
     shown = api.get(f"/api/v1/communities/{world.community_x}", committee).get_json()
