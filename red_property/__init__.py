@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from red_property.core import errors, i18n, input_edge, json_body, routing, security, sqlite, urls
+    from red_property.core import errors, i18n, input_edge, json_body, routing, schemas, security, sqlite, urls
     from red_property.accounts import throttle
     from red_property.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -39,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     routing.init_app(app, api)
     api.init_app(app)
+    schemas.document_decimal_text(api)
     security.init_app(app)
 
     from red_property import domains

@@ -10,6 +10,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (CheckConstraint, Enum, ForeignKey, ForeignKeyConstraint, Index, Numeric, String, UniqueConstraint,
                         or_, select, true)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from red_property.core import clock
@@ -21,6 +22,9 @@ class Community(TenantScoped, TimestampMixin, Base):
     managed it and by its owners' committee."""
 
     __tablename__ = "community"
+    # What the public role may read (the register entry as the public page shows it): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "tenant_id", "name", "address", "district", "street", "neighbourhood",
+                          "committee_tenant_id")
     __label__ = _l("小区")
 
     name: Mapped[str] = mapped_column(String(100))
@@ -91,6 +95,8 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
     ``ends_on`` (open-ended when None).  Owned by the bureau, readable by the company."""
 
     __tablename__ = "management_contract"
+    # What the public role may read (who manages what, when: not the contract's number or how the company was chosen): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "tenant_id", "community_id", "company_tenant_id", "starts_on", "ends_on")
     __label__ = _l("物业服务合同")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "community_id"], ["community.tenant_id", "community.id"]),
@@ -128,6 +134,12 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
     @classmethod
     def narrowed_to(cls, tenant_ids):
         return cls.company_tenant_id.in_(tenant_ids)
+
+    @property
+    def known_contract_no(self) -> str | None:
+        """The contract number; None when the contract was read on the public path (an
+        owners' committee learns who manages its community as anyone does, without it)."""
+        return None if "contract_no" in sa_inspect(self).unloaded else self.contract_no
 
     def is_current(self, on: dt.date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)

@@ -8,7 +8,7 @@ from red_property.communities.services import CommunityDetail
 
 def contract_dicts(contracts, today: dt.date) -> list[dict]:
     return [
-        {"contract_no": c.contract_no, "starts_on": c.starts_on, "ends_on": c.ends_on,
+        {"contract_no": c.known_contract_no, "starts_on": c.starts_on, "ends_on": c.ends_on,
          "company": {"id": company.id, "name": company.name}, "current": c.is_current(today)}
         for c, company in contracts
     ]

@@ -10,7 +10,8 @@ class CompanyRef(Schema):
 
 
 class ContractOut(Schema):
-    contract_no = fields.String()
+    contract_no = fields.String(allow_none=True, metadata={
+        "description": "null for an owners' committee: it reads contracts as the public does, without numbers"})
     starts_on = fields.Date()
     ends_on = fields.Date(allow_none=True)
     company = fields.Nested(CompanyRef)

@@ -1,10 +1,22 @@
-"""``GET /healthz`` and ``red-property doctor``: the state of the database, the job queue and PDF rendering."""
+"""``GET /healthz`` and ``red-property doctor``: the state of the database, the job queue and PDF rendering.
+
+The world (a load balancer, a monitor) gets only the status and its HTTP code; the
+details (backend, query time, queue length, workers, fonts) go to the platform
+operator's logged-in users and to requests from the machine itself (``curl`` on
+the host, CI).  "From the machine itself" means every address the request passed
+through is a loopback address: behind nginx ``ProxyFix`` (``PROXY_COUNT=1``) puts
+the client's address in ``remote_addr``, and if ``PROXY_COUNT`` is left at 0 behind
+a proxy, the ``X-Forwarded-For`` nginx appends still names the outside client, so
+a visitor is never taken for localhost.  A header a client forges can only add
+addresses, never remove the one nginx appends.
+"""
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
 
 from red_property.core import clock
@@ -108,8 +120,36 @@ def health_state() -> dict:
     return state
 
 
+def _loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((address or "").strip()).is_loopback
+    except ValueError:
+        return False
+
+
+def _from_this_machine() -> bool:
+    """The peer and every ``X-Forwarded-For`` hop are loopback addresses."""
+    return _loopback(request.remote_addr) and all(_loopback(hop) for hop in request.access_route)
+
+
+def _platform_operator() -> bool:
+    from red_property.tenants.access import current_kind
+    from red_property.tenants.models import TenantKind
+
+    try:
+        return current_kind() == TenantKind.PLATFORM
+    except Exception:  # noqa: BLE001 - the session lookup needs the database, which may be what is down
+        return False
+
+
 @bp.route("/healthz")
 def healthz():
-    """200 when the database, (if configured) Redis and PDF rendering work, else 503."""
+    """200 when the database, (if configured) Redis and PDF rendering work, else 503.
+
+    Everyone gets ``{"status": ...}``; the platform operator and the host itself get the details.
+    """
     state = health_state()
-    return jsonify(state), 200 if state["status"] == "ok" else 503
+    code = 200 if state["status"] == "ok" else 503
+    if not (_from_this_machine() or _platform_operator()):
+        state = {"status": state["status"]}
+    return jsonify(state), code

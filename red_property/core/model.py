@@ -114,5 +114,7 @@ class TenantScoped(IdMixin):
 
         Nothing by default; a model that publishes overrides it, and a
         migration gives the public role the same rule (``rls.public_table``).
+        The columns it publishes are ``__public_columns__`` (granted column by
+        column to the public role, ``rls.public_columns``).
         """
         return false()

@@ -146,13 +146,26 @@ def create_public_role() -> None:
 
 def public_table(table: str, using: str, columns: list[str] | None = None) -> None:
     """Let the public role read the rows of ``table`` that ``using`` admits
-    (the SQL twin of the model's ``public_criteria``), optionally only ``columns``."""
+    (the SQL twin of the model's ``public_criteria``), optionally only ``columns``.
+
+    New migrations pass ``columns`` (the model's ``__public_columns__``): a
+    table-wide grant would also publish every column added later."""
     if not _pg():
         return
     op.execute(f"DROP POLICY IF EXISTS public_read ON {table}")
     op.execute(f"CREATE POLICY public_read ON {table} FOR SELECT TO {PUBLIC_ROLE} USING ({using})")
     what = f"SELECT ({', '.join(columns)})" if columns else "SELECT"
     op.execute(f"GRANT {what} ON {table} TO {PUBLIC_ROLE}")
+
+
+def public_columns(table: str, columns: list[str]) -> None:
+    """The public role reads exactly ``columns`` of ``table``: column privileges, never a
+    table-wide SELECT, so that a column added later stays private until granted."""
+    if not _pg():
+        return
+    # Revoking the table-wide SELECT also revokes every column's.
+    op.execute(f"REVOKE SELECT ON {table} FROM {PUBLIC_ROLE}")
+    op.execute(f"GRANT SELECT ({', '.join(columns)}) ON {table} TO {PUBLIC_ROLE}")
 
 
 def _grant_sequence(table: str) -> None:

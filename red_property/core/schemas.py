@@ -21,6 +21,17 @@ def id_field(**kwargs) -> fields.Integer:
 DECIMAL_TEXT = {"type": "string", "format": "decimal"}
 
 
+def document_decimal_text(api) -> None:
+    """Every ``Decimal(as_string=True)`` is documented as ``DECIMAL_TEXT``, named or not
+    (``FeeBillOut.floor_area`` forgot the metadata and was documented as a number).
+    Call after ``api.init_app`` and before any blueprint is registered."""
+
+    def decimal_text(converter, field, **kwargs) -> dict:
+        return dict(DECIMAL_TEXT) if isinstance(field, fields.Decimal) and field.as_string else {}
+
+    api.ma_plugin.converter.add_attribute_function(decimal_text)
+
+
 def one_of(enum_cls) -> validate.OneOf:
     """Accept the values of an enum (``native_enum=False`` columns store them as text)."""
     return validate.OneOf([m.value for m in enum_cls])

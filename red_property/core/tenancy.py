@@ -23,7 +23,7 @@ from typing import Iterator
 
 import flask_sqlalchemy.session
 from sqlalchemy import Date, bindparam, event, text
-from sqlalchemy.orm import ORMExecuteState, Session, scoped_session, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, Session, load_only, scoped_session, with_loader_criteria
 
 from red_property.core import clock
 from red_property.core.model import TenantScoped
@@ -226,6 +226,19 @@ def _touches_tenant_rows(state: ORMExecuteState) -> bool:
     return any(getattr(m.class_, "__tenant_scoped__", False) for m in state.all_mappers)
 
 
+def _public_columns_only(state: ORMExecuteState) -> list:
+    """Whole rows loaded on the public path carry only the model's ``__public_columns__``
+    (PostgreSQL grants the public role those columns and no others).  Touching any other
+    attribute raises, on SQLite too, rather than reading what the public role cannot."""
+    options = []
+    for entity in getattr(state.statement, "column_descriptions", ()):
+        cls = entity.get("entity")
+        columns = getattr(cls, "__public_columns__", None)
+        if columns is not None and entity.get("expr") is cls:
+            options.append(load_only(*(getattr(cls, name) for name in columns), raiseload=True))
+    return options
+
+
 @event.listens_for(TenantSession, "do_orm_execute")
 def _filter_by_tenant(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
@@ -245,7 +258,7 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         if not state.is_select:
             raise CrossTenantWrite("the public path is read-only")
         state.statement = state.statement.options(with_loader_criteria(
-            TenantScoped, lambda cls: cls.public_criteria(), include_aliases=True))
+            TenantScoped, lambda cls: cls.public_criteria(), include_aliases=True), *_public_columns_only(state))
         return
     tenant_id = info.get(TENANT)
     if tenant_id is None:

@@ -159,6 +159,9 @@ class Statement(TenantScoped, Base):
     """
 
     __tablename__ = "finance_statement"
+    # What the public role may read (a published statement, not who drafted or published it): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "tenant_id", "period", "kind", "starts_on", "ends_on", "version", "supersedes_id",
+                          "reason", "content", "fingerprint", "published_at")
     __label__ = _l("收支公示")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "supersedes_id"], ["finance_statement.tenant_id", "finance_statement.id"]),

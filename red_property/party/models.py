@@ -55,6 +55,8 @@ class OrganisationCommunity(TenantScoped, Base):
     """Which communities an organisation covers (a joint branch covers several)."""
 
     __tablename__ = "party_organisation_community"
+    # What the public role may read (which communities a published branch covers): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "tenant_id", "organisation_id", "community_id")
     __label__ = _l("党组织覆盖小区")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"],

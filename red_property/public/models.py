@@ -32,6 +32,9 @@ class BranchProfile(ContactColumns, TenantScoped, TimestampMixin, Base):
     """How residents reach a party branch (小区党支部 / 联合党支部), as the branch chose to publish it."""
 
     __tablename__ = "branch_profile"
+    # What the public role may read (the card as the branch published it): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "tenant_id", "organisation_id", "public_name", "contact_name", "phone", "place",
+                          "hours", "note", "published_at")
     __label__ = _l("支部公开信息")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "organisation_id"], ["party_organisation.tenant_id", "party_organisation.id"],
@@ -47,6 +50,9 @@ class CommitteeProfile(ContactColumns, TenantScoped, TimestampMixin, Base):
     """The owners' committee's public card: its members and how to reach it."""
 
     __tablename__ = "committee_profile"
+    # What the public role may read (the card as the committee published it): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "tenant_id", "members", "contact_name", "phone", "place", "hours", "note",
+                          "published_at")
     __label__ = _l("业委会公开信息")
     __extra_table_args__ = (UniqueConstraint("tenant_id"),)
 

@@ -102,6 +102,8 @@ class RatingRun(TenantScoped, Base):
     """
 
     __tablename__ = "rating_run"
+    # What the public role may read (which published run is the latest): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "tenant_id", "period", "as_of", "published_at", "supersedes_id")
     __label__ = _l("信用评价")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "model_version_id"], ["rating_model_version.tenant_id",
@@ -140,6 +142,8 @@ class RatingResult(TenantScoped, Base):
     """One company's score, grade, rank and explained breakdown in a run."""
 
     __tablename__ = "rating_result"
+    # What the public role may read (the grade and score, never the breakdown): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "tenant_id", "run_id", "company_tenant_id", "score", "grade")
     __label__ = _l("评价结果")
     __audited__ = False  # written in bulk by the run; the run itself is audited
     __extra_table_args__ = (

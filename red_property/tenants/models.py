@@ -22,6 +22,8 @@ class TenantKind(str, enum.Enum):
 
 class Tenant(IdMixin, TimestampMixin, Base):
     __tablename__ = "tenant"
+    # What the public role may read (a visitor reads a company's or committee's name): PostgreSQL grants it these columns alone.
+    __public_columns__ = ("id", "name")
     __label__ = _l("租户")
 
     kind: Mapped[TenantKind] = mapped_column(
