@@ -1,7 +1,7 @@
 """column grants: the public role reads the columns the public page needs, not whole tables
 
 Revision ID: 0025_column_grants
-Revises: 0023_owners_committee
+Revises: 0024_contract_visibility
 Create Date: 2026-12-02 05:00:00
 
 Table-wide SELECT let the public role read ``management_contract.contract_no`` (and
@@ -13,7 +13,7 @@ keeps the two equal).
 from red_property.core import rls
 
 revision = '0025_column_grants'
-down_revision = '0023_owners_committee'
+down_revision = '0024_contract_visibility'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """jobs write a heartbeat while they run: a job is shown failed within a minute of its death, never while it lives
 
 Revision ID: 0026_job_heartbeat
-Revises: 0023_owners_committee
+Revises: 0025_column_grants
 Create Date: 2026-12-02 05:00:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0026_job_heartbeat'
-down_revision = '0023_owners_committee'
+down_revision = '0025_column_grants'
 branch_labels = None
 depends_on = None
 

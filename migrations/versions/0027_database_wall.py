@@ -6,7 +6,7 @@ Not ahead-compatible: the code before it logs in with ``app.identity_lookup=on``
 ``tenant`` directly, both refused after it; reload the web and workers right after migrating.
 
 Revision ID: 0027_database_wall
-Revises: 0023_owners_committee
+Revises: 0026_job_heartbeat
 Create Date: 2026-12-02 05:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from red_property.core import rls
 
 revision = '0027_database_wall'
-down_revision = '0023_owners_committee'
+down_revision = '0026_job_heartbeat'
 branch_labels = None
 depends_on = None
 
