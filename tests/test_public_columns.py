@@ -81,7 +81,7 @@ def test_the_public_role_is_granted_columns_and_never_whole_tables(app, world):
                 assert conn.execute(text("SELECT count(*) FROM management_contract")).scalar() == 6
                 with pytest.raises(Exception, match="permission denied"):
                     conn.execute(text("SELECT contract_no FROM management_contract"))
-            for table, column in (("tenant", "credit_code"), ("tenant", "suspended_at"),
+            for table, column in (("tenant", "credit_code"), ("tenant", "kind"), ("company", "credit_code"),
                                   ("finance_statement", "created_by"), ("rating_run", "input_digest")):
                 with conn.begin():
                     conn.execute(text(f"SET LOCAL ROLE {PUBLIC_ROLE}"))

@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 PUBLIC_COLUMNS = {
-    "tenant": ["id", "name"],
+    "tenant": ["id", "name", "suspended_at"],   # suspended: the bureau's not-served notice (0024) reads it
     "community": ["id", "tenant_id", "name", "address", "district", "street", "neighbourhood",
                   "committee_tenant_id"],
     "management_contract": ["id", "tenant_id", "community_id", "company_tenant_id", "starts_on", "ends_on"],

@@ -62,6 +62,7 @@ class Company(TenantScoped, TimestampMixin, Base):
     # The bureau's word for its communities' public pages while the company's tenant is suspended:
     # "no longer served here" (tenants.service_notice).  Public, as those pages are; nothing else here is.
     not_served_notice: Mapped[bool] = mapped_column(default=False, server_default=false())
+    __public_columns__ = ("id", "tenant_id", "company_tenant_id", "not_served_notice")
 
     @classmethod
     def visible_to(cls, tenant_id: int):

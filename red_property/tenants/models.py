@@ -22,8 +22,9 @@ class TenantKind(str, enum.Enum):
 
 class Tenant(IdMixin, TimestampMixin, Base):
     __tablename__ = "tenant"
-    # What the public role may read (a visitor reads a company's or committee's name): PostgreSQL grants it these columns alone.
-    __public_columns__ = ("id", "name")
+    # What the public role may read (a visitor reads a company's or committee's name; whether it is
+    # suspended decides the bureau's "no longer served here" notice): PostgreSQL grants these columns alone.
+    __public_columns__ = ("id", "name", "suspended_at")
     __label__ = _l("租户")
 
     kind: Mapped[TenantKind] = mapped_column(
