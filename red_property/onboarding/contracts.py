@@ -24,8 +24,9 @@ from red_property.core.table_import import ImportRejected, RowError, check_fille
 from red_property.core.tenancy import current_actor_id, current_tenant_id
 from red_property.onboarding.directory import credit_code_problem
 from red_property.onboarding.models import Company
-from red_property.onboarding.sheet_imports import (SheetImport, insert_audited, recordset_insert, run_import,
+from red_property.onboarding.sheet_imports import (SheetImport, insert_audited, run_import,
                                                    start_import)
+from red_property.tenants.changes import add_company_tenants
 from red_property.tenants.models import Tenant, TenantKind
 
 # How the company was chosen, as the bureau writes it in a sheet (the API takes the enum's values too).
@@ -58,7 +59,8 @@ def parse_selection(text, field: str = "selection") -> ContractSelection:
 
 
 def company_tenant_by_code(session: Session, code, field: str = "company_credit_code") -> int:
-    """The tenant of the company with this 统一社会信用代码; it must have its account already."""
+    """The tenant of the company with this 统一社会信用代码; a directory entry without one gets
+    it now, as the contracts import opens it (``open_company_tenants``)."""
     code = str(code or "").strip().upper()
     if not code:
         raise InputError(field, "统一社会信用代码不能为空 (required)")
@@ -66,9 +68,12 @@ def company_tenant_by_code(session: Session, code, field: str = "company_credit_
     if problem:
         raise InputError(field, f"统一社会信用代码{problem}")
     tenant_id = session.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.COMPANY, Tenant.credit_code == code))
-    if tenant_id is None:
-        raise InputError(field, "没有开通账户的企业使用这个代码：请先在企业名录中为它开通账户 (no company tenant)")
-    return tenant_id
+    if tenant_id is not None:
+        return tenant_id
+    entry = session.scalar(select(Company.id).where(Company.credit_code == code))
+    if entry is None:
+        raise InputError(field, "企业名录中没有这个代码：请先登记这家企业 (not in the company directory)")
+    return open_company_tenants(session, {code: entry})[code]
 
 
 def clean_contract(session: Session, data: dict) -> dict:
@@ -312,16 +317,8 @@ def open_company_tenants(session: Session, to_open: dict[str, int]) -> dict[str,
         return {}
     entries = session.execute(select(Company.id, Company.credit_code, Company.name)
                               .where(Company.id.in_(list(to_open.values())))).all()
-    tenants = [dict(kind=TenantKind.COMPANY.value, slug=company_slug(e.credit_code), name=e.name,
-                    credit_code=e.credit_code) for e in entries]
-    table = Tenant.__table__
-    # Ids come back with their codes: asking for them in the order sent (``sort_by_parameter_order``)
-    # means one INSERT per row.
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = recordset_insert(table, tenants).returning(table.c.credit_code, table.c.id)
-        opened = dict(session.execute(stmt).all())
-    else:
-        opened = dict(session.execute(insert(table).returning(table.c.credit_code, table.c.id), tenants).all())
+    opened = add_company_tenants(session, [dict(slug=company_slug(e.credit_code), name=e.name,
+                                                credit_code=e.credit_code) for e in entries])
     bureau, actor = current_tenant_id(session), current_actor_id(session)
     # Core UPDATE, one statement: the entries are the bureau's own (stated here; row-level security
     # checks it on PostgreSQL), each linked to the tenant just opened at its slug.

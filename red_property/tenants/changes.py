@@ -16,6 +16,7 @@ SQL run as the app role cannot skip them.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -44,6 +45,26 @@ def add_tenant(session: Session, *, kind: TenantKind, slug: str, name: str, cred
     _note(session, tenant.id, "create", actor_id, None,
           {"kind": kind.value, "slug": slug, "name": name, "credit_code": credit_code})
     return tenant
+
+
+def add_company_tenants(session: Session, companies: list[dict], actor_id: int | None = None) -> dict[str, int]:
+    """Insert many company tenants at once (``slug``, ``name``, ``credit_code`` each), as
+    ``add_tenant`` would one by one; the new ids by credit code (flushes; the caller commits).
+
+    On PostgreSQL one statement calls ``tenant_create`` per row, so a province's
+    contracts import opens its ten thousand companies in one round trip."""
+    if not companies:
+        return {}
+    now = clock.now()
+    actor_id = actor_id if actor_id is not None else current_actor_id(session)
+    if _on_postgres(session):
+        rows = session.execute(text(
+            "SELECT r.credit_code, tenant_create('company', r.slug, r.name, r.credit_code, :at, :actor) "
+            "FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(slug text, name text, credit_code text)"),
+            {"rows": json.dumps(companies, ensure_ascii=False), "at": now, "actor": actor_id})
+        return dict(rows.all())
+    return {c["credit_code"]: add_tenant(session, kind=TenantKind.COMPANY, actor_id=actor_id, **c).id
+            for c in companies}
 
 
 def set_suspended(session: Session, tenant: Tenant, suspended_at: dt.datetime | None,
