@@ -15,8 +15,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture
-def live_server(app):
+def _serve(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -24,6 +23,17 @@ def live_server(app):
     server.shutdown()
     thread.join()
     server.server_close()
+
+
+@pytest.fixture
+def live_server(app):
+    yield from _serve(app)
+
+
+@pytest.fixture
+def demo_server(demo_app):
+    """The demo city (real amounts of data: long names, many rows) served on a free port."""
+    yield from _serve(demo_app)
 
 
 @pytest.fixture

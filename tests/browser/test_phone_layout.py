@@ -10,13 +10,11 @@ label; all offending pages are reported at once, with the elements that stick
 out, so one run shows the whole picture.
 """
 import re
-import threading
 from collections import Counter
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from red_property.demo.city import DEMO_PASSWORD
 
@@ -56,18 +54,6 @@ MEASURE = """(width) => {
   return {scroll: doc.scrollWidth, client: doc.clientWidth, wide: wide.slice(0, 4), tiny: tiny.slice(0, 3),
           links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))};
 }""" % MIN_LABEL_PX
-
-
-@pytest.fixture
-def demo_server(demo_app):
-    """The demo city (real amounts of data: long names, many rows) served on a free port."""
-    server = make_server("127.0.0.1", 0, demo_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
 
 
 def _shape(path: str) -> str:
