@@ -13,9 +13,16 @@ per community, awards and deductions).  Then, in the same run:
   company values (floor-area-weighted over the communities managed on the
   rating date, missing values left out), run on the same data as the schema
   owner (no RLS, no ORM); the values are checked against the run's;
-- re-rating one company after one changed input.
+- re-rating one company after one changed input (removed again afterwards).
+
+``--save FILE`` writes every company's score, grade, rank and a digest of its
+breakdown as the run stored them; ``--expect FILE`` checks a later run (other
+code, same data: ``--reuse``) gives exactly the same, and fails if not.  A
+change meant to be faster is checked against the code before it this way:
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres uv run python -m benchmarks.rating [--scale city|province|both]
+    ... --scale city --save /tmp/before          # with the code before the change
+    ... --scale city --reuse --expect /tmp/before   # with the change
 """
 from __future__ import annotations
 
