@@ -93,24 +93,30 @@ def execute_run(ctx: JobContext, run_id: int) -> dict:
     session.commit()
     ctx.progress(5, "读取企业记录")
     with cyclic_gc_paused():
-        records = company_record_metrics(session, as_of, reason=f"信用评价第 {run_id} 号：读取企业党建记录")
-        run = session.get(RatingRun, run_id)  # the audited read ended the previous transaction
-        version = session.get(ModelVersion, version_id)
-        model = parsed(version)
-        ctx.progress(10, "收集数据")
-        inputs = gather_inputs(session, run.as_of, records=records)
-        ctx.progress(40, f"{len(inputs)} 家企业")
-        scores = rate(model, inputs, run.as_of)
-        ctx.progress(80, "保存结果")
-        session.execute(delete(RatingResult).where(RatingResult.run_id == run.id))
-        if scores:
-            num = DecimalText()
-            session.execute(insert(RatingResult), [
-                dict(tenant_id=run.tenant_id, run_id=run.id, company_tenant_id=s.company_id, score=s.score,
-                     grade=s.grade, rank=s.rank, breakdown=breakdown(s, num)) for s in scores])
-        run.status, run.input_digest = "ready", digest(inputs, version.source, run.as_of)
-        run.rated_companies = len(scores)
-        session.commit()
+        return _score_and_store(ctx, session, run_id, as_of, version_id)
+
+
+def _score_and_store(ctx: JobContext, session: Session, run_id: int, as_of: dt.date, version_id: int) -> dict:
+    """The run's reading, scoring and storing; its inputs and scores are freed when it returns,
+    before ``execute_run`` lets the collector walk the heap again."""
+    records = company_record_metrics(session, as_of, reason=f"信用评价第 {run_id} 号：读取企业党建记录")
+    run = session.get(RatingRun, run_id)  # the audited read ended the previous transaction
+    version = session.get(ModelVersion, version_id)
+    model = parsed(version)
+    ctx.progress(10, "收集数据")
+    inputs = gather_inputs(session, run.as_of, records=records)
+    ctx.progress(40, f"{len(inputs)} 家企业")
+    scores = rate(model, inputs, run.as_of)
+    ctx.progress(80, "保存结果")
+    session.execute(delete(RatingResult).where(RatingResult.run_id == run.id))
+    if scores:
+        num = DecimalText()
+        session.execute(insert(RatingResult), [
+            dict(tenant_id=run.tenant_id, run_id=run.id, company_tenant_id=s.company_id, score=s.score,
+                 grade=s.grade, rank=s.rank, breakdown=breakdown(s, num)) for s in scores])
+    run.status, run.input_digest = "ready", digest(inputs, version.source, run.as_of)
+    run.rated_companies = len(scores)
+    session.commit()
     return {"companies": len(scores), "digest": run.input_digest}
 
 
