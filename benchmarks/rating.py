@@ -13,21 +13,32 @@ per community, awards and deductions).  Then, in the same run:
   company values (floor-area-weighted over the communities managed on the
   rating date, missing values left out), run on the same data as the schema
   owner (no RLS, no ORM); the values are checked against the run's;
-- re-rating one company after one changed input.
+- re-rating one company after one changed input (removed again afterwards).
+
+``--save FILE`` writes every company's score, grade, rank and a digest of its
+breakdown as the run stored them; ``--expect FILE`` checks a later run (other
+code, same data: ``--reuse``) gives exactly the same, and fails if not.  A
+change meant to be faster is checked against the code before it this way:
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres uv run python -m benchmarks.rating [--scale city|province|both]
+    ... --scale city --save /tmp/before          # with the code before the change
+    ... --scale city --reuse --expect /tmp/before   # with the change
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
+import hashlib
+import json
+import os
 import random
 import time
 from decimal import Decimal
 from pathlib import Path
 
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import create_engine, delete, insert, select, text
 
 from benchmarks.common import analyze, fresh_database
 from benchmarks.meetings import FLOOR as MEETING_FLOOR
@@ -43,6 +54,8 @@ from red_property.rating.runs import rerate_company, start_run
 from red_property.rating.versions import save_version
 from red_property.tenants.models import Tenant, TenantKind
 
+# A district: ten cities' worth, where scoring weighs as at province scale and the data builds in minutes.
+SIZES = {**SCALES, "district": (SCALES["city"][0] * 10, SCALES["city"][1] * 10)}
 MODEL = Path(__file__).resolve().parent.parent / "tenants" / "city-bureau" / "rating-model.toml"
 AS_OF = dt.date(2026, 10, 31)
 HOUSEHOLDS = 40
@@ -150,13 +163,13 @@ def floor_params() -> dict:
             "now": clock.now()}
 
 
-def reuse(scale: str) -> tuple[str, str, int]:
+def reuse(scale: str, prefix: str = "rp_bench_rating") -> tuple[str, str, int]:
     """The database an earlier run of this benchmark built (``--reuse``: measure again without rebuilding)."""
     from sqlalchemy.engine import make_url
 
     from benchmarks.common import SERVER
 
-    owner_url = make_url(SERVER).set(database=f"rp_bench_rating_{scale}")
+    owner_url = make_url(SERVER).set(database=f"{prefix}_{scale}")
     owner = owner_url.render_as_string(hide_password=False)
     app_url = owner_url.set(username="red_property_app", password=None).render_as_string(hide_password=False)
     with create_engine(owner).connect() as conn:
@@ -164,13 +177,13 @@ def reuse(scale: str) -> tuple[str, str, int]:
     return owner, app_url, bureau
 
 
-def build(scale: str) -> tuple[str, str, int]:
-    owner, app_url = fresh_database(f"rp_bench_rating_{scale}")
+def build(scale: str, prefix: str = "rp_bench_rating") -> tuple[str, str, int]:
+    owner, app_url = fresh_database(f"{prefix}_{scale}")
     app = create_app({"SQLALCHEMY_DATABASE_URI": owner, "MIGRATE_DATABASE_URL": owner})
     with app.app_context():
         upgrade(revision="heads")
         db.engine.dispose()
-    companies, communities = SCALES[scale]
+    companies, communities = SIZES[scale]
     app = create_app({"SQLALCHEMY_DATABASE_URI": app_url, "MIGRATE_DATABASE_URL": owner})  # the owner creates the bureau
     with app.app_context():
         started = time.perf_counter()
@@ -229,6 +242,8 @@ def measure(owner: str, app_url: str, bureau: int, repeat: int) -> dict:
             results = {r.company_tenant_id: r.breakdown for r in
                        s.scalars(select(RatingResult).where(RatingResult.run_id == run_id))}
         out["results"] = len(results)
+        with tenant_scope(db.session, bureau) as s:
+            out["fingerprint"] = fingerprint(s, run_id)
         floors, per_query = _floor(owner, repeat)
         out["floor_s"], out["per_query"] = floors, per_query
         out["mismatches"] = _compare(owner, results)
@@ -236,13 +251,41 @@ def measure(owner: str, app_url: str, bureau: int, repeat: int) -> dict:
             company = s.scalars(select(Tenant.id).where(Tenant.kind == TenantKind.COMPANY).order_by(Tenant.id)).first()
             community = s.scalar(select(ManagementContract.community_id)
                                  .where(ManagementContract.company_tenant_id == company))
-            s.add(Inspection(company_tenant_id=company, community_id=community, inspected_on=AS_OF, score=Decimal("99")))
+            changed = Inspection(company_tenant_id=company, community_id=community, inspected_on=AS_OF,
+                                 score=Decimal("99"))
+            s.add(changed)
             s.commit()
-            started = time.perf_counter()
-            rerate_company(s, s.get(RatingRun, run_id), company)
-            out["rerate_ms"] = (time.perf_counter() - started) * 1000
+            try:
+                # Collect first: whether a full collection of what this benchmark itself holds (every
+                # company's breakdown, loaded above) falls inside the timing depends on the history.
+                gc.collect()
+                started = time.perf_counter()
+                rerate_company(s, s.get(RatingRun, run_id), company)
+                out["rerate_ms"] = (time.perf_counter() - started) * 1000
+            finally:  # leave the data as built, so that ``--reuse`` rates the same inputs again
+                s.execute(delete(Inspection).where(Inspection.id == changed.id))
+                s.commit()
         db.engine.dispose()
     return out
+
+
+def fingerprint(session, run_id: int) -> dict[str, list]:
+    """Every company's score, grade, rank and a digest of its explained breakdown, exactly as stored."""
+    rows = session.execute(select(RatingResult.company_tenant_id, RatingResult.score, RatingResult.grade,
+                                  RatingResult.rank, RatingResult.breakdown)
+                           .where(RatingResult.run_id == run_id).order_by(RatingResult.company_tenant_id))
+    return {str(company): [None if score is None else str(score), grade, rank,
+                           hashlib.sha256(json.dumps(breakdown, sort_keys=True, ensure_ascii=False)
+                                          .encode()).hexdigest()]
+            for company, score, grade, rank, breakdown in rows}
+
+
+def compare_fingerprints(ours: dict[str, list], expected: dict[str, list]) -> dict[str, int]:
+    """How many companies differ from a saved run: missing or extra, score, grade, rank, breakdown."""
+    differ = {"missing": len(expected.keys() - ours.keys()), "extra": len(ours.keys() - expected.keys())}
+    for i, what in enumerate(("score", "grade", "rank", "breakdown")):
+        differ[what] = sum(1 for company in expected.keys() & ours.keys() if ours[company][i] != expected[company][i])
+    return differ
 
 
 def _floor(owner: str, repeat: int) -> tuple[float, dict[str, float]]:
@@ -288,22 +331,34 @@ def _compare(owner: str, results: dict[int, dict]) -> dict[str, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="rating run vs SQL floor")
-    parser.add_argument("--scale", choices=["city", "province", "both"], default="both")
+    parser.add_argument("--scale", choices=["city", "district", "province", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="measure the databases an earlier run built")
+    parser.add_argument("--prefix", default="rp_bench_rating", help="database names: PREFIX_city, PREFIX_province")
+    parser.add_argument("--save", type=Path, help="write every company's score, grade, rank and breakdown digest "
+                                                   "to SAVE_<scale>.json")
+    parser.add_argument("--expect", type=Path, help="compare them with EXPECT_<scale>.json (an earlier --save)")
     args = parser.parse_args()
     scales = ["city", "province"] if args.scale == "both" else [args.scale]
     rows = {}
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     for scale in scales:
-        owner, app_url, bureau = reuse(scale) if args.reuse else build(scale)
+        owner, app_url, bureau = reuse(scale, args.prefix) if args.reuse else build(scale, args.prefix)
         rows[scale] = measure(owner, app_url, bureau, args.repeat)
         r = rows[scale]
+        if args.save:
+            Path(f"{args.save}_{scale}.json").write_text(json.dumps(r["fingerprint"], sort_keys=True))
+        if args.expect:
+            differ = compare_fingerprints(r["fingerprint"], json.loads(Path(f"{args.expect}_{scale}.json").read_text()))
+            print(f"[{scale}] companies whose result differs from {args.expect}_{scale}.json: {differ}", flush=True)
+            assert not any(differ.values()), "the run's results changed"
         print(f"[{scale}] floor per query (s): " + ", ".join(f"{k} {v:.3f}" for k, v in r["per_query"].items()))
         print(f"[{scale}] companies whose run value differs from the floor: {r['mismatches']}", flush=True)
     print(f"\n{'scale':<9} {'companies':>9} {'full run s':>11} {'SQL floor s':>12} {'ratio':>7} {'re-rate one ms':>15}")
     for scale, r in rows.items():
         print(f"{scale:<9} {r['results']:>9} {r['run_s']:>11.2f} {r['floor_s']:>12.3f} "
               f"{r['run_s'] / r['floor_s']:>7.1f} {r['rerate_ms']:>15.0f}")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print("\nfull run: audited cross-tenant read of every metric source (RLS on) + the bureau's inputs + score + "
           f"grade + store explained results, best of {args.repeat}; floor: one SQL query per indicator returning "
           "the same company values, as the schema owner.")

@@ -21,7 +21,7 @@ from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
-from red_property.compliance.sources import Values, Window, measure, value_for
+from red_property.compliance.sources import SOURCES, Values, Window, measure
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.scoring import CommunityValues, CompanyInputs, Event, add_months
 
@@ -76,11 +76,14 @@ def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | Non
         events[row.company_tenant_id].append(Event(row.kind, row.occurred_on, f"{row.reference} #{row.id}",
                                                    row.authority, row.rectified_on))
     communities: dict[int, list[CommunityValues]] = defaultdict(list)
-    records = records or {}
+    # each metric's values with what a managed community without one has (``value_for``, unrolled)
+    measured = [(metric, values, SOURCES[metric].absent if metric in SOURCES else None)
+                for metric, values in (records or {}).items()]
     for company, community, area, households in managed:
-        values = {"inspection_score": inspections.get((company, community)),
-                  "branch_opinion": opinions.get((company, community))}
-        values.update({metric: value_for(metric, records, (company, community)) for metric in records})
+        pair = (company, community)
+        values = {"inspection_score": inspections.get(pair), "branch_opinion": opinions.get(pair)}
+        for metric, by_pair, absent in measured:
+            values[metric] = by_pair.get(pair, absent)
         communities[company].append(CommunityValues(community, Fraction(str(area or 0)), households or 0, values))
     return [CompanyInputs(company, tuple(sorted(items, key=lambda c: c.community_id)),
                           tuple(sorted(events.get(company, ()), key=lambda e: (e.on, e.ref))))

@@ -24,6 +24,7 @@ SLUG = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 # recursive: a few hundred nested arrays or inline tables raise RecursionError, and a
 # dotted key (a.a.a…) nests without limit; either was a 500 on upload.
 MAX_DEPTH = 16
+ZERO, ONE = Fraction(0), Fraction(1)
 TOO_DEEP = f"嵌套超过 {MAX_DEPTH} 层 (nested deeper than {MAX_DEPTH} levels)"
 
 
@@ -59,13 +60,22 @@ class Indicator:
     cap: Fraction = Fraction(1)                 # share of the weight at most
 
     def share(self, value: Fraction) -> Fraction:
-        """The share of the weight (0..cap) that ``value`` earns."""
+        """The share of the weight (0..cap) that ``value`` earns.
+
+        Worked out on numerators and denominators (integers): as exact as
+        fractions, without a fraction built and reduced at every step.
+        """
+        vn, vd = value.numerator, value.denominator
         if self.rule == "linear":
-            raw = (value - self.low) / (self.high - self.low)
-            share = min(Fraction(1), max(Fraction(0), raw))
+            ln, ld, hn, hd = self.low.numerator, self.low.denominator, self.high.numerator, self.high.denominator
+            # (value - low) / (high - low) = num / den, den > 0
+            num, den = (vn * ld - ln * vd) * hd, vd * (hn * ld - ln * hd)
+            if den < 0:
+                num, den = -num, -den
+            share = ZERO if num <= 0 else ONE if num >= den else Fraction(num, den)
         else:
-            share = next((s for minimum, s in self.steps if value >= minimum), Fraction(0))
-        return min(share, self.cap)
+            share = next((s for minimum, s in self.steps if vn * minimum.denominator >= minimum.numerator * vd), ZERO)
+        return share if share <= self.cap else self.cap
 
 
 @dataclass(frozen=True)

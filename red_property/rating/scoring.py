@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -17,6 +18,7 @@ from typing import Iterable, Mapping
 from red_property.rating.model import RatingModel
 
 HUNDREDTH = Decimal("0.01")
+ZERO = Fraction(0)
 
 
 @dataclass(frozen=True)
@@ -92,22 +94,41 @@ def add_months(day: dt.date, months: int) -> dt.date:
 WEIGHT_OF = {"floor_area": lambda c: c.floor_area, "households": lambda c: c.households, "equal": lambda c: 1}
 
 
-def company_value(model: RatingModel, communities: Iterable[CommunityValues], metric: str):
-    """Weighted average of the communities that measured ``metric`` -> (value, count)."""
-    weight_of = WEIGHT_OF[model.aggregate]
-    total = weight_sum = 0
-    count = 0
-    for community in communities:
-        value = community.values.get(metric)
-        if value is None:
+def integer_weights(model: RatingModel, communities: Iterable[CommunityValues]) -> list[int]:
+    """Each community's weight as an integer, all over one common denominator.
+
+    A weighted mean is the same over any common denominator of its weights
+    (it cancels), so the company value needs only integer weights.
+    """
+    weights = [WEIGHT_OF[model.aggregate](c) for c in communities]
+    common = math.lcm(*(w.denominator for w in weights)) if weights else 1
+    return [w.numerator * (common // w.denominator) for w in weights]
+
+
+def weighted_mean(values: Iterable[Fraction | None], weights: Iterable[int]) -> tuple[Fraction | None, int]:
+    """Mean of the values that are not None, weighted by integer weights (those <= 0 left out) -> (value, count).
+
+    Exact: the sum is kept as one numerator over one denominator and reduced
+    once, at the end.
+    """
+    num, den, weight_sum, count = 0, 1, 0, 0
+    for value, weight in zip(values, weights):
+        if value is None or weight <= 0:
             continue
-        weight = weight_of(community)
-        if weight <= 0:
-            continue
-        total += value * weight
+        vn, vd = value.numerator, value.denominator
+        if vd == den:
+            num += vn * weight
+        else:
+            num, den = num * vd + vn * weight * den, den * vd
         weight_sum += weight
         count += 1
-    return (Fraction(total) / weight_sum if weight_sum else None), count
+    return (Fraction(num, den * weight_sum) if weight_sum else None), count
+
+
+def company_value(model: RatingModel, communities: Iterable[CommunityValues], metric: str):
+    """Weighted average of the communities that measured ``metric`` -> (value, count)."""
+    communities = list(communities)
+    return weighted_mean((c.values.get(metric) for c in communities), integer_weights(model, communities))
 
 
 def event_active(model: RatingModel, event: Event, as_of: dt.date) -> bool:
@@ -119,23 +140,52 @@ def event_active(model: RatingModel, event: Event, as_of: dt.date) -> bool:
     return item.until_rectified and (event.rectified_on is None or as_of < event.rectified_on)
 
 
-def score_company(model: RatingModel, inputs: CompanyInputs, as_of: dt.date) -> CompanyScore:
-    """Score one company (grade and rank come from ``grade_all``)."""
+class _Spread:
+    """Per set of measured indicators: each indicator's weight after re-spreading the missing
+    weight, and the most it could give (the same for every company missing the same ones)."""
+
+    def __init__(self, model: RatingModel):
+        self.model = model
+        self.budget = sum((i.weight for i in model.indicators), Fraction(0))
+        self._cache: dict[tuple[bool, ...], tuple[Fraction, list[Fraction], list[Fraction]]] = {}
+
+    def __call__(self, measured: tuple[bool, ...]) -> tuple[Fraction, list[Fraction], list[Fraction]]:
+        """(available weight, weight × spread, weight × cap × spread) for ``measured``."""
+        found = self._cache.get(measured)
+        if found is None:
+            indicators = self.model.indicators
+            available = sum((i.weight for i, m in zip(indicators, measured) if m), Fraction(0))
+            spread = self.budget / available if (self.model.missing == "exclude" and available) else Fraction(1)
+            found = self._cache[measured] = (available, [i.weight * spread for i in indicators],
+                                              [i.weight * i.cap * spread for i in indicators])
+        return found
+
+
+def score_company(model: RatingModel, inputs: CompanyInputs, as_of: dt.date,
+                  spreads: _Spread | None = None) -> CompanyScore:
+    """Score one company (grade and rank come from ``grade_all``).
+
+    ``spreads`` (from ``rate``) shares the spread weights between the companies of a run.
+    """
+    spreads = spreads or _Spread(model)
+    communities = inputs.communities
+    weights = integer_weights(model, communities)
+    ids = [c.community_id for c in communities]
     raw = []
     for indicator in model.indicators:
-        value, count = company_value(model, inputs.communities, indicator.metric)
+        metric = indicator.metric
+        values = [c.values.get(metric) for c in communities]
+        value, count = weighted_mean(values, weights)
         share = indicator.share(value) if value is not None else None
-        raw.append((indicator, value, share, count))
-    budget = sum((i.weight for i in model.indicators), Fraction(0))
-    available = sum((i.weight for i, _, share, _ in raw if share is not None), Fraction(0))
-    spread = budget / available if (model.missing == "exclude" and available) else Fraction(1)
+        raw.append((indicator, value, share, count, values))
+    budget = spreads.budget
+    available, spread_weights, fulls = spreads(tuple(share is not None for _, _, share, _, _ in raw))
     indicators = [IndicatorScore(i.id, i.name, i.metric, i.weight, value, share,
-                                 (i.weight * share * spread) if share is not None else Fraction(0),
-                                 i.weight * i.cap * spread, count,
-                                 tuple((c.community_id, c.values.get(i.metric)) for c in inputs.communities))
-                  for i, value, share, count in raw]
+                                 ZERO if not share else spread_weight if share == 1 else spread_weight * share,
+                                 full, count, tuple(zip(ids, values)))
+                  for (i, value, share, count, values), spread_weight, full in zip(raw, spread_weights, fulls)]
 
-    events, bonus, deductions, blacklisted = [], Fraction(0), Fraction(0), False
+    events, bonus, deductions, blacklisted = [], ZERO, ZERO, False
     for event in sorted(inputs.events, key=lambda e: (e.on, e.kind, e.ref)):
         if not event_active(model, event, as_of):
             continue
@@ -158,9 +208,17 @@ def score_company(model: RatingModel, inputs: CompanyInputs, as_of: dt.date) -> 
         missing = [i.name for i in indicators if i.share is None]
         result.notes.append(f"缺少数据的指标（权重已按比例分摊）：{'、'.join(missing)}"
                             if model.missing == "exclude" else f"缺少数据的指标按 0 分计：{'、'.join(missing)}")
-    total = model.base_score + sum((i.points for i in indicators), Fraction(0)) + bonus - deductions
-    total = max(Fraction(0), total)
-    result.score = (Decimal(total.numerator) / Decimal(total.denominator)).quantize(HUNDREDTH, ROUND_HALF_UP)
+    # The total as one numerator over one denominator (never reduced: the division below is
+    # correctly rounded, so it gives the same digits as the reduced fraction would).
+    num, den = 0, 1
+    for part in (model.base_score, *(i.points for i in indicators), bonus, -deductions):
+        pn, pd = part.numerator, part.denominator
+        if pd == den:
+            num += pn
+        else:
+            num, den = num * pd + pn * den, den * pd
+    num = max(0, num)
+    result.score = (Decimal(num) / Decimal(den)).quantize(HUNDREDTH, ROUND_HALF_UP)
     return result
 
 
@@ -205,11 +263,28 @@ def _grade_by_share(model: RatingModel, ordered: list[CompanyScore]) -> None:
 
 
 def biggest_gains(score: CompanyScore, limit: int = 3) -> list[tuple[IndicatorScore, Fraction]]:
-    """Indicators where reaching the full weight would add the most points."""
-    gains = [(i, i.full - i.points) for i in score.indicators if i.share is not None]
-    return sorted(((i, gain) for i, gain in gains if gain > 0), key=lambda pair: (-pair[1], pair[0].id))[:limit]
+    """Indicators where reaching the full weight would add the most points.
+
+    The gains are compared as integers over their common denominator; only
+    the ones returned become fractions.
+    """
+    gains = []
+    for i in score.indicators:
+        if i.share is None:
+            continue
+        fn, fd, pn, pd = i.full.numerator, i.full.denominator, i.points.numerator, i.points.denominator
+        num = fn * pd - pn * fd
+        if num > 0:
+            gains.append((num, fd * pd, i))
+    if not gains:
+        return []
+    common = math.lcm(*(den for _, den, _ in gains))
+    gains.sort(key=lambda g: (-g[0] * (common // g[1]), g[2].id))
+    return [(i, Fraction(num, den)) for num, den, i in gains[:limit]]
 
 
 def rate(model: RatingModel, companies: Iterable[CompanyInputs], as_of: dt.date) -> list[CompanyScore]:
     """Score and grade every company."""
-    return grade_all(model, [score_company(model, c, as_of) for c in sorted(companies, key=lambda c: c.company_id)])
+    spreads = _Spread(model)
+    return grade_all(model, [score_company(model, c, as_of, spreads)
+                             for c in sorted(companies, key=lambda c: c.company_id)])
