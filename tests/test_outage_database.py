@@ -2,8 +2,10 @@
 and ``/healthz`` answers within its own timeout.  The cluster is the test's own (tests/outage.py)."""
 from __future__ import annotations
 
+import gc
 import threading
 import time
+import warnings
 from types import SimpleNamespace
 
 import pytest
@@ -29,7 +31,14 @@ def pg(own_postgres, tmp_path_factory):  # noqa: F811
     with app.app_context():
         make_world(db.session)
         db.session.remove()
-    return SimpleNamespace(app=app, cluster=cluster, config=config)
+    yield SimpleNamespace(app=app, cluster=cluster, config=config)
+    with app.app_context():
+        db.engine.dispose()
+    with warnings.catch_warnings():
+        # connections that checks of the frozen database held while their pool was disposed: collected
+        # here, not later in some other test that the ResourceWarning would fail
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ temporary folder by the import benchmark.
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import io
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
+from red_property.core.tabular import SafeCSVWriter
 from red_property.demo import names
 from red_property.demo.scale import SCALES, community_rows
 from red_property.onboarding import contracts, directory, register
@@ -83,7 +83,7 @@ def make_sheets(*, companies: int, communities: int, households: int = 40, seed:
 
 def to_csv(rows: list[list[str]]) -> bytes:
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    SafeCSVWriter(buffer).writerows(rows)  # the one CSV writer (formula-like text stays text)
     return buffer.getvalue().encode("utf-8")
 
 

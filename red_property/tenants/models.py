@@ -49,6 +49,7 @@ class TenantChange(IdMixin, Base):
     the app role may not even read it), so a change made from SQL as the app role
     still leaves this row behind.
     """
+    __label__ = _l("租户变更记录")
 
     __tablename__ = "tenant_change"
 
@@ -65,6 +66,7 @@ class CrossReadTicket(IdMixin, Base):
     """A housing bureau's cross-tenant read, committed before it reads (PostgreSQL only:
     ``core.tenancy.bureau_cross_tenant_read``).  The bureau reader role's policies admit
     rows only in a transaction that names a recent ticket (migration 0027)."""
+    __label__ = _l("跨租户查阅凭证")
 
     __tablename__ = "cross_read_ticket"
 
