@@ -73,6 +73,8 @@ def company_tenant_by_code(session: Session, code, field: str = "company_credit_
     entry = session.scalar(select(Company.id).where(Company.credit_code == code))
     if entry is None:
         raise InputError(field, "企业名录中没有这个代码：请先登记这家企业 (not in the company directory)")
+    if session.scalar(select(Tenant.id).where(Tenant.slug == company_slug(code))) is not None:
+        raise InputError(field, f"网址名 {company_slug(code)} 已被其他账户使用 (slug taken)")  # as the sheet says
     return open_company_tenants(session, {code: entry})[code]
 
 

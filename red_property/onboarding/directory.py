@@ -12,12 +12,13 @@ import re
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError, add_unique
+from red_property.core.schemas import page_of
 from red_property.core.jobs import JobContext, JobRecord, job
 from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unique,
                                             data_rows)
@@ -125,10 +126,8 @@ def companies_query(q: str | None = None):
 
 def list_companies(session: Session, *, q: str | None = None, page: int = 1, per_page: int = 50) -> CompanyPage:
     """The directory (the bureau), or a company's own entry: a page, searched by name or code."""
-    stmt = companies_query(q)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = list(session.scalars(stmt.order_by(Company.name, Company.id).limit(per_page).offset((page - 1) * per_page)))
-    return CompanyPage(items, total, page, per_page)
+    return CompanyPage(**page_of(session, companies_query(q), {"page": page, "per_page": per_page},
+                                 Company.name, Company.id))
 
 
 def create_company_tenant(session: Session, company: Company, *, admin_email: str, admin_name: str,

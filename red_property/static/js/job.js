@@ -1,4 +1,5 @@
-// Polls a job's status and moves its progress bar until it finishes.
+// Polls a job's status and moves its progress bar until it finishes, then reloads the page to show
+// what the job made (an import's rows or errors, a rating run's results).
 (function () {
   const box = document.querySelector(".job[data-status-url]");
   if (!box) return;
