@@ -19,7 +19,7 @@ PAGES = (
     "finance.ledger_views", "finance.statement_views", "finance.distribution_views", "meetings.views",
     "onboarding.invitation_views", "onboarding.directory_views", "onboarding.register_views",
     "onboarding.contract_views", "onboarding.committee_views", "onboarding.service_notice", "party.views",
-    "public.profile_views", "public.views", "rating.views", "rating.input_views", "tenants.views", "votes.views",
+    "public.profile_views", "public.views", "rating.views", "rating.input_views", "rating.appeal_views", "tenants.views", "votes.views",
 )
 # Modules imported for what they register: background jobs, periodic jobs, guards on published records.
 REGISTERS = (

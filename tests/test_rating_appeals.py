@@ -2,12 +2,13 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.core.errors import InputError
 from red_property.rating.appeals import file_appeal
-from red_property.rating.models import RatingRun
+from red_property.rating.models import Inspection, RatingRun
 from tests.conftest import csrf_token, run_worker
 from tests.factories_rating import rating_inputs
 
@@ -39,9 +40,17 @@ def test_company_appeals_and_the_bureau_upholds_with_a_correction(api, app, worl
     assert api.post(f"/api/v1/rating/appeals/{appeal_id}/decision", other,
                     json={"upheld": False, "reason": "no"}).status_code == 404
 
+    no_correction = api.post(f"/api/v1/rating/appeals/{appeal_id}/decision", bureau,
+                             json={"upheld": True, "reason": "复核后检查得分有误"})
+    assert no_correction.status_code == 422 and "correction" in no_correction.get_json()["errors"]["json"]
+    with app.app_context(), tenant_scope(db.session, world.bureau) as s:
+        inspection = s.scalars(select(Inspection.id).where(Inspection.community_id == world.community_a)).one()
     decision = api.post(f"/api/v1/rating/appeals/{appeal_id}/decision", bureau,
-                        json={"upheld": True, "reason": "复核后检查得分有误"})
-    assert decision.status_code == 201
+                        json={"upheld": True, "reason": "复核后检查得分有误",
+                              "correction": {"kind": "correct", "record_kind": "inspection",
+                                             "record_id": inspection, "new_value": "96"}})
+    assert decision.status_code == 201, decision.get_json()
+    assert decision.get_json()["correction"] == "correct"
     correction_id = decision.get_json()["correction_run_id"]
     run_worker(app)
     correction = api.get(f"/api/v1/rating/runs/{correction_id}", bureau).get_json()

@@ -29,7 +29,8 @@ def _foreign_values(world, b_records, draft_run=None):
             "user_id": world.users["b"][next(iter(world.users["b"]))],
             # the bureau's model version and an unpublished run
             "version_id": (draft_run or {}).get("version_id", 1), "run_id": (draft_run or {}).get("run_id", 1),
-            "company_id": world.b, "target_id": world.b, "fmt": "csv", "appeal_id": 999_999, "metric": "party_coverage"}
+            "company_id": world.b, "target_id": world.b, "fmt": "csv", "appeal_id": 999_999, "metric": "party_coverage",
+            "kind": "inspection", "record_id": 1}  # the bureau's first inspection: company A may not change it
 
 
 @pytest.fixture

@@ -86,7 +86,17 @@ def home():
         from red_property.demands.queries import overdue_summary
 
         demands = overdue_summary(db.session)
-    return render_template("core/home.html", stats=stats, jobs=jobs, demands=demands)
+    return render_template("core/home.html", stats=stats, jobs=jobs, demands=demands,
+                           pending_appeals=_bureau_pending_appeals())
+
+
+def _bureau_pending_appeals() -> int | None:
+    """The bureau's count of appeals awaiting a decision (None for other tenants): rating/_pending_appeals.html."""
+    if current_user.tenant.kind != TenantKind.BUREAU:
+        return None
+    from red_property.rating.appeals import pending_appeals_count
+
+    return pending_appeals_count(db.session)
 
 
 @bp.route("/<slug:tenant_slug>/audit")

@@ -3,6 +3,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
+from red_property.core.errors import InputError
 from red_property.core.schemas import CreatedOut, page_of, page_schema
 from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
@@ -13,7 +14,8 @@ from red_property.rating.models import Appeal, ModelVersion, RatingRun
 from red_property.rating.presenters import result_rows
 from red_property.rating.runs import RunError, correct_run, publish_run, rerun, start_run, sync_run_status
 from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, DecisionIn, DecisionOut, EventIn, InspectionIn, ModelVersionDetail,
-                                         ModelVersionIn, ModelVersionOut, OpinionIn, ResultOut, RunIn,
+                                         ModelVersionIn, ModelVersionOut, OpinionIn, RecordCorrectionIn, RecordOut,
+                                         RecordVoidIn, ResultOut, RunIn,
                                          RunListArgs, RunOut)
 from red_property.rating.versions import save_version
 from red_property.tenants.access import for_kinds
@@ -97,6 +99,43 @@ class Opinions(MethodView):
     def post(self, data):
         """Record a community party branch's opinion of its company for a year."""
         return records.add_opinion(db.session, data)
+
+
+def _record_kind(kind: str, record_id: int) -> str:
+    """The kind, once the caller's own record of it is found (else 404)."""
+    try:
+        records.get_record(db.session, kind, record_id)
+    except InputError:
+        abort(404, message="记录不存在 (record not found)")
+    return kind
+
+
+@blp.route("/records/<kind>/<int:record_id>/correction")
+class RecordCorrection(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.arguments(RecordCorrectionIn)
+    @blp.response(200, RecordOut)
+    def post(self, data, kind, record_id):
+        """Correct one of the bureau's records (inspection, opinion, event) with a reason; the audit log keeps
+        the previous values.  Fields the kind does not have are refused."""
+        kind = _record_kind(kind, record_id)
+        reason = data.pop("reason")
+        extra = sorted(set(data) - set(records.EDITABLE[kind]))
+        if extra:
+            abort(422, errors={"json": {extra[0]: ["该类记录没有这个字段"]}})
+        return records.correct_record(db.session, kind, record_id, data, reason)
+
+
+@blp.route("/records/<kind>/<int:record_id>/void")
+class RecordVoid(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.arguments(RecordVoidIn)
+    @blp.response(200, RecordOut)
+    def post(self, data, kind, record_id):
+        """Void one of the bureau's records with a reason: it stays listed and no longer counts in ratings."""
+        return records.void_record(db.session, _record_kind(kind, record_id), record_id, data["reason"])
 
 
 @blp.route("/runs")

@@ -6,10 +6,11 @@ the bureau has fixed the input in question; the published run stays as it was.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import secrets
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from red_property.core import clock
@@ -19,7 +20,6 @@ from red_property.core.files import check_upload, original_name
 from red_property.core.tenancy import current_actor_id, current_tenant_id
 from red_property.rating.models import Appeal, AppealDecision, RatingResult, RatingRun
 from red_property.rating.runs import correct_run
-
 
 
 def file_appeal(session: Session, run: RatingRun, *, indicator_id: str, explanation: str,
@@ -65,22 +65,109 @@ def attachment_path(appeal: Appeal) -> Path | None:
     return tenant_dir(appeal.tenant_id) / "appeals" / Path(appeal.attachment).name
 
 
-def decide_appeal(session: Session, appeal: Appeal, *, upheld: bool, reason: str) -> AppealDecision:
-    """The bureau's decision; upholding starts a correction run of the appealed rating."""
-    if not reason or len(reason.strip()) < 2:
+BUREAU_METRICS = {"inspection_score": "inspection", "branch_opinion": "opinion"}
+CORRECTIONS = ("void", "correct", "exclude", "replace")
+
+
+def decide_appeal(session: Session, appeal: Appeal, *, upheld: bool, reason: str,
+                  correction: dict | None = None) -> AppealDecision:
+    """The bureau's decision, final once made.
+
+    Upholding needs ``correction``: ``{"kind": "void"|"correct", "record_kind", "record_id"[, "new_value"]}``
+    for one of the bureau's own records about the company, or ``{"kind": "exclude"|"replace",
+    "community_id"[, "new_value"]}`` for the company's record of the appealed indicator in one
+    community.  The correction is made, then a correction run of the appealed rating starts; a
+    rejected appeal changes nothing.
+    """
+    reason = (reason or "").strip()
+    if len(reason) < 2:
         raise InputError("reason", "请写明处理理由")
     if session.scalar(select(AppealDecision.id).where(AppealDecision.appeal_id == appeal.id)) is not None:
         raise InputError("appeal_id", "该申诉已处理")
     run = session.get(RatingRun, appeal.run_id)
-    decision = AppealDecision(appeal_id=appeal.id, upheld=upheld, reason=reason.strip(),
+    decision = AppealDecision(appeal_id=appeal.id, upheld=upheld, reason=reason,
                               decided_by=current_actor_id(session))
+    if upheld:
+        _correct(session, appeal, run, decision, correction or {}, f"申诉 #{appeal.id} 成立：{reason}")
     session.add(decision)
     session.flush()
     if upheld:
-        correction = correct_run(session, run, f"申诉 #{appeal.id} 成立：{reason.strip()}")
-        decision.correction_run_id = correction.id
+        correction_run = correct_run(session, run, f"申诉 #{appeal.id} 成立：{reason}")
+        decision.correction_run_id = correction_run.id
     session.commit()
     return decision
+
+
+def _correct(session: Session, appeal: Appeal, run: RatingRun, decision: AppealDecision, correction: dict,
+             why: str) -> None:
+    """Make the correction an upheld appeal names, and record it on the decision."""
+    from red_property.rating import records
+
+    kind = correction.get("kind")
+    if kind not in CORRECTIONS:
+        raise InputError("correction", "申诉成立时须选择更正方式：更正或作废本局记录，或排除、替换企业记录")
+    value = correction.get("new_value")
+    if kind in ("correct", "replace"):
+        if value is None:
+            raise InputError("new_value", "请填写更正后的数值")
+        try:
+            value = decimal.Decimal(str(value))
+        except decimal.InvalidOperation:
+            raise InputError("new_value", "请填写数值") from None
+        if not value.is_finite() or value < 0 or value > 100_000:
+            raise InputError("new_value", "数值应在 0 至 100000 之间")
+    decision.correction, decision.as_of, decision.new_value = kind, run.as_of, value
+    if kind in ("void", "correct"):
+        record = records.get_record(session, correction.get("record_kind", ""), correction.get("record_id") or 0)
+        if record.company_tenant_id != appeal.tenant_id:
+            raise InputError("record_id", "该记录与申诉企业无关")
+        record_kind = correction["record_kind"]
+        if kind == "void":
+            records.void_record(session, record_kind, record.id, why[:500], commit=False)
+        else:
+            if record_kind == "event":
+                raise InputError("correction", "加减分事项只能作废后重新登记")
+            if value > 100:
+                raise InputError("new_value", "分数应在 0 至 100 之间")
+            records.correct_record(session, record_kind, record.id, {"score": value}, why[:500], commit=False)
+        decision.record_kind, decision.record_id = record_kind, record.id
+        return
+    result = session.scalars(select(RatingResult).where(RatingResult.run_id == run.id,
+                                                        RatingResult.company_tenant_id == appeal.tenant_id)).first()
+    indicator = next((i for i in (result.breakdown["indicators"] if result else [])
+                      if i["id"] == appeal.indicator_id), None)
+    if indicator is None or indicator["metric"] in BUREAU_METRICS:
+        raise InputError("correction", "该指标来自本局记录：请更正或作废那条记录")
+    community_id = correction.get("community_id")
+    if community_id not in {cid for cid, _value in indicator["communities"]}:
+        raise InputError("community_id", "该企业在这次评价中没有这个小区")
+    decision.metric, decision.community_id = indicator["metric"], community_id
+
+
+def pending_appeals_count(session: Session) -> int:
+    """Appeals on the caller's runs still waiting for a decision (the bureau's home page shows it)."""
+    return session.scalar(select(func.count(Appeal.id))
+                          .outerjoin(AppealDecision, AppealDecision.appeal_id == Appeal.id)
+                          .where(AppealDecision.id.is_(None))) or 0
+
+
+APPEAL_STATUSES = ("pending", "upheld", "rejected", "all")
+
+
+def appeal_inbox(session: Session, status: str = "all", limit: int = 200) -> list:
+    """The bureau's appeals (pending first, then newest) with their decision, run and company name: one query."""
+    from red_property.tenants.models import Tenant
+
+    stmt = (select(Appeal, AppealDecision, RatingRun, Tenant.name)
+            .outerjoin(AppealDecision, AppealDecision.appeal_id == Appeal.id)
+            .join(RatingRun, RatingRun.id == Appeal.run_id)
+            .join(Tenant, Tenant.id == Appeal.tenant_id)
+            .order_by(AppealDecision.id.is_not(None), Appeal.id.desc()).limit(limit))
+    if status == "pending":
+        stmt = stmt.where(AppealDecision.id.is_(None))
+    elif status in ("upheld", "rejected"):
+        stmt = stmt.where(AppealDecision.upheld.is_(status == "upheld"))
+    return list(session.execute(stmt).tuples())
 
 
 def appeals_of_run(session: Session, run: RatingRun) -> list[tuple[Appeal, AppealDecision | None]]:

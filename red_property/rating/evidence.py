@@ -33,7 +33,8 @@ def _bureau_records(session: Session, metric: str, run: RatingRun, company_id: i
     if metric == "inspection_score":
         rows = session.execute(select(Inspection).where(
             Inspection.company_tenant_id == company_id, Inspection.community_id.in_(community_ids),
-            Inspection.inspected_on > add_months(run.as_of, -12), Inspection.inspected_on <= run.as_of)
+            Inspection.inspected_on > add_months(run.as_of, -12), Inspection.inspected_on <= run.as_of,
+            Inspection.voided_at.is_(None))
             .order_by(Inspection.inspected_on)).scalars()
         out: dict[int, list[EvidenceRow]] = {}
         for i in rows:
@@ -42,7 +43,7 @@ def _bureau_records(session: Session, metric: str, run: RatingRun, company_id: i
     if metric == "branch_opinion":
         rows = session.execute(select(BranchOpinion).where(
             BranchOpinion.company_tenant_id == company_id, BranchOpinion.community_id.in_(community_ids),
-            BranchOpinion.year == run.as_of.year)).scalars()
+            BranchOpinion.year == run.as_of.year, BranchOpinion.voided_at.is_(None))).scalars()
         return {o.community_id: [EvidenceRow(None, f"{o.year} 年度评价 {o.score} 分", o.comment)] for o in rows}
     return None
 

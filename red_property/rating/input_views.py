@@ -1,19 +1,20 @@
 """The bureau enters its rating inputs: inspections, awards and deductions, branch opinions."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from red_property.communities.models import Community, ManagementContract
 from red_property.extensions import db
 from red_property.core.errors import InputError
+from red_property.core.forms import show_error, submit
 from red_property.rating import records
 from red_property.rating.models import BranchOpinion, Inspection, RatingEvent
 from red_property.rating.snapshot import event_kind_names
@@ -95,8 +96,10 @@ def inputs():
                 flash(_("已保存。"), "success")
                 return redirect(url_for("rating_inputs.inputs"))
             except InputError as exc:
-                getattr(form, exc.field).errors.append(str(exc))
-        status = 400
+                db.session.rollback()
+                show_error(form, exc)
+                status = 422
+        status = status if status == 422 else 400
     recent = {
         "inspections": db.session.execute(select(Inspection, Tenant.name, Community.name)
                                           .join(Tenant, Tenant.id == Inspection.company_tenant_id)
@@ -112,3 +115,70 @@ def inputs():
     }
     return render_template("rating/inputs.html", forms=forms, recent=recent,
                            kind_names=event_kind_names(db.session)), status
+
+
+class _Reason(FlaskForm):
+    reason = TextAreaField(_l("更正原因"), validators=[DataRequired(), Length(min=2, max=500)])
+
+
+class InspectionCorrection(_Reason):
+    inspected_on = InspectionForm.inspected_on
+    score = InspectionForm.score
+    note = InspectionForm.note
+
+
+class OpinionCorrection(_Reason):
+    year = OpinionForm.year
+    score = OpinionForm.score
+    comment = OpinionForm.comment
+
+
+class EventCorrection(_Reason):
+    occurred_on = EventForm.occurred_on
+    rectified_on = EventForm.rectified_on
+    authority = EventForm.authority
+    reference = EventForm.reference
+    note = EventForm.note
+
+
+class VoidForm(FlaskForm):
+    void_reason = TextAreaField(_l("作废原因"), validators=[DataRequired(), Length(min=2, max=500)])
+
+
+CORRECTIONS = {"inspection": InspectionCorrection, "opinion": OpinionCorrection, "event": EventCorrection}
+
+
+@bp.route("/<slug:tenant_slug>/rating/inputs/<any(inspection, opinion, event):kind>/<int:record_id>",
+          methods=["GET", "POST"])
+@login_required
+def record(kind: str, record_id: int):
+    """Correct one of the bureau's records (with a reason) or void it (with a reason)."""
+    require_kind(TenantKind.BUREAU)
+    try:
+        row = records.get_record(db.session, kind, record_id)
+    except InputError:
+        abort(404)
+    fields = records.EDITABLE[kind]
+    correct = CORRECTIONS[kind](prefix="c", data={f: getattr(row, f) for f in fields})
+    void = VoidForm(prefix="v")
+    action = request.args.get("action", "correct")
+    target = url_for("rating_inputs.record", kind=kind, record_id=record_id)
+
+    def rerender(status: int):
+        return render_template("rating/record.html", kind=kind, row=row, correct=correct, void=void,
+                               kind_names=event_kind_names(db.session)), status
+
+    if request.method == "GET" or row.voided_at is not None:
+        return rerender(200)
+    if action == "void":
+        def save_void():
+            records.void_record(db.session, kind, record_id, void.void_reason.data)
+            flash(_("已作废：该记录保留在列表中，不再计入评价。"), "success")
+            return redirect(target)
+        return submit(void, save_void, rerender, aliases={"reason": "void_reason"})
+
+    def save_correction():
+        records.correct_record(db.session, kind, record_id, {f: correct[f].data for f in fields}, correct.reason.data)
+        flash(_("已更正，原值保留在审计记录中。"), "success")
+        return redirect(target)
+    return submit(correct, save_correction, rerender, aliases={"record_id": "reason"})

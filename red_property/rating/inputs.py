@@ -59,19 +59,21 @@ def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | Non
         (company, community): Fraction(str(score)) for company, community, score in session.execute(
             select(Inspection.company_tenant_id, Inspection.community_id, func.avg(Inspection.score))
             .where(Inspection.inspected_on > since, Inspection.inspected_on <= as_of,
-                   only(Inspection.company_tenant_id))
+                   Inspection.voided_at.is_(None), only(Inspection.company_tenant_id))
             .group_by(Inspection.company_tenant_id, Inspection.community_id))
     }
     opinions = {
         (company, community): Fraction(str(score)) for company, community, score in session.execute(
             select(BranchOpinion.company_tenant_id, BranchOpinion.community_id, BranchOpinion.score)
-            .where(BranchOpinion.year == as_of.year, only(BranchOpinion.company_tenant_id)))
+            .where(BranchOpinion.year == as_of.year, BranchOpinion.voided_at.is_(None),
+                   only(BranchOpinion.company_tenant_id)))
     }
     events: dict[int, list[Event]] = defaultdict(list)
     for row in session.execute(select(RatingEvent.company_tenant_id, RatingEvent.kind, RatingEvent.occurred_on,
                                       RatingEvent.id, RatingEvent.authority, RatingEvent.rectified_on,
                                       RatingEvent.reference)
-                               .where(RatingEvent.occurred_on <= as_of, only(RatingEvent.company_tenant_id))):
+                               .where(RatingEvent.occurred_on <= as_of, RatingEvent.voided_at.is_(None),
+                                      only(RatingEvent.company_tenant_id))):
         # the document number people know the record by, and its id for the link
         events[row.company_tenant_id].append(Event(row.kind, row.occurred_on, f"{row.reference} #{row.id}",
                                                    row.authority, row.rectified_on))
@@ -79,15 +81,38 @@ def gather_inputs(session: Session, as_of: dt.date, company_ids: list[int] | Non
     # each metric's values with what a managed community without one has (``value_for``, unrolled)
     measured = [(metric, values, SOURCES[metric].absent if metric in SOURCES else None)
                 for metric, values in (records or {}).items()]
+    overrides = record_overrides(session, as_of, only)
     for company, community, area, households in managed:
         pair = (company, community)
         values = {"inspection_score": inspections.get(pair), "branch_opinion": opinions.get(pair)}
         for metric, by_pair, absent in measured:
             values[metric] = by_pair.get(pair, absent)
+        for metric, value in overrides.get(pair, ()):
+            if metric in values:
+                values[metric] = value
         communities[company].append(CommunityValues(community, Fraction(str(area or 0)), households or 0, values))
     return [CompanyInputs(company, tuple(sorted(items, key=lambda c: c.community_id)),
                           tuple(sorted(events.get(company, ()), key=lambda e: (e.on, e.ref))))
             for company, items in sorted(communities.items())]
+
+
+def record_overrides(session: Session, as_of: dt.date, only=lambda column: true()
+                     ) -> dict[tuple[int, int], list[tuple[str, Fraction | None]]]:
+    """Company records excluded (None) or replaced by an upheld appeal, for runs rated as of
+    ``as_of``: {(company, community): [(metric, value)]}, oldest decision first (one query)."""
+    from red_property.rating.models import Appeal, AppealDecision
+
+    out: dict[tuple[int, int], list[tuple[str, Fraction | None]]] = defaultdict(list)
+    for company, community, metric, correction, value in session.execute(
+            select(Appeal.tenant_id, AppealDecision.community_id, AppealDecision.metric,
+                   AppealDecision.correction, AppealDecision.new_value)
+            .join(Appeal, Appeal.id == AppealDecision.appeal_id)
+            .where(AppealDecision.upheld.is_(True), AppealDecision.as_of == as_of,
+                   AppealDecision.correction.in_(("exclude", "replace")), only(Appeal.tenant_id))
+            .order_by(AppealDecision.id)):
+        out[(company, community)].append(
+            (metric, None if correction == "exclude" else Fraction(str(value))))
+    return out
 
 
 def digest(inputs: list[CompanyInputs], model_source: str, as_of: dt.date) -> str:

@@ -19,6 +19,17 @@ from red_property.core.model import Base, BigId, TenantScoped
 AUTHORITIES = ("street", "district", "city")
 
 
+class Correctable:
+    """The bureau's own inputs are corrected (edited, with a reason) or voided (with a reason),
+    never deleted: the audit log keeps each previous value, and a voided record stays listed,
+    struck through, but no longer counts in a rating."""
+
+    correction_reason: Mapped[str | None] = mapped_column(String(500))
+    voided_at: Mapped[dt.datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(500))
+
+
+
 class ModelVersion(TenantScoped, Base):
     """One version of the bureau's rating model (the TOML source, as edited)."""
 
@@ -34,7 +45,7 @@ class ModelVersion(TenantScoped, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
-class RatingEvent(TenantScoped, Base):
+class RatingEvent(Correctable, TenantScoped, Base):
     """An award, model site, penalty, upheld complaint or failed inspection of a company."""
 
     __tablename__ = "rating_event"
@@ -55,7 +66,7 @@ class RatingEvent(TenantScoped, Base):
         return or_(cls.tenant_id == tenant_id, cls.company_tenant_id == tenant_id)
 
 
-class Inspection(TenantScoped, Base):
+class Inspection(Correctable, TenantScoped, Base):
     """检查: the bureau's inspection of one community's service, scored 0-100."""
 
     __tablename__ = "rating_inspection"
@@ -74,7 +85,7 @@ class Inspection(TenantScoped, Base):
         return or_(cls.tenant_id == tenant_id, cls.company_tenant_id == tenant_id)
 
 
-class BranchOpinion(TenantScoped, Base):
+class BranchOpinion(Correctable, TenantScoped, Base):
     """The community party branch's opinion of the managing company for a year."""
 
     __tablename__ = "rating_branch_opinion"
@@ -201,6 +212,16 @@ class AppealDecision(TenantScoped, Base):
     upheld: Mapped[bool]
     reason: Mapped[str] = mapped_column(String(1000))
     correction_run_id: Mapped[int | None] = mapped_column(BigId)
+    # What upholding corrected: ``void``/``correct`` a bureau record (``record_kind`` + ``record_id``),
+    # or ``exclude``/``replace`` a company record's value of ``metric`` in ``community_id``
+    # (``new_value``); the override counts in every run rated as of the appealed run's date.
+    correction: Mapped[str | None] = mapped_column(String(16))
+    record_kind: Mapped[str | None] = mapped_column(String(16))
+    record_id: Mapped[int | None] = mapped_column(BigId)
+    metric: Mapped[str | None] = mapped_column(String(40))
+    community_id: Mapped[int | None] = mapped_column(BigId)
+    new_value: Mapped[decimal.Decimal | None] = mapped_column(Numeric(12, 4))
+    as_of: Mapped[dt.date | None]
     decided_by: Mapped[int | None] = mapped_column(BigId)
     decided_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 

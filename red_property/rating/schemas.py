@@ -105,16 +105,59 @@ class AppealIn(Schema):
     explanation = fields.String(required=True, validate=validate.Length(min=10, max=5000))
 
 
+class AppealCorrectionIn(Schema):
+    """What upholding corrects: one of the bureau's records, or the company's record in one community."""
+    kind = fields.String(required=True, validate=validate.OneOf(["void", "correct", "exclude", "replace"]))
+    record_kind = fields.String(validate=validate.OneOf(["inspection", "opinion", "event"]))
+    record_id = id_field()
+    community_id = id_field()
+    new_value = fields.Decimal(places=4, allow_none=True, load_default=None, allow_nan=False,
+                               metadata={"minimum": 0, "maximum": 100000})
+
+
 class DecisionIn(Schema):
     upheld = fields.Boolean(required=True, truthy={True}, falsy={False})
     reason = fields.String(required=True, validate=validate.Length(min=2, max=1000))
+    correction = fields.Nested(AppealCorrectionIn, allow_none=True, load_default=None,
+                               metadata={"description": "required when upheld"})
 
 
 class DecisionOut(Schema):
     upheld = fields.Boolean()
     reason = fields.String()
+    correction = fields.String(allow_none=True)
+    record_kind = fields.String(allow_none=True)
+    record_id = fields.Integer(allow_none=True)
+    metric = fields.String(allow_none=True)
+    community_id = fields.Integer(allow_none=True)
+    new_value = fields.Decimal(allow_none=True, as_string=True)
     correction_run_id = fields.Integer(allow_none=True)
     decided_at = fields.DateTime()
+
+
+class RecordVoidIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
+
+
+class RecordCorrectionIn(Schema):
+    """The values to change (any of them, as the record's kind has them) and why."""
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=500))
+    inspected_on = fields.Date()
+    occurred_on = fields.Date()
+    rectified_on = fields.Date(allow_none=True)
+    year = fields.Integer(strict=True, validate=validate.Range(min=2000, max=2100))
+    score = fields.Decimal(places=2, validate=_score_range, metadata={"minimum": 0, "maximum": 100})
+    authority = fields.String(validate=validate.OneOf(["street", "district", "city"]))
+    reference = fields.String(validate=validate.Length(min=1, max=100))
+    note = fields.String(validate=validate.Length(max=500))
+    comment = fields.String(validate=validate.Length(max=500))
+
+
+class RecordOut(Schema):
+    id = fields.Integer()
+    correction_reason = fields.String(allow_none=True)
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String(allow_none=True)
 
 
 class AppealOut(Schema):

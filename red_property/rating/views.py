@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -19,9 +19,10 @@ from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.files import send_named_file
 from red_property.extensions import db
 from red_property.core.errors import InputError
-from red_property.core.forms import show_error, uploaded
+from red_property.core.forms import show_error, submit, uploaded
+from red_property.rating.changes import correction_changes
 from red_property.rating.evidence import indicator_evidence
-from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal
+from red_property.rating.appeals import appeals_of_run, attachment_path, file_appeal
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, RatingRun
 from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
@@ -49,11 +50,6 @@ class AppealForm(FlaskForm):
     indicator_id = SelectField(_l("申诉的指标"), choices=[])
     explanation = TextAreaField(_l("申诉理由"), validators=[DataRequired(), Length(min=10, max=5000)])
     attachment = FileField(_l("证明材料（PDF、PNG 或 JPEG，不超过 10 MB）"))
-
-
-class DecisionForm(FlaskForm):
-    upheld = BooleanField(_l("申诉成立（将新建更正评价）"))
-    reason = StringField(_l("处理理由"), validators=[DataRequired(), Length(min=2, max=1000)])
 
 
 class ModelForm(FlaskForm):
@@ -98,7 +94,7 @@ def _company_page():
     latest = trend[-1] if trend else None
     chart = line_chart([(run.period, float(result.score) if result.score is not None else None)
                         for run, result in trend], title=_("历年信用评价得分"), high=100) if trend else None
-    return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart,
+    return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart, now=clock.now(),
                            snapshot=input_snapshot(db.session, clock.today()),
                            band=_(rank_band(latest[1].rank, latest[0].rated_companies)) if latest else "—")
 
@@ -123,10 +119,9 @@ def run(run_id: int):
     distribution = grade_distribution(rows, [b.grade for b in model.bands] + [model.missing_records_grade])
     chart = bar_chart([(g, n) for g, n in distribution], title=_("等级分布"), unit=_(" 家"))
     names = {r["company_tenant_id"]: r["company_name"] for r in rows}
-    appeals = [(a, d, names.get(a.tenant_id, ""), DecisionForm(prefix=f"a{a.id}"))
-               for a, d in appeals_of_run(db.session, rating_run)]
+    appeals = [(a, d, names.get(a.tenant_id, "")) for a, d in appeals_of_run(db.session, rating_run)]
     return render_template("rating/run.html", run=rating_run, rows=rows, chart=chart, correction=correction,
-                           model=model, appeals=appeals,
+                           model=model, appeals=appeals, changes=correction_changes(db.session, rating_run),
                            indicator_names=_indicator_names((i.id, i.name) for i in model.indicators))
 
 
@@ -158,13 +153,19 @@ def rerun_failed(run_id: int):
 @login_required
 def company_result(run_id: int, company_id: int):
     """One company's breakdown in a run, with its trend (the bureau, or the company itself)."""
+    return _company_result_page(run_id, company_id)
+
+
+def _company_result_page(run_id: int, company_id: int, form: AppealForm | None = None, status: int = 200):
+    """The page, with the company's appeal form as typed (its errors beside the fields) when one is given."""
     kind, rating_run, row, chart = _company_view(run_id, company_id)
     appeals = [(a, d) for a, d in appeals_of_run(db.session, rating_run) if a.tenant_id == company_id]
-    form = _appeal_form(row) if kind == COMPANY else None
+    if form is None and kind == COMPANY:
+        form = _appeal_form(row)
     return render_template("rating/company_result.html", run=rating_run, row=row, chart=chart, appeals=appeals,
                            form=form, band=_(rank_band(row["rank"], rating_run.rated_companies)),
                            indicator_names=_indicator_names((i["id"], i["name"])
-                                                            for i in row["breakdown"]["indicators"]))
+                                                            for i in row["breakdown"]["indicators"])), status
 
 
 def _company_view(run_id: int, company_id: int):
@@ -218,36 +219,15 @@ def appeal(run_id: int):
     if not rows:
         abort(404)
     form = _appeal_form(rows[0])
-    target = url_for("rating.company_result", run_id=run_id, company_id=current_user.tenant_id)
-    if not form.validate_on_submit():
-        flash(_("申诉理由至少 10 个字。"), "error")
-        return redirect(target)
-    try:
+
+    def save():
         file_appeal(db.session, rating_run, indicator_id=form.indicator_id.data, explanation=form.explanation.data,
                     upload=uploaded(form.attachment))
         flash(_("申诉已提交，主管部门将在处理后告知结果。"), "success")
-    except InputError as exc:
-        flash(str(exc), "error")
-    return redirect(target)
+        return redirect(url_for("rating.company_result", run_id=run_id, company_id=current_user.tenant_id))
 
-
-@bp.route("/<slug:tenant_slug>/rating/appeals/<int:appeal_id>/decide", methods=["POST"])
-@login_required
-def decide(appeal_id: int):
-    """The bureau upholds or rejects an appeal."""
-    require_kind(BUREAU)
-    appeal_row = db.get_or_404(Appeal, appeal_id)
-    form = DecisionForm(prefix=f"a{appeal_id}")
-    if form.validate_on_submit():
-        try:
-            decision = decide_appeal(db.session, appeal_row, upheld=form.upheld.data, reason=form.reason.data)
-            if decision.correction_run_id:
-                return redirect(url_for("rating.run", run_id=decision.correction_run_id))
-        except InputError as exc:
-            flash(str(exc), "error")
-    else:
-        flash(_("请写明处理理由。"), "error")
-    return redirect(url_for("rating.run", run_id=appeal_row.run_id))
+    # a refused file or reason re-renders the form as typed, the message beside its field
+    return submit(form, save, lambda status: _company_result_page(run_id, current_user.tenant_id, form, status))
 
 
 @bp.route("/<slug:tenant_slug>/rating/appeals/<int:appeal_id>/attachment")
