@@ -41,7 +41,7 @@ class DecisionForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.outcome.data == "uphold":
-            if self.correction.data not in {c[0] for c in self.correction.choices if c[0]}:
+            if self.correction.data not in {c.value for c in self.correction.choices if c.value}:
                 self.correction.errors = [*self.correction.errors, _("申诉成立时须选择更正方式")]
                 ok = False
             elif self.correction.data.split(":")[0] in ("correct", "replace") and self.new_value.data is None:
@@ -148,7 +148,7 @@ def appeal_page(appeal_id: int):
                 show_error(form, exc, {"record_id": "correction", "community_id": "correction",
                                        "appeal_id": "outcome"})
                 status = 422
-    chosen = dict((c[0], c[1]) for c in form.correction.choices).get(form.correction.data or "", "")
+    chosen = {c.value: c.label for c in form.correction.choices}.get(form.correction.data or "", "")
     return render_template("rating/appeal.html", appeal=appeal, run=run, row=rows[0], decision=decision,
                            form=form, confirming=confirming, chosen=chosen, indicator=indicator,
                            indicator_name=indicator["name"] if indicator else _("加减分事项")), status
