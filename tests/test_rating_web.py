@@ -79,9 +79,12 @@ def test_appeal_through_the_pages(app, client, web, world):
     assert download.status_code == 200 and download.get_data().startswith(b"%PDF")
     download.close()
     token = csrf_token(page)
-    decided = client.post(f"/bureau/rating/appeals/{appeal_id}/decide",
-                          data={f"a{appeal_id}-upheld": "y", f"a{appeal_id}-reason": "复核属实", "csrf_token": token})
-    assert decided.status_code == 302 and decided.headers["Location"] != run_page
+    form = {"outcome": "reject", "reason": "检查记录无误", "csrf_token": token}
+    asked = client.post(f"/bureau/rating/appeals/{appeal_id}", data=form)
+    assert asked.status_code == 200 and "不可撤销" in asked.get_data(as_text=True)  # nothing decided yet
+    decided = client.post(f"/bureau/rating/appeals/{appeal_id}", data=form | {"confirm": "yes"})
+    assert decided.status_code == 302 and decided.headers["Location"].endswith(f"/bureau/rating/appeals/{appeal_id}")
+    assert "维持原评分" in client.get(run_page).get_data(as_text=True)
 
 
 def test_the_pdf_report_renders_chinese_text(app, client, web, world):
@@ -134,7 +137,7 @@ def test_the_bureau_enters_inputs_through_forms(app, client, web, world):
     repeat = client.post("/bureau/rating/inputs?form=opinion", data={
         "opinion-company_tenant_id": world.a, "opinion-community_id": world.community_a, "opinion-year": 2026,
         "opinion-score": "90", "csrf_token": token})
-    assert repeat.status_code == 400 and "本年度已有评价" in repeat.get_data(as_text=True)
+    assert repeat.status_code == 422 and "本年度已有评价" in repeat.get_data(as_text=True)
 
 
 def test_companies_cannot_open_the_input_page(client, web, world):
