@@ -120,8 +120,9 @@ def run(run_id: int):
     chart = bar_chart([(g, n) for g, n in distribution], title=_("等级分布"), unit=_(" 家"))
     names = {r["company_tenant_id"]: r["company_name"] for r in rows}
     appeals = [(a, d, names.get(a.tenant_id, "")) for a, d in appeals_of_run(db.session, rating_run)]
+    changes = correction_changes(db.session, rating_run)
     return render_template("rating/run.html", run=rating_run, rows=rows, chart=chart, correction=correction,
-                           model=model, appeals=appeals, changes=correction_changes(db.session, rating_run),
+                           model=model, appeals=appeals, changes=changes, changes_chart=_changes_chart(changes),
                            indicator_names=_indicator_names((i.id, i.name) for i in model.indicators))
 
 
@@ -195,6 +196,14 @@ def evidence(run_id: int, company_id: int, metric: str):
     items = indicator_evidence(db.session, rating_run, row["breakdown"], company_id, metric,
                                is_bureau=kind == BUREAU)  # the bureau's read ends this transaction
     return render_template("rating/evidence.html", run=run_info, row=row, indicator=indicator, items=items)
+
+
+def _changes_chart(changes) -> str | None:
+    """Each changed company's score before and after the correction (the first 15), as bars."""
+    items = [(f"{c.company_name[:6]}·{label}", float(score))  # the chart's label column holds ~10 characters
+             for c in (changes or [])[:15]
+             for label, score in ((_("更正前"), c.score_before), (_("更正后"), c.score_after)) if score is not None]
+    return bar_chart(items, title=_("更正前后得分"), unit=_(" 分"), max_value=100) if items else None
 
 
 def _indicator_names(pairs) -> dict:
