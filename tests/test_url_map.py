@@ -30,7 +30,7 @@ def _foreign_values(world, b_records, draft_run=None):
             # the bureau's model version and an unpublished run
             "version_id": (draft_run or {}).get("version_id", 1), "run_id": (draft_run or {}).get("run_id", 1),
             "company_id": world.b, "target_id": world.b, "fmt": "csv", "appeal_id": 999_999, "metric": "party_coverage",
-            "kind": "inspection", "record_id": 1}  # the bureau's first inspection: company A may not change it
+            "kind": "inspection", "input_id": 1}  # the bureau's first inspection: company A may not change it
 
 
 @pytest.fixture

@@ -101,41 +101,41 @@ class Opinions(MethodView):
         return records.add_opinion(db.session, data)
 
 
-def _record_kind(kind: str, record_id: int) -> str:
+def _record_kind(kind: str, input_id: int) -> str:
     """The kind, once the caller's own record of it is found (else 404)."""
     try:
-        records.get_record(db.session, kind, record_id)
+        records.get_record(db.session, kind, input_id)
     except InputError:
         abort(404, message="记录不存在 (record not found)")
     return kind
 
 
-@blp.route("/records/<kind>/<int:record_id>/correction")
+@blp.route("/records/<kind>/<int:input_id>/correction")
 class RecordCorrection(MethodView):
     decorators = BUREAU_ONLY
 
     @blp.arguments(RecordCorrectionIn)
     @blp.response(200, RecordOut)
-    def post(self, data, kind, record_id):
+    def post(self, data, kind, input_id):
         """Correct one of the bureau's records (inspection, opinion, event) with a reason; the audit log keeps
         the previous values.  Fields the kind does not have are refused."""
-        kind = _record_kind(kind, record_id)
+        kind = _record_kind(kind, input_id)
         reason = data.pop("reason")
         extra = sorted(set(data) - set(records.EDITABLE[kind]))
         if extra:
             abort(422, errors={"json": {extra[0]: ["该类记录没有这个字段"]}})
-        return records.correct_record(db.session, kind, record_id, data, reason)
+        return records.correct_record(db.session, kind, input_id, data, reason)
 
 
-@blp.route("/records/<kind>/<int:record_id>/void")
+@blp.route("/records/<kind>/<int:input_id>/void")
 class RecordVoid(MethodView):
     decorators = BUREAU_ONLY
 
     @blp.arguments(RecordVoidIn)
     @blp.response(200, RecordOut)
-    def post(self, data, kind, record_id):
+    def post(self, data, kind, input_id):
         """Void one of the bureau's records with a reason: it stays listed and no longer counts in ratings."""
-        return records.void_record(db.session, _record_kind(kind, record_id), record_id, data["reason"])
+        return records.void_record(db.session, _record_kind(kind, input_id), input_id, data["reason"])
 
 
 @blp.route("/runs")

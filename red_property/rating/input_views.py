@@ -148,21 +148,21 @@ class VoidForm(FlaskForm):
 CORRECTIONS = {"inspection": InspectionCorrection, "opinion": OpinionCorrection, "event": EventCorrection}
 
 
-@bp.route("/<slug:tenant_slug>/rating/inputs/<any(inspection, opinion, event):kind>/<int:record_id>",
+@bp.route("/<slug:tenant_slug>/rating/inputs/<any(inspection, opinion, event):kind>/<int:input_id>",
           methods=["GET", "POST"])
 @login_required
-def record(kind: str, record_id: int):
+def record(kind: str, input_id: int):
     """Correct one of the bureau's records (with a reason) or void it (with a reason)."""
     require_kind(TenantKind.BUREAU)
     try:
-        row = records.get_record(db.session, kind, record_id)
+        row = records.get_record(db.session, kind, input_id)
     except InputError:
         abort(404)
     fields = records.EDITABLE[kind]
     correct = CORRECTIONS[kind](prefix="c", data={f: getattr(row, f) for f in fields})
     void = VoidForm(prefix="v")
     action = request.args.get("action", "correct")
-    target = url_for("rating_inputs.record", kind=kind, record_id=record_id)
+    target = url_for("rating_inputs.record", kind=kind, input_id=input_id)
 
     def rerender(status: int):
         return render_template("rating/record.html", kind=kind, row=row, correct=correct, void=void,
@@ -172,13 +172,13 @@ def record(kind: str, record_id: int):
         return rerender(200)
     if action == "void":
         def save_void():
-            records.void_record(db.session, kind, record_id, void.void_reason.data)
+            records.void_record(db.session, kind, input_id, void.void_reason.data)
             flash(_("已作废：该记录保留在列表中，不再计入评价。"), "success")
             return redirect(target)
         return submit(void, save_void, rerender, aliases={"reason": "void_reason"})
 
     def save_correction():
-        records.correct_record(db.session, kind, record_id, {f: correct[f].data for f in fields}, correct.reason.data)
+        records.correct_record(db.session, kind, input_id, {f: correct[f].data for f in fields}, correct.reason.data)
         flash(_("已更正，原值保留在审计记录中。"), "success")
         return redirect(target)
     return submit(correct, save_correction, rerender, aliases={"record_id": "reason"})
