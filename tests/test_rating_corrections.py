@@ -322,3 +322,27 @@ def test_an_excluded_company_record_is_left_out_of_the_correction_run(app, world
             # the override belongs to the appealed rating's date, not to every rating
             assert record_overrides(s, AS_OF)[(world.a, community)] == [("party_coverage", None)]
             assert record_overrides(s, AS_OF - dt.timedelta(days=1)) == {}
+
+
+def test_each_kind_of_record_has_its_correction_page(app, world, client, web):
+    with app.app_context():
+        rating_inputs(world)
+        with tenant_scope(db.session, world.bureau) as s:
+            ids = {"inspection": s.scalars(select(Inspection.id)).first(),
+                   "event": s.scalars(select(RatingEvent.id)).first(),
+                   "opinion": s.scalars(select(records.BranchOpinion.id)).first()}
+    web.login("bureau-admin@test.cn")
+    for kind, record_id in ids.items():
+        assert client.get(f"/bureau/rating/inputs/{kind}/{record_id}").status_code == 200
+    url = f"/bureau/rating/inputs/opinion/{ids['opinion']}"
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    future = client.post(url + "?action=correct", data={"csrf_token": token, "c-year": clock.today().year + 1,
+                                                        "c-score": "80", "c-comment": "", "c-reason": "年度录错"})
+    assert future.status_code == 422 and 'data-field="c-year"' in future.get_data(as_text=True)
+    url = f"/bureau/rating/inputs/event/{ids['event']}"
+    late = client.post(url + "?action=correct", data={
+        "csrf_token": token, "c-occurred_on": "2026-03-01", "c-rectified_on": "2026-02-01", "c-authority": "city",
+        "c-reference": "锦建〔2026〕12号", "c-note": "", "c-reason": "整改日期"})
+    assert late.status_code == 422 and 'data-field="c-rectified_on"' in late.get_data(as_text=True)
+    assert client.get("/bureau/rating/inputs/nonsense/1").status_code == 404
+    assert client.get("/bureau/rating/inputs/event/999999").status_code == 404
