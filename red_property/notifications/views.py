@@ -5,7 +5,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from red_property.core.tenancy import TenantNotSet
 from red_property.core.urls import query_int
 from red_property.extensions import db
 from red_property.notifications import kinds, services
@@ -16,9 +18,15 @@ PER_PAGE = 30
 
 
 @bp.app_template_global("unread_notifications")
-def unread_notifications() -> int:
-    """The bell's count (base.html asks only for a logged-in user): one query."""
-    return services.unread_count(db.session, current_user.id)
+def unread_notifications() -> int | None:
+    """The bell's count (base.html asks only for a logged-in user): one query.
+
+    None when it cannot be read: an error page draws base.html too, also after the request's
+    transaction failed or before its tenant was set, and must not fail in turn."""
+    try:
+        return services.unread_count(db.session, current_user.id)
+    except (SQLAlchemyError, TenantNotSet):
+        return None
 
 
 @bp.app_template_global("notification_text")
