@@ -15,7 +15,7 @@ from red_property.demands import services as demands
 from red_property.extensions import db
 from red_property.notifications import triggers
 from red_property.notifications.models import Notification
-from tests.conftest import REDIS_URL, csrf_token, run_worker
+from tests.conftest import csrf_token, run_worker
 from tests.factories_demands import demand
 from tests.factories_rating import rating_inputs
 

@@ -42,6 +42,7 @@ class Notifications(MethodView):
 @blp.route("/<int:notification_id>/read")
 class Read(MethodView):
     @blp.response(200, NotificationOut)
+    @blp.alt_response(404, description="No such notification, or another user's")
     def post(self, notification_id):
         """Mark one of the caller's notifications read (the first time it was read stays)."""
         return _out(services.mark_read(db.session, _own(notification_id)), actor().tenant.slug)
