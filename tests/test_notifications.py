@@ -287,6 +287,19 @@ def test_with_smtp_the_bureaus_notifications_go_out_with_the_companys_sweep(app,
     assert all("2026 信用评价已发布" == _text(e)[0] for e in handler.messages)
 
 
+def test_with_smtp_the_overdue_job_mails_what_it_notified(app, world, smtp_server):
+    controller, handler = smtp_server
+    app.config.update(MAIL_URL=f"smtp://127.0.0.1:{controller.port}", MAIL_FROM="noreply@wuye.test")
+    demand_id = _overdue(app, world)
+    run_worker(app)
+    handler.messages.clear()   # the assignment's own mail
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        enqueue(s, "demands.flag_overdue")
+    run_worker(app)
+    assert sorted(e.rcpt_tos[0] for e in handler.messages) == ["a-admin@test.cn", "a-staff@test.cn"]
+    assert {_text(e)[0] for e in handler.messages} == {f"诉求 #{demand_id} 已超期"}
+
+
 def test_without_smtp_nothing_is_queued_for_mail(app, world):
     _routed(app, world, "a staff")
     with app.app_context(), tenant_scope(db.session, world.a) as s:
