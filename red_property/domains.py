@@ -8,7 +8,8 @@ from importlib import import_module
 API = (
     "accounts.api", "accounts.users_api", "activities.api", "appointments.api", "communities.api",
     "compliance.api", "core.files_api", "core.jobs_api", "demands.api", "fees.api", "finance.api",
-    "finance.distribution_api", "finance.statement_api", "meetings.api", "onboarding.api", "onboarding.directory_api",
+    "finance.distribution_api", "finance.statement_api", "meetings.api", "notifications.api", "onboarding.api",
+    "onboarding.directory_api",
     "onboarding.register_api", "onboarding.contracts_api", "onboarding.committees_api", "party.api", "rating.api",
     "tenants.api", "votes.api",
 )
@@ -17,6 +18,7 @@ PAGES = (
     "core.health", "core.views", "accounts.views", "accounts.session_views", "activities.views", "appointments.views",
     "communities.views", "compliance.views", "demands.views", "demands.overview", "fees.views", "finance.views",
     "finance.ledger_views", "finance.statement_views", "finance.distribution_views", "meetings.views",
+    "notifications.views",
     "onboarding.invitation_views", "onboarding.directory_views", "onboarding.register_views",
     "onboarding.contract_views", "onboarding.committee_views", "onboarding.service_notice", "party.views",
     "public.profile_views", "public.views", "rating.views", "rating.input_views", "rating.appeal_views", "tenants.views", "votes.views",
@@ -24,7 +26,7 @@ PAGES = (
 # Modules imported for what they register: background jobs, periodic jobs, guards on published records.
 REGISTERS = (
     "communities.household_upload", "communities.jobs", "demands.jobs", "fees.billing", "fees.guards",
-    "finance.statements", "onboarding.register", "rating.runs", "votes.services",
+    "finance.statements", "notifications.jobs", "onboarding.register", "rating.runs", "votes.services",
 )
 
 

@@ -67,7 +67,8 @@ MODELS = {"activity_id": "activities.models:Activity", "appeal_id": "rating.mode
           "payment_id": "fees.models:Payment", "post_id": "appointments.models:Post",
           "record_id": "activities.models:NegativeRecord", "run_id": "rating.models:RatingRun",
           "statement_id": "finance.models:Statement", "vote_id": "votes.models:Vote",
-          "version_id": "rating.models:ModelVersion", "file_id": "core.files:StoredFile"}
+          "version_id": "rating.models:ModelVersion", "file_id": "core.files:StoredFile",
+          "notification_id": "notifications.models:Notification"}
 
 
 def _ids(app, email):

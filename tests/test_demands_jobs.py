@@ -10,6 +10,7 @@ from red_property.core.schedule import PERIODIC, cron_scheduler, enqueue_for_ten
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.models import Demand, DemandEvent, EventKind
 from red_property.extensions import db
+from red_property.tenants.models import TenantKind
 from tests.conftest import REDIS_URL, run_worker
 from tests.factories_demands import demand
 
@@ -50,13 +51,15 @@ def test_the_job_flags_a_companys_overdue_demands_once(app, world):
 
 def test_the_schedule_runs_the_job_for_every_company_and_no_one_else(app, world):
     _overdue_demands(app, world)
+    kinds = [TenantKind.COMPANY, TenantKind.COMPANY, TenantKind.BUREAU, TenantKind.COMMITTEE]  # the world's
+    jobs = [p for p in PERIODIC.values() if p.when is None or p.when(app.config)]
     with app.app_context():
-        assert enqueue_for_tenants(db.session) == len(PERIODIC) * 2   # two companies in the world
+        assert enqueue_for_tenants(db.session) == sum(kind in p.kinds for p in jobs for kind in kinds)
     run_worker(app)
     assert _flags(app, world.a) == (1, 1) and _flags(app, world.b) == (1, 1)
-    for tenant in (world.bureau, world.committee):
-        with app.app_context(), tenant_scope(db.session, tenant) as s:
-            assert s.scalar(select(func.count(JobRecord.id))) == 0
+    for tenant, kind in ((world.bureau, TenantKind.BUREAU), (world.committee, TenantKind.COMMITTEE)):
+        with app.app_context(), tenant_scope(db.session, tenant) as s:  # only the jobs for its kind
+            assert s.scalar(select(func.count(JobRecord.id))) == sum(kind in p.kinds for p in jobs)
 
 
 def test_old_finished_runs_of_a_periodic_job_are_pruned(app, world):

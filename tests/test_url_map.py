@@ -61,8 +61,14 @@ def b_records(app, world):
         from red_property.accounts.models import BrowserSession, User
         from red_property.accounts.sessions import start_session
 
-        start_session(s, s.get(User, world.users["b"][next(iter(world.users["b"]))]), address=None, user_agent=None)
+        start_user = world.users["b"][next(iter(world.users["b"]))]
+        start_session(s, s.get(User, start_user), address=None, user_agent=None)
         ids["session_id"] = s.scalar(select(BrowserSession.id))
+        from red_property.notifications.models import Notification
+        from red_property.notifications.services import notify
+
+        notify(s, "demand_assigned", ids["demand_id"], users=[start_user], params={"number": ids["demand_id"]})
+        ids["notification_id"] = s.scalar(select(Notification.id))
         ids.update(_party_records(s, world))
         ids.update(_b_meeting_records(s, world))
         ids.update(_fee_records(app, world, s))

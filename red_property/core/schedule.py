@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -42,14 +44,17 @@ class Periodic:
     name: str                       # a job registered with @job
     cron: str                       # when, as a cron expression (in UTC, as rq.cron reads it)
     kinds: tuple[TenantKind, ...]   # which tenants run it
+    # Whether the app's config needs it at all (the mail sweep without MAIL_URL is not fanned out)
+    when: Callable[[dict], bool] | None = None
 
 
 PERIODIC: dict[str, Periodic] = {}
 
 
-def periodic(name: str, *, cron: str, kinds: tuple[TenantKind, ...] = (TenantKind.COMPANY,)) -> None:
-    """Run job ``name`` for every tenant of ``kinds`` on the ``cron`` schedule."""
-    PERIODIC[name] = Periodic(name, cron, tuple(kinds))
+def periodic(name: str, *, cron: str, kinds: tuple[TenantKind, ...] = (TenantKind.COMPANY,),
+             when: Callable[[dict], bool] | None = None) -> None:
+    """Run job ``name`` for every tenant of ``kinds`` on the ``cron`` schedule (if ``when(config)``, when given)."""
+    PERIODIC[name] = Periodic(name, cron, tuple(kinds), when)
 
 
 def enqueue_for_tenants(session: Session, names: list[str] | None = None) -> int:
@@ -65,7 +70,9 @@ def enqueue_for_tenants(session: Session, names: list[str] | None = None) -> int
     session.rollback()
     queued = 0
     for name in names:
-        kinds = PERIODIC[name].kinds
+        kinds, when = PERIODIC[name].kinds, PERIODIC[name].when
+        if when is not None and not when(current_app.config):
+            continue
         for tenant_id, kind in tenants:
             if kind not in kinds:
                 continue

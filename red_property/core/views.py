@@ -27,7 +27,8 @@ JOB_NAMES = {"communities.export_register": _l("导出小区名册"), "communiti
              "fees.bill_run": _l("生成账单"), "fees.render_invoices": _l("生成发票 PDF"),
              "rating.execute_run": _l("计算信用评价"), "demands.flag_overdue": _l("标记超期诉求"),
              "onboarding.import_register": _l("导入小区登记簿"), "onboarding.import_directory": _l("导入企业名录"),
-             "onboarding.import_contracts": _l("导入物业服务合同")}
+             "onboarding.import_contracts": _l("导入物业服务合同"), "notifications.send_mail": _l("发送通知邮件"),
+             "notifications.statement_due": _l("检查待发布的收支公示")}
 
 
 @bp.app_template_filter("job_status")

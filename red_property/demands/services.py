@@ -19,6 +19,7 @@ from red_property.core.tenancy import current_actor_id
 from red_property.core.fields import member, text
 from red_property.demands.intake import CLOCK_SKEW
 from red_property.demands.limits import due_time
+from red_property.notifications.triggers import demand_assigned
 from red_property.demands.models import (CLOSED, DEFAULTS, OPEN, Category, Demand, DemandEvent, EventKind,
                                          Mediation, Route, Status)
 
@@ -74,6 +75,7 @@ def route_demand(session: Session, demand: Demand, *, route, handler, reason=Non
     demand.route_reason = reason if route != default else None
     demand.status = Status.IN_PROGRESS
     _commit(session)
+    demand_assigned(session, demand)   # after the commit: the routing stands whatever the notification does
     return demand
 
 

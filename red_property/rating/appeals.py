@@ -18,6 +18,8 @@ from red_property.core.errors import InputError, add_unique
 from red_property.core.exports import tenant_dir
 from red_property.core.files import check_upload, original_name
 from red_property.core.tenancy import current_actor_id, current_tenant_id
+from red_property.notifications.kinds import APPEAL_DECIDED
+from red_property.notifications.services import notify
 from red_property.rating.models import Appeal, AppealDecision, RatingResult, RatingRun
 from red_property.rating.runs import correct_run
 
@@ -95,6 +97,7 @@ def decide_appeal(session: Session, appeal: Appeal, *, upheld: bool, reason: str
         correction_run = correct_run(session, run, f"申诉 #{appeal.id} 成立：{reason}")
         decision.correction_run_id = correction_run.id
     session.commit()
+    notify(session, APPEAL_DECIDED, appeal.id)
     return decision
 
 

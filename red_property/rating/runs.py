@@ -20,6 +20,8 @@ from red_property.core.audit import record_event
 from red_property.core.errors import InputError
 from red_property.core.jobs import FAILED, JobContext, JobRecord, QueueUnavailable, dispatch, job, reconcile, record_job
 from red_property.core.tenancy import TenantSession, current_actor_id
+from red_property.notifications.kinds import RATING_PUBLISHED
+from red_property.notifications.services import notify
 from red_property.rating.inputs import company_record_metrics, digest, gather_inputs
 from red_property.rating.models import ModelVersion, RatingResult, RatingRun
 from red_property.rating.scoring import CompanyScore, biggest_gains, grade_all, rate
@@ -110,6 +112,7 @@ def publish_run(session: Session, run: RatingRun) -> RatingRun:
     run.status, run.published_at, run.appeals_until = "published", now, now + dt.timedelta(days=days)
     record_event(session, action="publish", entity="rating_run", entity_id=run.id)
     session.commit()
+    notify(session, RATING_PUBLISHED, run.id)
     return run
 
 
