@@ -8,19 +8,19 @@ payments stay newest first.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from flask import request
+from flask_babel import gettext as _
 from sqlalchemy import Select, or_, select
 
 from red_property.core.natural import natural
 from red_property.core.urls import query_int
+from red_property.fees.billing import PERIOD
 from red_property.fees.models import Bill, Payment, PaymentMethod
 from red_property.fees.reports import bill_filters
 
 BILL_STATUSES = ("unpaid", "partial", "paid", "overdue")
-PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _like(value: str) -> str:
@@ -34,14 +34,14 @@ def _date(name: str, errors: dict) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw[:10])
     except ValueError:
-        errors[name] = "日期格式应为 2026-03-01"
+        errors[name] = _("日期格式应为 2026-03-01")
         return None
 
 
 def _range(start: str, end: str, errors: dict) -> tuple[dt.date | None, dt.date | None]:
     low, high = _date(start, errors), _date(end, errors)
     if low and high and low > high:
-        errors[end] = "结束日期不能早于开始日期"
+        errors[end] = _("结束日期不能早于开始日期")
     return low, high
 
 
@@ -60,10 +60,10 @@ class BillListFilter:
         errors: dict = {}
         period = (request.args.get("period") or "").strip() or None
         if period and not PERIOD.match(period):
-            errors["period"] = "期间格式应为 2026-03"
+            errors["period"] = _("期间格式应为 2026-03 或 2026-Q1")
         status = request.args.get("status") or None
         if status and status not in BILL_STATUSES:
-            errors["status"] = "不是可选的状态"
+            errors["status"] = _("不是可选的状态")
         due_from, due_to = _range("due_from", "due_to", errors)
         return cls(community_id=query_int("community_id"), period=period, status=status,
                    q=(request.args.get("q") or "").strip()[:50] or None, due_from=due_from, due_to=due_to,
@@ -102,7 +102,7 @@ class PaymentListFilter:
         errors: dict = {}
         method = request.args.get("method") or None
         if method and method not in {m.value for m in PaymentMethod}:
-            errors["method"] = "不是可选的收款方式"
+            errors["method"] = _("不是可选的收款方式")
             method = None
         paid_from, paid_to = _range("paid_from", "paid_to", errors)
         return cls(community_id=query_int("community_id"), method=PaymentMethod(method) if method else None,
