@@ -16,7 +16,8 @@ from tests.test_rating_web import _start
 def published(app, client, web, world):
     """Company A: demands resolved in September (甲一小区) and August (甲二小区); a published run; A logged in."""
     with app.app_context(), tenant_scope(db.session, world.a) as s:
-        ids = {"sep": resolved(s, world.community_a, at=NOW - dt.timedelta(days=30)).id,
+        ids = {"sep": resolved(s, world.community_a, at=NOW - dt.timedelta(days=30), source="hotline",
+                               hotline_ticket="2026092000017").id,
                "aug": resolved(s, world.community_a2, at=NOW - dt.timedelta(days=60),
                                after=dt.timedelta(hours=100)).id}   # resolved after its 72 hours
     run_page, token = _start(app, client, web, world)
@@ -41,6 +42,9 @@ def test_record_numbers_open_the_record_and_filters_narrow_the_list(world, clien
     assert f'data-community="{world.community_a2}"' not in one
     august = company.get(f"{base}/demands_on_time?from=2026-08-01&to=2026-08-31").get_data(as_text=True)
     assert link(ids["aug"]) in august and link(ids["sep"]) not in august
+    hotline = company.get(f"{base}/demands_on_time?source=12345 热线").get_data(as_text=True)
+    assert link(ids["sep"]) in hotline and link(ids["aug"]) not in hotline
+    assert '<option selected>12345 热线</option>' in hotline and "<option>来电</option>" in hotline
     # the indicator tabs keep the filters
     assert f'{base}/demand_satisfaction?community_id={world.community_a}"' in one
     for query, field in (("from=31-08-2026", "from"), ("from=2026-09-01&to=2026-08-01", "to")):

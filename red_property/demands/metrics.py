@@ -45,8 +45,11 @@ def _title(demand: Demand) -> str:
 
 
 def _ref(demand: Demand) -> dict:
-    """The demand's number and its page, for the drill-down's link."""
-    return {"record": f"#{demand.id}", "link": ("demands.show", (("demand_id", demand.id),))}
+    """The demand's number, its page and its channel, for the drill-down's link and filter."""
+    from red_property.demands.labels import SOURCE
+
+    return {"record": f"#{demand.id}", "link": ("demands.show", (("demand_id", demand.id),)),
+            "source": str(SOURCE[demand.source])}
 
 
 def on_time_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[Evidence]:

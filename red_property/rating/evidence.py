@@ -80,13 +80,16 @@ def indicator_evidence(session: Session, run: RatingRun, breakdown: dict, compan
 
 @dataclass(frozen=True)
 class EvidenceFilter:
-    """The drill-down's filters: one community, records dated within a range (None: any)."""
+    """The drill-down's filters: one community, records dated within a range, from one source (None: any)."""
 
     community_id: int | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    source: str | None = None
 
     def keeps(self, row: EvidenceRow) -> bool:
+        if self.source is not None and row.source != self.source:
+            return False
         if self.start is None and self.end is None:
             return True
         if row.on is None:       # an undated record (a yearly opinion) is not "in" a date range

@@ -1,4 +1,4 @@
-"""The drill-down's filters read from the query string (``?community_id=&from=&to=``)."""
+"""The drill-down's filters read from the query string (``?community_id=&from=&to=&source=``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,4 +22,5 @@ def evidence_filter_args() -> tuple[EvidenceFilter, dict[str, str]]:
             errors[name], dates[name] = _("日期格式应为 2026-03-01"), None
     if dates["from"] and dates["to"] and dates["from"] > dates["to"]:
         errors["to"] = _("结束日期不能早于开始日期")
-    return EvidenceFilter(query_int("community_id"), dates["from"], dates["to"]), errors
+    source = (request.args.get("source") or "").strip()[:30] or None
+    return EvidenceFilter(query_int("community_id"), dates["from"], dates["to"], source), errors

@@ -197,6 +197,7 @@ def evidence(run_id: int, company_id: int, metric: str):
                                is_bureau=kind == BUREAU)  # the bureau's read ends this transaction
     return render_template("rating/evidence.html", run=run_info, row=row, indicator=indicator,
                            items=flt.apply(items), communities=[(i.community_id, i.name) for i in items],
+                           sources=sorted({r.source for i in items for r in i.records if r.source}),
                            flt=flt, errors=errors, linked=kind != BUREAU), 400 if errors else 200
 
 
