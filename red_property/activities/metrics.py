@@ -18,11 +18,13 @@ def activities_evidence(session: Session, window: Window, company_id: int, commu
     """The community's activities in the window with how many party members took part."""
     members = func.count(func.distinct(P.member_id))
     rows = session.execute(
-        select(A.held_on, A.title, members).outerjoin(P, and_(P.activity_id == A.id, P.tenant_id == A.tenant_id))
+        select(A.id, A.held_on, A.title, members).outerjoin(P, and_(P.activity_id == A.id, P.tenant_id == A.tenant_id))
         .where(A.tenant_id == company_id, A.community_id == community_id, A.held_on >= window.start,
                A.held_on <= window.end)
         .group_by(A.id, A.held_on, A.title).order_by(A.held_on, A.id)).all()
-    return [EvidenceRow(held_on, title, f"党员 {count} 人参加") for held_on, title, count in rows]
+    return [EvidenceRow(held_on, title, f"党员 {count} 人参加", record=f"#{activity_id}",
+                        link=("activities.show", (("activity_id", activity_id),)))
+            for activity_id, held_on, title, count in rows]
 
 
 @source("activity_participation", absent=None, records="activities.index", evidence=activities_evidence)

@@ -69,6 +69,10 @@ class EvidenceRow:
     on: dt.date | None
     title: str
     detail: str = ""
+    record: str | None = None        # the record's number as people quote it ("#123", an invoice period)
+    # where the record (or the list of them) is: (endpoint, ((arg, value), ...)) in the company's pages
+    link: tuple[str, tuple] | None = None
+    source: str | None = None        # where the record came from (a demand's channel), for the drill-down's filter
 
 
 Evidence = Callable[[Session, Window, int, int], list[EvidenceRow]]

@@ -17,12 +17,22 @@ from red_property.tenants.models import TenantKind
 bp = Blueprint("compliance", __name__, template_folder="templates")
 
 
+# "查看相关记录" opens the list already filtered to the records that pull the value down
+# (the list's own filter arguments), beside the community when there is one.
+RECORDS_FILTER: dict[str, dict[str, str]] = {
+    "demands_on_time": {"overdue": "1"},           # flagged overdue: resolved late or still open past due
+    "demands_resolved": {"status": "unresolved"},  # closed without a solution
+    "fee_collection_rate": {"status": "overdue"},  # the arrears
+}
+
+
 def _records_url(source: Source, community_id: int | None) -> str | None:
     if community_id and source.community_records:
         return url_for(source.community_records, community_id=community_id)
     if source.records is None:
         return None
-    return url_for(source.records, **({"community_id": community_id} if community_id else {}))
+    return url_for(source.records, **RECORDS_FILTER.get(source.metric, {}),
+                   **({"community_id": community_id} if community_id else {}))
 
 
 def _charts(board: Dashboard) -> dict[str, object]:

@@ -1,6 +1,8 @@
 """SQLite, the embedded default of a first run: enforce foreign keys, wait on locks."""
 from sqlalchemy import event
 
+from red_property.core.natural import COLLATION, sqlite_collation
+
 
 def configure(app, db) -> None:
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -11,6 +13,8 @@ def configure(app, db) -> None:
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record):
         cur = dbapi_conn.cursor()
+        # rooms in natural order (core.natural): PostgreSQL has the same collation from a migration
+        dbapi_conn.create_collation(COLLATION, sqlite_collation)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=15000")
         if app.config.get("SQLITE_UNDURABLE"):

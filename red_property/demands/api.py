@@ -1,15 +1,16 @@
 """Demand API: ``/api/v1/demands`` (property companies)."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, abort
 
 from red_property.core.visibility import visible_or_404
 from red_property.demands import services
+from red_property.demands.bulk import BulkRejected, assign_demands, close_demands
 from red_property.demands.intake import create_demand
 from red_property.demands.limits import effective_limits, set_time_limits
 from red_property.demands.models import DEFAULTS, Category, Demand
 from red_property.demands.presenters import full, summary
 from red_property.demands.queries import DemandFilter, demand_detail, list_demands
-from red_property.demands.schemas import (CloseIn, DemandDetailOut, DemandIn, DemandListArgs, DemandOut, InformIn,
+from red_property.demands.schemas import (BulkAssignIn, BulkCloseIn, BulkOut, CloseIn, DemandDetailOut, DemandIn, DemandListArgs, DemandOut, InformIn,
                                           MediationIn, ProgressIn, RatingIn, RouteIn, TimeLimitOut, TimeLimitsIn)
 from red_property.core.schemas import page_schema
 from red_property.extensions import db
@@ -38,7 +39,7 @@ class Demands(MethodView):
     @blp.arguments(DemandListArgs, location="query")
     @blp.response(200, DemandPage)
     def get(self, args):
-        """Demands, newest first, filtered by community, status, category, route, overdue flag and source."""
+        """Demands, newest first, filtered by community, status, category, route, overdue flag, source and a search."""
         page, per_page = args.pop("page"), args.pop("per_page")
         result = list_demands(db.session, DemandFilter(**args), page=page, per_page=per_page)
         return {"items": [summary(d, name) for d, name in result.items], "page": page, "per_page": per_page,
@@ -95,6 +96,37 @@ for _path, _schema, _status, _apply, _summary in (
      "The resident's rating, 1 to 5, once, after the demand is closed."),
 ):
     _transition(_path, _schema, _status, _apply, _summary)
+
+
+def _bulk(run) -> dict:
+    """Run a bulk action; rows that cannot change answer 422 with each row's reason (nothing written)."""
+    try:
+        return {"demand_ids": [d.id for d in run()]}
+    except BulkRejected as exc:
+        abort(422, errors={"json": {"demand_ids": {str(p.demand_id): [p.message] for p in exc.problems}}})
+
+
+@blp.route("/bulk/assign")
+class BulkAssign(MethodView):
+    decorators = COMPANIES
+
+    @blp.arguments(BulkAssignIn)
+    @blp.response(200, BulkOut)
+    def post(self, data):
+        """Assign several open demands to one handler (each keeps its route): all or none."""
+        return _bulk(lambda: assign_demands(db.session, data["demand_ids"], handler=data["handler"]))
+
+
+@blp.route("/bulk/close")
+class BulkClose(MethodView):
+    decorators = COMPANIES
+
+    @blp.arguments(BulkCloseIn)
+    @blp.response(200, BulkOut)
+    def post(self, data):
+        """Close several demands with one result or reason: all or none."""
+        return _bulk(lambda: close_demands(db.session, data["demand_ids"], resolved=data["outcome"] == "resolved",
+                                           resolution=data["resolution"]))
 
 
 def _limits() -> list[dict]:

@@ -24,6 +24,8 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    q = StringField(_l("搜索"), validators=[Optional(), Length(max=50)],
+                    render_kw={"placeholder": _l("内容、电话、工单号、门牌"), "type": "search"})
     community_id = SelectField(_l("小区"), validators=[Optional()])
     status = SelectField(_l("状态"), choices=_any([SelectChoice(OPEN_FILTER, _l("未办结"))] + labels.choices(labels.STATUS)),
                          validators=[Optional()])
@@ -71,6 +73,16 @@ class CloseForm(FlaskForm):
                          choices=[SelectChoice("resolved", _l("已解决")), SelectChoice("unresolved", _l("未解决"))],
                          validators=[InputRequired(_l("请选择办结结果"))])
     resolution = TextAreaField(_l("处理结果或未解决的原因"), validators=[DataRequired(), Length(min=4, max=2000)])
+
+
+class BulkForm(FlaskForm):
+    """The list's bulk actions; the selected rows arrive as ``demand_ids`` checkboxes."""
+
+    operation = SelectField(_l("批量操作"), choices=[SelectChoice("assign", _l("派单给")), SelectChoice("close", _l("办结"))])
+    handler = StringField(_l("办理人或单位"), validators=[Optional(), Length(max=100)])
+    outcome = SelectField(_l("办结结果"), choices=[SelectChoice("unresolved", _l("未解决")),
+                                               SelectChoice("resolved", _l("已解决"))])
+    resolution = TextAreaField(_l("办结理由"), validators=[Optional(), Length(max=2000)])
 
 
 class InformForm(FlaskForm):

@@ -44,6 +44,14 @@ def _title(demand: Demand) -> str:
     return f"#{demand.id} {CATEGORY[demand.category]}"
 
 
+def _ref(demand: Demand) -> dict:
+    """The demand's number, its page and its channel, for the drill-down's link and filter."""
+    from red_property.demands.labels import SOURCE
+
+    return {"record": f"#{demand.id}", "link": ("demands.show", (("demand_id", demand.id),)),
+            "source": str(SOURCE[demand.source])}
+
+
 def on_time_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[Evidence]:
     """The demands due in the window, each with whether it was resolved by its due time."""
     def outcome(d: Demand) -> str:
@@ -51,21 +59,21 @@ def on_time_evidence(session: Session, window: Window, company_id: int, communit
             return "按时解决" if d.closed_at <= d.due_at else "逾期解决"
         return "未解决" if d.status == Status.UNRESOLVED else "超期未办结"
 
-    return [Evidence(clock.local_date(d.due_at), _title(d), outcome(d))
+    return [Evidence(clock.local_date(d.due_at), _title(d), outcome(d), **_ref(d))
             for d in _rows(session, company_id, community_id, *_due_in(window), order=Demand.due_at)]
 
 
 def resolved_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[Evidence]:
     """The demands closed in the window: resolved, or unresolved with the reason."""
     return [Evidence(clock.local_date(d.closed_at), _title(d),
-                     "已解决" if d.status == Status.RESOLVED else f"未解决：{d.resolution}")
+                     "已解决" if d.status == Status.RESOLVED else f"未解决：{d.resolution}", **_ref(d))
             for d in _rows(session, company_id, community_id, *_closed_in(window), order=Demand.closed_at)]
 
 
 def satisfaction_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[Evidence]:
     """The ratings of demands closed in the window."""
     return [Evidence(clock.local_date(d.closed_at), _title(d), f"{d.rating} 星" + (f"：{d.rating_comment}"
-                                                                          if d.rating_comment else ""))
+                                                                          if d.rating_comment else ""), **_ref(d))
             for d in _rows(session, company_id, community_id, *_closed_in(window), Demand.rating.is_not(None),
                            order=Demand.closed_at)]
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from red_property.accounts.models import User
 from red_property.communities.models import Building, Community, Household
 from red_property.demands.models import OPEN, Category, Demand, DemandEvent, Mediation, Route, Source, Status
+from red_property.demands.search import search_clause
 
 OPEN_FILTER = "open"   # a status filter value: received or in progress
 
@@ -27,6 +28,7 @@ class DemandFilter:
     route: Route | None = None
     overdue: bool | None = None
     source: Source | None = None
+    q: str | None = None                    # the search box (see ``demands.search``)
 
     def apply(self, stmt: Select) -> Select:
         if self.community_id is not None:
@@ -43,6 +45,8 @@ class DemandFilter:
             stmt = stmt.where(Demand.overdue_at.is_not(None) if self.overdue else Demand.overdue_at.is_(None))
         if self.source is not None:
             stmt = stmt.where(Demand.source == self.source)
+        if self.q:
+            stmt = stmt.where(search_clause(self.q))
         return stmt
 
     def args(self) -> dict:

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from red_property.core import clock
-from red_property.core.schemas import PageArgs
+from red_property.core.schemas import PageArgs, id_field
 from red_property.demands.models import MAX_HOURS, MIN_HOURS, Category, EventKind, Route, Source, Status
 from red_property.demands.queries import OPEN_FILTER
 
@@ -27,6 +27,25 @@ class DemandListArgs(PageArgs):
     route = _enum(Route)
     overdue = fields.Boolean(metadata={"description": "flagged overdue (true) or not (false)"})
     source = _enum(Source)
+    q = fields.String(validate=validate.Length(max=50),
+                      metadata={"description": "search: words of the description, a phone (full or partial), "
+                                               "a 12345 ticket number, the demand's number, or a room/address"})
+
+
+class BulkAssignIn(Schema):
+    demand_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=200))
+    handler = fields.String(required=True, validate=validate.Length(min=2, max=100))
+
+
+class BulkCloseIn(Schema):
+    demand_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=200))
+    outcome = fields.String(required=True, validate=validate.OneOf(["resolved", "unresolved"]))
+    resolution = fields.String(required=True, validate=validate.Length(min=4, max=2000),
+                               metadata={"description": "the result, or why unresolved: one text for every row"})
+
+
+class BulkOut(Schema):
+    demand_ids = fields.List(fields.Integer(), metadata={"description": "the demands changed, all of them"})
 
 
 class DemandIn(Schema):

@@ -8,6 +8,9 @@ Each step writes a line in the demand's history in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
@@ -34,9 +37,23 @@ def _log(session: Session, demand: Demand, kind: EventKind, *, at: dt.datetime, 
                             **what))
 
 
+# Set by ``deferred_commit``: a bulk action applies each step, then commits all or nothing.
+_DEFERRED: ContextVar[bool] = ContextVar("demand_commit_deferred", default=False)
+
+
+@contextmanager
+def deferred_commit() -> Iterator[None]:
+    """Inside, the steps below flush instead of committing: the caller commits (or rolls back) once."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
 def _commit(session: Session) -> None:
     try:
-        session.commit()
+        session.flush() if _DEFERRED.get() else session.commit()
     except StaleDataError as exc:
         session.rollback()
         raise InputError("status", "该诉求刚被他人处理，请刷新后再试") from exc

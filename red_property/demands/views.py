@@ -8,13 +8,15 @@ from flask_login import login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from red_property.accounts.models import User
 from red_property.communities.models import Building, Community, ManagementContract
 from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.tenancy import current_tenant_id
 from red_property.demands import labels, services
-from red_property.demands.forms import (CloseForm, FilterForm, InformForm, IntakeForm, MediationForm, ProgressForm,
+from red_property.demands.bulk import BulkRejected, assign_demands, close_demands
+from red_property.demands.forms import (BulkForm, CloseForm, FilterForm, InformForm, IntakeForm, MediationForm, ProgressForm,
                                         RatingForm, RouteForm)
 from red_property.core.fields import mask_phone
 from red_property.demands.intake import create_demand
@@ -63,7 +65,8 @@ def _filters() -> tuple[FilterForm, DemandFilter | None]:
         category=Category(data["category"]) if data["category"] else None,
         route=Route(data["route"]) if data["route"] else None,
         overdue=data["overdue"] == "1" if data["overdue"] else None,
-        source=Source(data["source"]) if data["source"] else None)
+        source=Source(data["source"]) if data["source"] else None,
+        q=(data["q"] or "").strip() or None)
 
 
 def attach(form, exc: InputError) -> None:
@@ -72,16 +75,57 @@ def attach(form, exc: InputError) -> None:
     (field.errors if field is not None else form.form_errors).append(str(exc))
 
 
+def _staff_names() -> list[str]:
+    """Suggestions for the handler: the company's staff and earlier handlers (two queries)."""
+    staff = db.session.scalars(select(User.name).where(User.active).order_by(User.name).limit(200)).all()
+    handlers = db.session.scalars(select(Demand.handler).where(Demand.handler.is_not(None)).distinct()
+                                  .order_by(Demand.handler).limit(200)).all()
+    return list(dict.fromkeys([*staff, *handlers]))
+
+
+def _index(form, flt, *, bulk=None, selected=(), problems=(), status: int = 200):
+    if flt is None:
+        return render_template("demands/index.html", form=form, result=None, args={}, bulk=None), 400
+    page = max(1, min(request.args.get("page", 1, type=int), 1_000_000))
+    result = list_demands(db.session, flt, page=page, per_page=PER_PAGE)
+    return render_template("demands/index.html", form=form, result=result, args=flt.args(),
+                           bulk=bulk or BulkForm(), selected=set(selected), problems=problems,
+                           staff=_staff_names()), status
+
+
 @bp.route("/<slug:tenant_slug>/demands")
 @login_required
 def index():
-    """Demands, filtered and paged, newest first."""
+    """Demands, filtered (and searched) and paged, newest first."""
     form, flt = _filters()
-    if flt is None:
-        return render_template("demands/index.html", form=form, result=None, args={}), 400
-    page = max(1, min(request.args.get("page", 1, type=int), 1_000_000))
-    result = list_demands(db.session, flt, page=page, per_page=PER_PAGE)
-    return render_template("demands/index.html", form=form, result=result, args=flt.args())
+    return _index(form, flt)
+
+
+@bp.route("/<slug:tenant_slug>/demands/bulk", methods=["POST"])
+@login_required
+def bulk():
+    """Assign or close the selected demands, all or none; the list comes back as it was filtered."""
+    form, flt = _filters()
+    bulk_form = BulkForm()
+    raw = request.form.getlist("demand_ids")
+    ids = [int(v) for v in raw if v.isdigit() and len(v) <= 18]
+    if not bulk_form.validate_on_submit() or len(ids) != len(raw):
+        return _index(form, flt, bulk=bulk_form, selected=ids, status=400)
+    try:
+        if bulk_form.operation.data == "assign":
+            done = assign_demands(db.session, ids, handler=bulk_form.handler.data)
+        else:
+            done = close_demands(db.session, ids, resolved=bulk_form.outcome.data == "resolved",
+                                 resolution=bulk_form.resolution.data)
+    except BulkRejected as exc:
+        return _index(form, flt, bulk=bulk_form, selected=ids, problems=exc.problems, status=422)
+    except InputError as exc:
+        db.session.rollback()
+        attach(bulk_form, exc)
+        return _index(form, flt, bulk=bulk_form, selected=ids, status=422)
+    flash(_("已派单 %(n)s 条诉求。", n=len(done)) if bulk_form.operation.data == "assign"
+          else _("已办结 %(n)s 条诉求。", n=len(done)), "success")
+    return redirect(url_for("demands.index", **(flt.args() if flt else {})))
 
 
 @bp.route("/<slug:tenant_slug>/demands/export")

@@ -1,14 +1,13 @@
 """Bills, payments, bank imports, commitment letters of a household, and the PDFs."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
 from red_property.communities.imports import ImportRejected
 from red_property.core import clock
-from red_property.core.urls import query_int
 from red_property.communities.models import Community
 from red_property.core.errors import InputError
 from red_property.core.files import send_stored_file
@@ -20,20 +19,12 @@ from red_property.fees.documents import issued_invoice, receipt_pdf, yuan
 from red_property.fees.forms import METHOD_NAMES, SIGNER_NAMES, CommitmentForm, PaymentForm, StatementForm, fen_of
 from red_property.fees.models import Bill, CommitmentLetter, Payment, PaymentMethod, SignerKind
 from red_property.fees.payments import PaymentData, record_payment
-from red_property.fees.reports import bill_filters, bill_status
+from red_property.fees.list_filters import BILL_STATUSES, BillListFilter, PaymentListFilter
+from red_property.fees.reports import bill_status
 from red_property.fees.services import add_commitment_letter
 from red_property.fees.views import PER_PAGE, bp, company_page, export_format, field_error, page_arg
 
-STATUSES = ("unpaid", "partial", "paid", "overdue")
 EXPORT_LIMIT = 100_000
-
-
-def _filters() -> dict:
-    status = request.args.get("status") or None
-    return {"community_id": query_int("community_id"),
-            "period": (request.args.get("period") or "").strip()[:7] or None,
-            "status": status if status in STATUSES else None,
-            "q": (request.args.get("q") or "").strip()[:50] or None}
 
 
 @bp.route("/<slug:tenant_slug>/fees/bills")
@@ -42,16 +33,22 @@ def bills():
     """Bills (invoices) with filters, paged: three queries whatever the page holds."""
     company_page()
     today = clock.today()
-    filters, page = _filters(), page_arg()
-    stmt = bill_filters(select(Bill), **filters, as_of=today)
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(stmt.order_by(Bill.period_start.desc(), Bill.invoice_number)
-                               .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    communities = db.session.execute(select(Community.id, Community.name).where(
+    filters, page = BillListFilter.from_args(), page_arg()
+    total, items = 0, []
+    if not filters.errors:
+        stmt = filters.statement(today)
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        items = db.session.scalars(stmt.order_by(*filters.order())
+                                   .limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return render_template("fees/bills.html", items=items, total=total, filters=filters,
+                           communities=_billed_communities(), statuses=BILL_STATUSES,
+                           status_of=lambda b: bill_status(b, today), yuan=yuan, page=page,
+                           pages=max(1, -(-total // PER_PAGE))), 400 if filters.errors else 200
+
+
+def _billed_communities() -> list:
+    return db.session.execute(select(Community.id, Community.name).where(
         Community.id.in_(select(Bill.community_id).distinct())).order_by(Community.name)).all()
-    return render_template("fees/bills.html", items=items, total=total, filters=filters, communities=communities,
-                           statuses=STATUSES, status_of=lambda b: bill_status(b, today), yuan=yuan, page=page,
-                           pages=max(1, -(-total // PER_PAGE)))
 
 
 @bp.route("/<slug:tenant_slug>/fees/bills/export")
@@ -61,7 +58,10 @@ def bills_export():
     company_page()
     fmt = export_format()
     today = clock.today()
-    stmt = bill_filters(select(Bill), **_filters(), as_of=today).order_by(Bill.community_id, Bill.invoice_number)
+    filters = BillListFilter.from_args()
+    if filters.errors:
+        abort(400)
+    stmt = filters.statement(today).order_by(*filters.order())
     header = [_("发票号码"), _("期间"), _("房屋"), _("业主"), _("面积（㎡）"), _("应收（元）"), _("已收（元）"),
               _("欠费（元）"), _("缴费截止日"), _("状态")]
     names = {"unpaid": _("未缴"), "partial": _("部分缴纳"), "paid": _("已缴清"), "overdue": _("逾期")}
@@ -168,14 +168,36 @@ def payments():
             errors, status = exc.errors, 422
     elif form.is_submitted():
         status = 400
-    page = page_arg()
-    total = db.session.scalar(select(func.count(Payment.id)))
-    items = db.session.execute(
-        select(Payment, Bill.invoice_code, Bill.address).join(Bill, (Bill.id == Payment.bill_id)
-                                                              & (Bill.tenant_id == Payment.tenant_id))
-        .order_by(Payment.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    page, filters = page_arg(), PaymentListFilter.from_args()
+    total, items = 0, []
+    if filters.errors:
+        status = max(status, 400)
+    else:
+        stmt = filters.statement()
+        total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        items = db.session.execute(stmt.order_by(*filters.order()).limit(PER_PAGE)
+                                   .offset((page - 1) * PER_PAGE)).all()
     return render_template("fees/payments.html", form=form, errors=errors, items=items, methods=METHOD_NAMES,
-                           yuan=yuan, page=page, pages=max(1, -(-total // PER_PAGE))), status
+                           yuan=yuan, page=page, pages=max(1, -(-total // PER_PAGE)), filters=filters, total=total,
+                           communities=_billed_communities()), status
+
+
+@bp.route("/<slug:tenant_slug>/fees/payments/export")
+@login_required
+def payments_export():
+    """The filtered payment list as CSV or XLSX (``?fmt=``)."""
+    company_page()
+    fmt = export_format()
+    filters = PaymentListFilter.from_args()
+    if filters.errors:
+        abort(400)
+    header = [_("收据号码"), _("发票号码"), _("房屋"), _("日期"), _("金额（元）"), _("方式"), _("交款人"), _("银行流水号")]
+    rows = ([p.receipt_code, code, address, p.paid_on.isoformat(), p.amount_fen / 100, str(METHOD_NAMES[p.method.value]),
+             p.payer_name, p.bank_ref or ""]
+            for p, code, address in db.session.execute(
+                filters.statement().order_by(*filters.order()).limit(EXPORT_LIMIT)))
+    name = f"payments-{clock.today():%Y%m%d}.{fmt}"
+    return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("收款"))
 
 
 @bp.route("/<slug:tenant_slug>/fees/payments/<int:payment_id>/receipt.pdf")

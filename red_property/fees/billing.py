@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from red_property.communities.models import Building, Community, Household
 from red_property.communities.services import managed_now
 from red_property.core import clock
+from red_property.core.natural import natural
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError, add_unique
 from red_property.core.jobs import QUEUED, RUNNING, JobContext, JobRecord, dispatch, job, reconcile, record_job
@@ -208,14 +209,16 @@ def _check_schedules(session: Session, community_id: int, start: dt.date, months
 
 
 def pending_households(session: Session, run: BillingRun) -> list:
-    """Households of the run's community without a bill for its period, in building, unit, room order."""
+    """Households of the run's community without a bill for its period, in natural building, unit, room order
+    (2栋 before 10栋, 101 before 1001: the invoice numbers follow it)."""
     billed = exists().where(and_(Bill.household_id == Household.id, Bill.period == run.period))
     return session.execute(
         select(Household.id, Household.floor_area, Household.owner_name, Household.unit, Household.room,
                Building.name, Building.kind)
         .join(Building, and_(Building.id == Household.building_id, Building.tenant_id == Household.tenant_id))
         .where(Household.community_id == run.community_id, ~billed)
-        .order_by(Building.name, Household.building_id, Household.unit, Household.room, Household.id)).all()
+        .order_by(natural(Building.name), Household.building_id, natural(Household.unit), natural(Household.room),
+                  Household.id)).all()
 
 
 def issue_batch(session: Session, run: BillingRun, community_name: str, households: list, rates: dict) -> int:

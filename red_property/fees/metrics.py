@@ -22,7 +22,8 @@ def collection_evidence(session: Session, window: Window, company_id: int, commu
                Bill.due_on <= window.end)
         .group_by(Bill.period).order_by(func.min(Bill.due_on))).all()
     return [EvidenceRow(due_on, f"{period} 物业费 {count} 户",
-                        f"应收 {billed / 100:,.2f} 元，已收 {collected / 100:,.2f} 元（{collected / billed:.1%}）")
+                        f"应收 {billed / 100:,.2f} 元，已收 {collected / 100:,.2f} 元（{collected / billed:.1%}）",
+                        record=period, link=("fees.bills", (("community_id", community_id), ("period", period))))
             for period, due_on, count, billed, collected in rows if billed]
 
 

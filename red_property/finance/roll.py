@@ -7,7 +7,6 @@ roll again updates owners whose name or area changed and adds new units.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
+from red_property.core.natural import natural_key, natural_rooms
 from red_property.core.errors import InputError, add_unique
 from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unit,
                                             data_rows, read_table)
@@ -141,15 +141,11 @@ def list_owners(session: Session, *, page: int, per_page: int, q: str | None = N
 
 
 def roll_sql_order(model) -> tuple:
-    """Roll order in SQL, close to the natural one: shorter names first ("2栋" before "10栋", "301" before "1201")."""
-    return (func.length(model.building), model.building, func.length(model.unit), model.unit,
-            func.length(model.room), model.room, model.id)
+    """Roll order in SQL: building, unit, room in natural order (2栋 before 10栋, 301 before 1201), as ``roll_order``."""
+    return (*natural_rooms(model.building, model.unit, model.room), model.id)
 
 
 def roll_order(building: str, unit: str, room: str, owner_id: int) -> tuple:
     """Natural roll order (2栋 before 10栋, 301 before 1201): the tie-break of every split."""
-    return (_natural(building), _natural(unit), _natural(room), owner_id)
+    return (natural_key(building), natural_key(unit), natural_key(room), owner_id)
 
-
-def _natural(text: str) -> tuple:
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text))

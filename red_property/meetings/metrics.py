@@ -26,12 +26,13 @@ def months_table(window: Window):
 
 def meetings_evidence(session: Session, window: Window, company_id: int, community_id: int) -> list[EvidenceRow]:
     """The community's joint meetings in the window; a monthly one counts only with all three parties."""
-    rows = session.execute(select(M.held_on, M.kind, M.place, M.parties_complete).where(
+    rows = session.execute(select(M.id, M.held_on, M.kind, M.place, M.parties_complete).where(
         M.tenant_id == company_id, M.community_id == community_id, M.held_on >= window.start,
         M.held_on <= window.end).order_by(M.held_on, M.id)).all()
     kinds = {"monthly": "月度联席会议", "ad_hoc": "临时联席会议"}
     return [EvidenceRow(r.held_on, kinds.get(r.kind.value, r.kind.value),
-                        f"{r.place}；{'三方到齐' if r.parties_complete else '三方未到齐，不计入当月'}") for r in rows]
+                        f"{r.place}；{'三方到齐' if r.parties_complete else '三方未到齐，不计入当月'}",
+                        record=f"#{r.id}", link=("meetings.show", (("meeting_id", r.id),))) for r in rows]
 
 
 @source("meeting_cadence", absent=0, records="meetings.calendar", evidence=meetings_evidence)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, ManagementContract
 from red_property.communities.services import managed_now
+from red_property.core.natural import natural
 from red_property.core import clock
 from red_property.core.errors import InputError, add_unique
 from red_property.party.models import Level, OrganisationCommunity, PartyMember, PartyOrganisation, YearlyReview
@@ -156,7 +157,7 @@ def list_members(session: Session, *, page: int = 1, per_page: int = 50,
         stmt.add_columns(Community.name, Building.name)
         .join(Community, Community.id == PartyMember.community_id)
         .outerjoin(Building, and_(Building.id == PartyMember.building_id, Building.tenant_id == PartyMember.tenant_id))
-        .order_by(Community.name, PartyMember.community_id, Building.name, PartyMember.name, PartyMember.id)
+        .order_by(Community.name, PartyMember.community_id, natural(Building.name), PartyMember.name, PartyMember.id)
         .limit(per_page).offset((page - 1) * per_page)).all()
     return MemberPage([tuple(r) for r in rows], total, page, per_page)
 

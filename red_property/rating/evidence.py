@@ -8,7 +8,8 @@ as they are now, over the run's window; the values are the run's, as stored.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -76,3 +77,27 @@ def indicator_evidence(session: Session, run: RatingRun, breakdown: dict, compan
             elif current_tenant_id(session) == company_id:
                 collect(session)
     return [CommunityEvidence(cid, names.get(cid, f"#{cid}"), values[cid], records.get(cid, [])) for cid in ids]
+
+
+@dataclass(frozen=True)
+class EvidenceFilter:
+    """The drill-down's filters: one community, records dated within a range, from one source (None: any)."""
+
+    community_id: int | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    source: str | None = None
+
+    def keeps(self, row: EvidenceRow) -> bool:
+        if self.source is not None and row.source != self.source:
+            return False
+        if self.start is None and self.end is None:
+            return True
+        if row.on is None:       # an undated record (a yearly opinion) is not "in" a date range
+            return False
+        return (self.start is None or row.on >= self.start) and (self.end is None or row.on <= self.end)
+
+    def apply(self, items: list[CommunityEvidence]) -> list[CommunityEvidence]:
+        """The communities (and their records) the filter keeps; every community's value stays as stored."""
+        return [replace(item, records=[r for r in item.records if self.keeps(r)]) for item in items
+                if self.community_id is None or item.community_id == self.community_id]

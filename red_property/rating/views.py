@@ -22,6 +22,7 @@ from red_property.core.errors import InputError
 from red_property.core.forms import show_error, submit, uploaded
 from red_property.rating.changes import correction_changes
 from red_property.rating.evidence import indicator_evidence
+from red_property.rating.evidence_filters import evidence_filter_args
 from red_property.rating.appeals import appeals_of_run, attachment_path, file_appeal
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, RatingRun
@@ -193,9 +194,13 @@ def evidence(run_id: int, company_id: int, metric: str):
     if indicator is None:
         abort(404)
     run_info = {"id": rating_run.id, "period": rating_run.period, "as_of": rating_run.as_of}
+    flt, errors = evidence_filter_args()
     items = indicator_evidence(db.session, rating_run, row["breakdown"], company_id, metric,
                                is_bureau=kind == BUREAU)  # the bureau's read ends this transaction
-    return render_template("rating/evidence.html", run=run_info, row=row, indicator=indicator, items=items)
+    return render_template("rating/evidence.html", run=run_info, row=row, indicator=indicator,
+                           items=flt.apply(items), communities=[(i.community_id, i.name) for i in items],
+                           sources=sorted({r.source for i in items for r in i.records if r.source}),
+                           flt=flt, errors=errors, linked=kind != BUREAU), 400 if errors else 200
 
 
 def _changes_chart(changes) -> str | None:
