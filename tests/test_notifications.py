@@ -57,6 +57,22 @@ def test_routing_again_is_a_new_assignment(app, world):
     assert [row[3] for row in _all(app, world.a)] == ["2", "3"]
 
 
+def test_a_bulk_assignment_notifies_once_every_row_stands_and_not_at_all_when_refused(app, world):
+    from red_property.demands.bulk import BulkRejected, assign_demands
+
+    with app.app_context(), tenant_scope(db.session, world.a, world.users["a"][Role.ADMIN]) as s:
+        ids = [demand(s, world.community_a, at=clock.now() - dt.timedelta(hours=1)).id for _ in range(2)]
+        closed = demand(s, world.community_a, at=clock.now() - dt.timedelta(hours=1))
+        demands.route_demand(s, closed, route="service", handler="工程部王师傅")
+        demands.close_demand(s, closed, resolved=True, resolution="已修好，业主确认")
+        with pytest.raises(BulkRejected):   # one row cannot change: none does, and nobody is told
+            assign_demands(s, [*ids, closed.id], handler="a staff")
+    assert _all(app, world.a) == []
+    with app.app_context(), tenant_scope(db.session, world.a, world.users["a"][Role.ADMIN]) as s:
+        assign_demands(s, ids, handler="a staff")
+    assert sorted(row[2] for row in _all(app, world.a)) == sorted(ids)
+
+
 def _overdue(app, world) -> int:
     with app.app_context(), tenant_scope(db.session, world.a, world.users["a"][Role.ADMIN]) as s:
         d = demand(s, world.community_a, category="urgent_repair", at=clock.now() - dt.timedelta(hours=30))

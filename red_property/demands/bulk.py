@@ -54,7 +54,7 @@ def _apply_all(session: Session, demand_ids, step: Callable[[Demand], object]) -
     ids = _ids(demand_ids)
     problems: list[RowProblem] = []
     done: list[Demand] = []
-    with services.deferred_commit():
+    with services.deferred_commit() as after_commit:
         for demand_id in ids:
             demand = session.get(Demand, demand_id)   # the session's tenancy: another company's is None
             if demand is None:
@@ -70,6 +70,8 @@ def _apply_all(session: Session, demand_ids, step: Callable[[Demand], object]) -
         session.rollback()
         raise BulkRejected(problems)
     session.commit()
+    for work in after_commit:   # notifications, now that every row stands
+        work()
     return done
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
@@ -37,26 +37,34 @@ def _log(session: Session, demand: Demand, kind: EventKind, *, at: dt.datetime, 
                             **what))
 
 
-# Set by ``deferred_commit``: a bulk action applies each step, then commits all or nothing.
-_DEFERRED: ContextVar[bool] = ContextVar("demand_commit_deferred", default=False)
+# Set by ``deferred_commit``: a bulk action applies each step, then commits all or nothing; what
+# must follow a commit (a notification, which commits itself) waits in the list until then.
+_DEFERRED: ContextVar[list[Callable[[], object]] | None] = ContextVar("demand_commit_deferred", default=None)
 
 
 @contextmanager
-def deferred_commit() -> Iterator[None]:
-    """Inside, the steps below flush instead of committing: the caller commits (or rolls back) once."""
-    token = _DEFERRED.set(True)
+def deferred_commit() -> Iterator[list[Callable[[], object]]]:
+    """Inside, the steps below flush instead of committing: the caller commits (or rolls back) once,
+    then calls what the steps left in the yielded list (their after-commit work)."""
+    token = _DEFERRED.set([])
     try:
-        yield
+        yield _DEFERRED.get()
     finally:
         _DEFERRED.reset(token)
 
 
 def _commit(session: Session) -> None:
     try:
-        session.flush() if _DEFERRED.get() else session.commit()
+        session.flush() if _DEFERRED.get() is not None else session.commit()
     except StaleDataError as exc:
         session.rollback()
         raise InputError("status", "该诉求刚被他人处理，请刷新后再试") from exc
+
+
+def _after_commit(work: Callable[[], object]) -> None:
+    """Run ``work`` now, or, inside ``deferred_commit``, once the caller has committed the batch."""
+    pending = _DEFERRED.get()
+    pending.append(work) if pending is not None else work()
 
 
 def _require(demand: Demand, allowed: tuple[Status, ...], message: str) -> None:
@@ -92,7 +100,7 @@ def route_demand(session: Session, demand: Demand, *, route, handler, reason=Non
     demand.route_reason = reason if route != default else None
     demand.status = Status.IN_PROGRESS
     _commit(session)
-    demand_assigned(session, demand)   # after the commit: the routing stands whatever the notification does
+    _after_commit(lambda: demand_assigned(session, demand))   # the routing stands whatever the notification does
     return demand
 
 
