@@ -11,6 +11,7 @@ from red_property.accounts.models import Role, User
 from red_property.communities.models import Community
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
+from red_property.core.confirm import irreversible
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
 from red_property.core.jobs import DONE, FAILED, QUEUED, RUNNING, JobRecord, enqueue, reconcile
@@ -20,6 +21,7 @@ from red_property.extensions import db
 from red_property.tenants.models import TenantKind
 
 bp = Blueprint("core", __name__)
+bp.add_app_template_global(irreversible, "irreversible")
 
 # What the user reads for a job's status and name; the raw values stay in the JSON for scripts.
 JOB_STATUSES = {QUEUED: _l("排队中"), RUNNING: _l("进行中"), DONE: _l("已完成"), FAILED: _l("失败")}
@@ -42,7 +44,7 @@ def job_name_label(name: str) -> str:
 
 AUDIT_PAGE = 50
 AUDIT_ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "login": _l("登录"),
-                 "publish": _l("发布"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
+                 "publish": _l("发布"), "discard": _l("放弃"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
                  "cast": _l("投票"), "cross_tenant_read": _l("跨租户查阅"),
                  "accept_invitation": _l("接受邀请"), "create_tenant": _l("开通账户"),
                  "invite_admin": _l("邀请首位管理员")}
