@@ -2,7 +2,8 @@
 import functools
 import json
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -14,6 +15,7 @@ from red_property.core.audit import AuditEntry
 from red_property.core.confirm import irreversible
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
+from red_property.core.job_links import has_download, made_by
 from red_property.core.jobs import DONE, FAILED, QUEUED, RUNNING, JobRecord, enqueue, reconcile
 from red_property.core.model import Base
 from red_property.core.urls import query_int
@@ -131,7 +133,9 @@ def start_register_export():
 @bp.route("/<slug:tenant_slug>/jobs/<int:job_id>")
 @login_required
 def job_page(job_id: int):
-    return render_template("core/job.html", job=_own_job(job_id))
+    """A job's progress (it refreshes itself while the job runs), then what it made: links, or its file."""
+    job = _own_job(job_id)
+    return render_template("core/job.html", job=job, links=made_by(job), download=has_download(job))
 
 
 @bp.route("/<slug:tenant_slug>/jobs/<int:job_id>.json")
@@ -147,8 +151,11 @@ def job_status(job_id: int):
 @login_required
 def job_download(job_id: int):
     job = _own_job(job_id)
-    if job.status != DONE or not (job.result or {}).get("file"):
-        abort(409)
+    if not has_download(job):
+        # No file (yet): back to the job's page, which says where its result is, never an error page.
+        flash(_("这个任务没有可下载的文件，结果见本页。") if job.status in (DONE, FAILED)
+              else _("任务尚未完成，完成后才能下载结果。"), "error")
+        return redirect(url_for("core.job_page", job_id=job.id), 303)
     return send_export(job.tenant_id, job.result["file"])
 
 

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from red_property.core import clock
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.confirm import Irreversible
+from red_property.core.job_links import links_for
 from red_property.core.pdf import pdf_response
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.files import send_named_file
@@ -340,3 +341,12 @@ def model():
     elif form.is_submitted():
         status = 400
     return render_template("rating/model.html", form=form, version=version, issues=issues), status
+
+
+@links_for("rating.execute_run")
+def _job_made_run(record) -> list[tuple[str, str]]:
+    """A rating job's page links to its run (gone once the run was discarded)."""
+    run_id = (record.params or {}).get("run_id")
+    if run_id is None or db.session.get(RatingRun, run_id) is None:
+        return []
+    return [(_("评价结果（第 %(n)s 号）", n=run_id), url_for("rating.run", run_id=run_id))]
