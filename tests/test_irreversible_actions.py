@@ -186,3 +186,20 @@ def test_closing_a_vote_without_the_confirmation_is_refused(app, client, world, 
     assert client.post(url + "/close", data={"csrf_token": committee, "confirm": "yes"}).status_code == 302
     with committee_scope(app, world) as s:
         assert s.scalars(select(Vote)).one().status == VoteStatus.CLOSED
+
+
+def test_the_api_discards_a_draft_but_not_a_published_run(api, app, world):
+    with app.app_context():
+        rating_inputs(world)
+    token = api.token("bureau-admin@test.cn")
+    draft = api.post("/api/v1/rating/runs", token, json={"period": "2026", "as_of": AS_OF.isoformat()}).get_json()["id"]
+    published = api.post("/api/v1/rating/runs", token, json={"period": "2026", "as_of": AS_OF.isoformat()}).get_json()["id"]
+    run_worker(app)
+    assert api.post(f"/api/v1/rating/runs/{published}/publish", token).status_code == 200
+    company = api.token("a-admin@test.cn")
+    assert api.call("DELETE", f"/api/v1/rating/runs/{published}", company).status_code == 404
+    refused = api.call("DELETE", f"/api/v1/rating/runs/{published}", token)
+    assert refused.status_code == 409 and "已发布的评价不能放弃" in refused.get_json()["message"]
+    assert api.call("DELETE", f"/api/v1/rating/runs/{draft}", token).status_code == 204
+    assert api.get(f"/api/v1/rating/runs/{draft}", token).status_code == 404
+    assert api.get(f"/api/v1/rating/runs/{published}", token).status_code == 200
