@@ -110,6 +110,13 @@ def test_period_labels_name_their_days(period, first, last):
     assert period_bounds(period) == (first, last)
 
 
+@pytest.mark.parametrize("period", ["9999", "9999-Q4", "0000", "1999-H2", "2026-Q5", "2026年11月", ""])
+def test_labels_out_of_range_or_shape_are_refused_on_the_period(period):
+    with pytest.raises(InputError) as refused:
+        period_bounds(period)
+    assert refused.value.field == "period"
+
+
 @pytest.mark.parametrize("period, as_of", [("2025", "2026-10-31"), ("2026-Q3", "2026-10-31"),
                                            ("2026-Q4", "2026-09-30"), ("2026-H1", "2026-07-01"),
                                            ("2026-H2", "2026-06-30")])

@@ -5,6 +5,7 @@ its results, whichever code path tries.  A correction is a new run.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import gc
 import re
@@ -71,11 +72,12 @@ def period_bounds(period: str) -> tuple[dt.date, dt.date]:
     if match is None:
         raise InputError("period", "期间格式应为 2026、2026-Q3 或 2026-H1")
     year, part = int(match[1]), match[2]
+    if not 2000 <= year <= 2100:   # a cut-off is within 2000 .. a year from now (and 0000 is no date)
+        raise InputError("period", "评价期间的年份应在 2000 到 2100 之间")
     months = 12 if part is None else 3 if part[0] == "Q" else 6
     first = 1 if part is None else (int(part[1]) - 1) * months + 1
     last_month = first + months - 1
-    end = dt.date(year + last_month // 12, last_month % 12 + 1, 1) - dt.timedelta(days=1)
-    return dt.date(year, first, 1), end
+    return dt.date(year, first, 1), dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
 
 
 def check_period(period: str, as_of: dt.date) -> None:
