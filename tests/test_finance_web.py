@@ -142,7 +142,7 @@ def test_ledger_statement_and_correction_through_the_pages(client, app, world, l
     statement_url = made.headers["Location"]
     draft = client.get(statement_url).get_data(as_text=True)
     assert "草稿，未发布" in draft and "1,234.50" in draft
-    assert client.post(statement_url + "/publish", data={"csrf_token": logged_in}).status_code == 302
+    assert client.post(statement_url + "/publish", data={"csrf_token": logged_in, "confirm": "yes"}).status_code == 302
     published = client.get(statement_url).get_data(as_text=True)
     assert "指纹校验一致" in published and "公示指纹" in published
     with client.get(statement_url + "/statement.pdf") as pdf:
@@ -155,7 +155,7 @@ def test_ledger_statement_and_correction_through_the_pages(client, app, world, l
     corrected = client.post(statement_url, data={"correct-reason": "快递柜金额录错", "csrf_token": logged_in})
     assert corrected.status_code == 302
     second = corrected.headers["Location"]
-    assert client.post(second + "/publish", data={"csrf_token": logged_in}).status_code == 302
+    assert client.post(second + "/publish", data={"csrf_token": logged_in, "confirm": "yes"}).status_code == 302
     page = client.get(second).get_data(as_text=True)
     assert "本版更正第 1 版" in page and "快递柜金额录错" in page and "1,234.50 → 1,300.00" in page
     with committee_scope(app, world) as s:
@@ -191,7 +191,7 @@ def test_distribution_and_vote_through_the_pages(client, app, world, logged_in):
     assert sheet.status_code == 302
     page = client.get(vote_url).get_data(as_text=True)
     assert "<svg" in page and "过半数" in page and "通过" in page
-    assert client.post(vote_url + "/close", data={"csrf_token": logged_in}).status_code == 302
+    assert client.post(vote_url + "/close", data={"csrf_token": logged_in, "confirm": "yes"}).status_code == 302
     assert "表决结果" in client.get(vote_url).get_data(as_text=True)
     vote_id = int(vote_url.rsplit("/", 1)[1])
     created = post(client, logged_in, "/finance/distributions", {"new-title": "2025年度分配", "new-method": "area",

@@ -39,7 +39,8 @@ def test_init_then_the_first_rating_runs_and_is_published(app, runner):
             company_tenant, _ = create_company_tenant(s, company, admin_email="admin@jcwy.cn", admin_name="赵六")
             record_contract(s, community, {"company_credit_code": CODE, "contract_no": "JC-2025-001",
                                            "starts_on": "2025-01-01", "selection": "tender"})
-            run = start_run(s, period="2026", as_of=clock.today() - dt.timedelta(days=1))
+            as_of = clock.today() - dt.timedelta(days=1)
+            run = start_run(s, period=str(as_of.year), as_of=as_of)
             run_id = run.id
         run_worker(app)
         with tenant_scope(db.session, bureau) as s:

@@ -38,7 +38,7 @@ def test_a_company_sees_only_its_own_evidence_once_published(app, client, web, w
     _with_branch(app, world)
     run_page, token = _start(app, client, web, world)
     run_id = int(run_page.rstrip("/").split("/")[-1])
-    client.post(run_page + "/publish", data={"csrf_token": token})
+    client.post(run_page + "/publish", data={"csrf_token": token, "confirm": "yes"})
     company = app.test_client()
     from tests.conftest import csrf_token
     from tests.factories import PASSWORD

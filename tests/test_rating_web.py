@@ -22,7 +22,7 @@ def test_bureau_runs_publishes_and_exports(app, client, web, world):
     run_page, token = _start(app, client, web, world)
     page = client.get(run_page).get_data(as_text=True)
     assert "甲物业有限公司" in page and "乙物业有限公司" in page and "<svg" in page
-    assert client.post(run_page + "/publish", data={"csrf_token": token}).status_code == 302
+    assert client.post(run_page + "/publish", data={"csrf_token": token, "confirm": "yes"}).status_code == 302
     assert "已发布" in client.get(run_page).get_data(as_text=True)
     csv = client.get(run_page + "/export.csv")
     assert csv.get_data().decode("utf-8-sig").splitlines()[0] == "名次,物业服务企业,得分,等级"
@@ -45,7 +45,7 @@ def test_an_invalid_model_shows_its_lines_and_is_not_saved(app, client, web, wor
 def test_a_company_sees_only_its_own_published_result(app, client, web, world):
     run_page, token = _start(app, client, web, world)
     run_id = run_page.rstrip("/").split("/")[-1]
-    client.post(run_page + "/publish", data={"csrf_token": token})
+    client.post(run_page + "/publish", data={"csrf_token": token, "confirm": "yes"})
     client.post("/logout", data={"csrf_token": token})
     web.login("a-admin@test.cn")
     page = client.get("/company-a/rating").get_data(as_text=True)
@@ -59,7 +59,7 @@ def test_a_company_sees_only_its_own_published_result(app, client, web, world):
 def test_appeal_through_the_pages(app, client, web, world):
     run_page, token = _start(app, client, web, world)
     run_id = run_page.rstrip("/").split("/")[-1]
-    client.post(run_page + "/publish", data={"csrf_token": token})
+    client.post(run_page + "/publish", data={"csrf_token": token, "confirm": "yes"})
     client.post("/logout", data={"csrf_token": token})
     web.login("a-admin@test.cn")
     result_page = f"/company-a/rating/runs/{run_id}/companies/{world.a}"

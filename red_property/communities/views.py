@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from red_property.communities.household_upload import upload_households
 from red_property.communities.imports import ImportRejected
 from red_property.core import clock
+from red_property.core.job_links import import_done, links_for
 from red_property.core.urls import query_int
 from red_property.communities.services import (NotManaged, current_company, get_community, list_communities,
                                                managed_now)
@@ -98,3 +99,12 @@ def import_households(community_id: int):
     flash(_("导入完成：新增 %(c)s 户，更新 %(u)s 户，未变 %(n)s 户。", c=result["created"], u=result["updated"],
             n=result["unchanged"]), "success")
     return redirect(url_for("communities.show", community_id=community_id))
+
+
+@links_for("communities.import_households")
+def _job_made_households(record) -> list[tuple[str, str]]:
+    """A household import links to its community, where the households are listed."""
+    community_id = (record.params or {}).get("community_id")
+    if not import_done(record) or community_id is None:
+        return []
+    return [(_("小区住户"), url_for("communities.show", community_id=community_id))]

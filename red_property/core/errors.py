@@ -115,8 +115,18 @@ def keep_retry_after(app: Flask) -> None:
         return response
 
 
+def error_detail(error: HTTPException) -> str | None:
+    """What the code that raised ``error`` said of it, or None for werkzeug's own English sentence
+    (the page then says only its Chinese line, never a page of mixed languages)."""
+    description = getattr(error, "description", None)
+    if not isinstance(description, str) or description == type(error).description:
+        return None
+    return description
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _render)
+    app.add_template_global(error_detail)
 
     @app.errorhandler(InternalServerError)
     def _server_error(exc: InternalServerError):

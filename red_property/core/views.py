@@ -2,7 +2,8 @@
 import functools
 import json
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -11,8 +12,10 @@ from red_property.accounts.models import Role, User
 from red_property.communities.models import Community
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
+from red_property.core.confirm import irreversible
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
+from red_property.core.job_links import has_download, made_by
 from red_property.core.jobs import DONE, FAILED, QUEUED, RUNNING, JobRecord, enqueue, reconcile
 from red_property.core.model import Base
 from red_property.core.urls import query_int
@@ -20,6 +23,7 @@ from red_property.extensions import db
 from red_property.tenants.models import TenantKind
 
 bp = Blueprint("core", __name__)
+bp.add_app_template_global(irreversible, "irreversible")
 
 # What the user reads for a job's status and name; the raw values stay in the JSON for scripts.
 JOB_STATUSES = {QUEUED: _l("排队中"), RUNNING: _l("进行中"), DONE: _l("已完成"), FAILED: _l("失败")}
@@ -43,7 +47,7 @@ def job_name_label(name: str) -> str:
 
 AUDIT_PAGE = 50
 AUDIT_ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "login": _l("登录"),
-                 "publish": _l("发布"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
+                 "publish": _l("发布"), "discard": _l("放弃"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
                  "cast": _l("投票"), "cross_tenant_read": _l("跨租户查阅"),
                  "accept_invitation": _l("接受邀请"), "create_tenant": _l("开通账户"),
                  "invite_admin": _l("邀请首位管理员")}
@@ -140,7 +144,9 @@ def start_register_export():
 @bp.route("/<slug:tenant_slug>/jobs/<int:job_id>")
 @login_required
 def job_page(job_id: int):
-    return render_template("core/job.html", job=_own_job(job_id))
+    """A job's progress (it refreshes itself while the job runs), then what it made: links, or its file."""
+    job = _own_job(job_id)
+    return render_template("core/job.html", job=job, links=made_by(job), download=has_download(job))
 
 
 @bp.route("/<slug:tenant_slug>/jobs/<int:job_id>.json")
@@ -156,8 +162,11 @@ def job_status(job_id: int):
 @login_required
 def job_download(job_id: int):
     job = _own_job(job_id)
-    if job.status != DONE or not (job.result or {}).get("file"):
-        abort(409)
+    if not has_download(job):
+        # No file (yet): back to the job's page, which says where its result is, never an error page.
+        flash(_("这个任务没有可下载的文件，结果见本页。") if job.status in (DONE, FAILED)
+              else _("任务尚未完成，完成后才能下载结果。"), "error")
+        return redirect(url_for("core.job_page", job_id=job.id), 303)
     return send_export(job.tenant_id, job.result["file"])
 
 

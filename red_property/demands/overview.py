@@ -14,6 +14,7 @@ from red_property.core import clock
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.errors import InputError
 from red_property.core.jobs import enqueue
+from red_property.core.job_links import links_for
 from red_property.demands import labels
 from red_property.demands.forms import limits_form
 from red_property.demands.limits import effective_limits, set_time_limits
@@ -109,3 +110,9 @@ def check_overdue():
     """Run the overdue check now (it also runs every hour)."""
     record = enqueue(db.session, "demands.flag_overdue")
     return redirect(url_for("core.job_page", job_id=record.id))
+
+
+@links_for("demands.flag_overdue")
+def _job_made_flags(record) -> list[tuple[str, str]]:
+    """The overdue check links to the demands it flagged."""
+    return [(_("居民诉求"), url_for("demands.index"))] if record.status == "done" else []

@@ -128,6 +128,17 @@ def render_run_invoices(session: Session, run_id: int, progress=None, wait_for_o
     tenant = None
     rendered = 0
     total = session.scalar(select(func.count(Bill.id)).where(Bill.run_id == run_id)) or 0
+    shown = -1
+
+    def report(left: int) -> None:
+        # Called after a commit, so that the progress row is written on its own at once (on SQLite too)
+        # each time a batch is finished, by this worker or by a helper while this one waits.
+        nonlocal shown
+        done = total - left
+        if progress is not None and done != shown:
+            shown = done
+            progress(20 + 80 * done // max(total, 1), f"已生成 PDF {done}/{total} 张")
+
     while True:
         bills = session.scalars(select(Bill).where(Bill.run_id == run_id, Bill.file_id.is_(None))
                                 .order_by(Bill.invoice_number).limit(batch)
@@ -135,6 +146,7 @@ def render_run_invoices(session: Session, run_id: int, progress=None, wait_for_o
         if not bills:
             left = session.scalar(select(func.count(Bill.id)).where(Bill.run_id == run_id, Bill.file_id.is_(None)))
             session.commit()
+            report(left)
             if not wait_for_others or not left:
                 return rendered
             time.sleep(0.05)  # another worker holds the last batches; a dead one's locks are released
@@ -147,11 +159,11 @@ def render_run_invoices(session: Session, run_id: int, progress=None, wait_for_o
         session.execute(update(Bill).where(Bill.id.in_(pages), Bill.file_id.is_(None))
                         .values(file_id=file_id, file_page=case(pages, value=Bill.id))
                         .execution_options(synchronize_session=False))
+        left = (session.scalar(select(func.count(Bill.id)).where(Bill.run_id == run_id, Bill.file_id.is_(None)))
+                if progress is not None else 0)
         session.commit()
         rendered += len(bills)
-        if progress is not None:
-            done = session.scalar(select(func.count(Bill.file_id)).where(Bill.run_id == run_id)) or 0
-            progress(20 + 80 * done // max(total, 1), f"已生成 PDF {done}/{total} 张")
+        report(left)
 
 
 def issued_invoice(session: Session, bill: Bill) -> bytes:

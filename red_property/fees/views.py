@@ -16,6 +16,7 @@ from red_property.communities.models import Community, ManagementContract
 from red_property.core import clock
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.errors import InputError
+from red_property.core.job_links import links_for
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.tenancy import current_tenant_id
 from red_property.extensions import db
@@ -170,6 +171,7 @@ def run(billing_run_id: int):
     name = db.session.scalar(select(Community.name).where(Community.id == billing_run.community_id))
     return render_template("fees/run.html", run=billing_run, community=name, yuan=yuan,
                            progress=run_progress(db.session, [billing_run.id])[billing_run.id],
+                           state=run_states(db.session, [billing_run])[billing_run.id],
                            households=community_households(db.session, billing_run.community_id))
 
 
@@ -202,3 +204,15 @@ def commitments():
 
 
 from red_property.fees import bill_views as _bill_views, subscription_views as _subscription_views  # noqa: E402,F401
+
+
+@links_for("fees.bill_run")
+@links_for("fees.render_invoices")
+def _job_made_bills(record) -> list[tuple[str, str]]:
+    """A billing job's page links to the run's bills and to the run."""
+    run_id = (record.params or {}).get("billing_run_id")
+    billing_run = db.session.get(BillingRun, run_id) if run_id is not None else None
+    if billing_run is None:
+        return []
+    return [(_("本期账单"), url_for("fees.bills", community_id=billing_run.community_id, period=billing_run.period)),
+            (_("开票批次"), url_for("fees.run", billing_run_id=billing_run.id))]

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from red_property.core import clock
+from red_property.core.confirm import Irreversible
 from red_property.core.errors import InputError
 from red_property.core.pdf import pdf_bytes_response, pdf_response
 from red_property.extensions import db
@@ -25,6 +26,9 @@ from red_property.finance.views import button, committee_only, paged
 from red_property.core.forms import show_error
 
 bp = Blueprint("finance_statements", __name__, template_folder="templates")
+PUBLISH_STATEMENT = Irreversible("finance.publish_statement", _l("发布收支公示"),
+                                 _l("发布后全体业主和公众都能看到这份公示，不能撤回；内容和指纹永不改变，"
+                                    "如有错误只能提交更正（新的一版，本版仍然公开）。"), _l("确认发布"))
 
 
 class StatementForm(FlaskForm):
@@ -121,8 +125,12 @@ def show(statement_id: int):
 @bp.route("/<slug:tenant_slug>/finance/statements/<int:statement_id>/publish", methods=["POST"])
 @login_required
 def publish(statement_id: int):
+    """Publish a draft statement, once the user has confirmed that it is final."""
     committee_only()
     statement = _statement(statement_id)
+    back = url_for("finance_statements.show", statement_id=statement_id)
+    if not PUBLISH_STATEMENT.confirmed():
+        return PUBLISH_STATEMENT.ask(back=back)
     return button(lambda: statements.publish_statement(db.session, statement, today=clock.today()),
                   done=_("已发布。发布后的公示不可修改，如有错误请提交更正。"),
                   back=url_for("finance_statements.show", statement_id=statement_id))

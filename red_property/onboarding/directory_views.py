@@ -12,6 +12,7 @@ from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from red_property.core.forms import submit
+from red_property.core.job_links import import_done, links_for
 from red_property.core.table_import import ImportRejected
 from red_property.core.urls import query_int
 from red_property.extensions import db
@@ -138,3 +139,9 @@ def create_tenant(company_id: int):
         return _show_page(company, CompanyForm(obj=company, formdata=None), tenant_form, status)
 
     return submit(tenant_form, save, again, aliases={"company_id": "admin_email"})
+
+
+@links_for("onboarding.import_directory")
+def _job_made_directory(record) -> list[tuple[str, str]]:
+    """A directory import links to the directory."""
+    return [(_("企业名录"), url_for("directory.index"))] if import_done(record) else []

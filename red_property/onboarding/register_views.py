@@ -16,6 +16,7 @@ from red_property.accounts.models import User
 from red_property.communities.models import SELECTION_LABELS, Community
 from red_property.core.audit import AuditEntry
 from red_property.core.forms import submit
+from red_property.core.job_links import import_done, links_for
 from red_property.core.table_import import ImportRejected
 from red_property.extensions import db
 from red_property.onboarding.committees import committee_terms
@@ -153,3 +154,10 @@ def _edit_page(community: Community, form, retire_form=None, status: int = 200, 
                            contract_form=contract_form or ContractForm(formdata=None),
                            committees=committee_terms(db.session, community.id),
                            committee_form=committee_form or CommitteeForm(formdata=None)), status
+
+
+@links_for("onboarding.import_register")
+@links_for("onboarding.import_contracts")
+def _job_made_register(record) -> list[tuple[str, str]]:
+    """A register or contracts import links to the register it filled (which shows who manages each)."""
+    return [(_("小区名册"), url_for("communities.index"))] if import_done(record) else []

@@ -12,7 +12,7 @@ from red_property.rating.appeals import appeals_of_run, decide_appeal, file_appe
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, ModelVersion, RatingRun
 from red_property.rating.presenters import result_rows
-from red_property.rating.runs import RunError, correct_run, publish_run, rerun, start_run, sync_run_status
+from red_property.rating.runs import RunError, correct_run, discard_run, publish_run, rerun, start_run, sync_run_status
 from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, DecisionIn, DecisionOut, EventIn, InspectionIn, ModelVersionDetail,
                                          ModelVersionIn, ModelVersionOut, OpinionIn, RecordCorrectionIn, RecordOut,
                                          RecordVoidIn, ResultOut, RunIn,
@@ -167,6 +167,16 @@ class RunResource(MethodView):
     def get(self, run_id):
         """One rating run (a draft whose job died is shown failed)."""
         return sync_run_status(db.session, _run(run_id))
+
+    @for_kinds(BUREAU)
+    @blp.response(204)
+    def delete(self, run_id):
+        """Discard an unpublished run and its results (audited); a published run, or one still being
+        computed, is refused with 409."""
+        try:
+            discard_run(db.session, _run(run_id))
+        except RunError as exc:
+            abort(409, message=str(exc))
 
 
 @blp.route("/runs/<int:run_id>/rerun")

@@ -5,8 +5,10 @@ its results, whichever code path tries.  A correction is a new run.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import gc
+import re
 from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
@@ -47,6 +49,8 @@ def start_run(session: Session, *, period: str, as_of: dt.date, reason: str | No
     """
     if not dt.date(2000, 1, 1) <= as_of <= clock.today() + dt.timedelta(days=366):
         raise InputError("as_of", "截止日期应在 2000 年之后、一年之内")
+    if supersedes is None:  # a correction repeats the period and date of the run it corrects
+        check_period(period, as_of)
     version = latest_version(session)
     if version is None:
         raise RunError("还没有评价模型，请先保存一个模型版本 (no rating model yet)")
@@ -57,6 +61,34 @@ def start_run(session: Session, *, period: str, as_of: dt.date, reason: str | No
     session.add(run)
     session.flush()
     return _queue(session, run)
+
+
+PERIOD_LABEL = re.compile(r"^(\d{4})(?:-(Q[1-4]|H[12]))?$")
+
+
+def period_bounds(period: str) -> tuple[dt.date, dt.date]:
+    """The first and last day a period label names: ``2026``, ``2026-Q3`` or ``2026-H1``.
+
+    Raises ``InputError`` on ``period`` for any other label."""
+    match = PERIOD_LABEL.match(period or "")
+    if match is None:
+        raise InputError("period", "期间格式应为 2026、2026-Q3 或 2026-H1")
+    year, part = int(match[1]), match[2]
+    if not 2000 <= year <= 2100:   # a cut-off is within 2000 .. a year from now (and 0000 is no date)
+        raise InputError("period", "评价期间的年份应在 2000 到 2100 之间")
+    months = 12 if part is None else 3 if part[0] == "Q" else 6
+    first = 1 if part is None else (int(part[1]) - 1) * months + 1
+    last_month = first + months - 1
+    return dt.date(year, first, 1), dt.date(year, last_month, calendar.monthrange(year, last_month)[1])
+
+
+def check_period(period: str, as_of: dt.date) -> None:
+    """A run's label must name the period its cut-off date falls in (``2026-Q3`` ends on 30 September:
+    a cut-off of 31 October rates the fourth quarter's records too).  ``InputError`` on ``period``."""
+    start, end = period_bounds(period)
+    if not start <= as_of <= end:
+        raise InputError("period", f"截止日期 {as_of.isoformat()} 不在评价期间 {period}（{start.isoformat()} 至 "
+                                   f"{end.isoformat()}）内：请改正期间或截止日期")
 
 
 def _queue(session: Session, run: RatingRun) -> RatingRun:
@@ -114,6 +146,21 @@ def publish_run(session: Session, run: RatingRun) -> RatingRun:
     session.commit()
     notify(session, RATING_PUBLISHED, run.id)
     return run
+
+
+def discard_run(session: Session, run: RatingRun) -> None:
+    """Delete an unpublished run and its results (audited); a published run is final, and a run
+    still being computed is left to finish or fail first (its job would write into a deleted run)."""
+    sync_run_status(session, run)
+    if run.published_at is not None:
+        raise RunError("已发布的评价不能放弃；如有错误请新建更正评价 (a published run is final)")
+    if run.status in ("queued", "running"):
+        raise RunError("评价正在计算，请等计算完成或失败后再放弃 (the run is still being computed)")
+    record_event(session, action="discard", entity="rating_run", entity_id=run.id,
+                 after={"period": run.period, "as_of": run.as_of.isoformat(), "status": run.status})
+    session.execute(delete(RatingResult).where(RatingResult.run_id == run.id))
+    session.delete(run)
+    session.commit()
 
 
 @job("rating.execute_run")

@@ -14,6 +14,8 @@ from wtforms.validators import DataRequired, Length, Regexp
 
 from red_property.core import clock
 from red_property.core.charts import bar_chart, line_chart
+from red_property.core.confirm import Irreversible
+from red_property.core.job_links import links_for
 from red_property.core.pdf import pdf_response
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.files import send_named_file
@@ -27,13 +29,20 @@ from red_property.rating.appeals import appeals_of_run, attachment_path, file_ap
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, RatingRun
 from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
-from red_property.rating.runs import RunError, correct_run, publish_run, rerun, start_run, sync_run_status
+from red_property.rating.runs import (RunError, correct_run, discard_run, publish_run, rerun, start_run,
+                                     sync_run_status)
 from red_property.rating.versions import latest_version, parsed, save_version
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import TenantKind
 
 bp = Blueprint("rating", __name__, template_folder="templates")
 BUREAU, COMPANY = TenantKind.BUREAU, TenantKind.COMPANY
+PUBLISH_RUN = Irreversible("rating.publish", _l("发布评价结果"),
+                           _l("发布后所有物业企业和公众都能看到这次评价结果，不能撤回，也不能修改；"
+                              "如有错误只能新建更正评价。"), _l("确认发布"))
+DISCARD_RUN = Irreversible("rating.discard", _l("放弃这次评价"),
+                           _l("这次未发布的评价和它的计算结果将被删除，不能恢复；需要时可以重新开始一次评价。"),
+                           _l("确认放弃"))
 RUN_STATUSES = {"queued": _l("排队中"), "running": _l("计算中"), "ready": _l("待发布"), "failed": _l("计算失败")}
 
 
@@ -130,13 +139,34 @@ def run(run_id: int):
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/publish", methods=["POST"])
 @login_required
 def publish(run_id: int):
+    """Publish a finished run, once the user has confirmed that it is final."""
     require_kind(BUREAU)
+    rating_run = _run(run_id)
+    if not PUBLISH_RUN.confirmed():
+        return PUBLISH_RUN.ask(back=url_for("rating.run", run_id=run_id))
     try:
-        publish_run(db.session, _run(run_id))
+        publish_run(db.session, rating_run)
         flash(_("已发布。发布后的评价结果不可修改，如需更正请新建更正评价。"), "success")
     except RunError as exc:
         flash(str(exc), "error")
     return redirect(url_for("rating.run", run_id=run_id))
+
+
+@bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/discard", methods=["POST"])
+@login_required
+def discard(run_id: int):
+    """Delete an unpublished run, once the user has confirmed it (a published run is final)."""
+    require_kind(BUREAU)
+    rating_run = _run(run_id)
+    if not DISCARD_RUN.confirmed():
+        return DISCARD_RUN.ask(back=url_for("rating.run", run_id=run_id))
+    try:
+        discard_run(db.session, rating_run)
+    except RunError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("rating.run", run_id=run_id))
+    flash(_("评价第 %(n)s 号已放弃。", n=run_id), "success")
+    return redirect(url_for("rating.index"))
 
 
 @bp.route("/<slug:tenant_slug>/rating/runs/<int:run_id>/rerun", methods=["POST"])
@@ -305,3 +335,12 @@ def model():
     elif form.is_submitted():
         status = 400
     return render_template("rating/model.html", form=form, version=version, issues=issues), status
+
+
+@links_for("rating.execute_run")
+def _job_made_run(record) -> list[tuple[str, str]]:
+    """A rating job's page links to its run (gone once the run was discarded)."""
+    run_id = (record.params or {}).get("run_id")
+    if run_id is None or db.session.get(RatingRun, run_id) is None:
+        return []
+    return [(_("评价结果（第 %(n)s 号）", n=run_id), url_for("rating.run", run_id=run_id))]

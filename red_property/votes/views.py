@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from red_property.core.charts import threshold_chart
+from red_property.core.confirm import Irreversible
 from red_property.core.errors import InputError
 from red_property.core.table_import import ImportRejected
 from red_property.extensions import db
@@ -26,6 +27,9 @@ from red_property.votes.rules import Tally
 
 bp = Blueprint("votes", __name__, template_folder="templates")
 PER_PAGE = 50
+CLOSE_VOTE = Irreversible("votes.close", _l("结束表决"),
+                          _l("结束后不能再录入任何选票，表决结果按此刻的计票记录下来，不能重新开启或更改。"),
+                          _l("确认结束"))
 
 
 class VoteForm(FlaskForm):
@@ -173,6 +177,11 @@ def open_(vote_id: int):
 @bp.route("/<slug:tenant_slug>/votes/<int:vote_id>/close", methods=["POST"])
 @login_required
 def close(vote_id: int):
+    """Close the vote, once the user has confirmed that it is final."""
+    if not CLOSE_VOTE.confirmed():
+        committee_only()
+        _vote(vote_id)
+        return CLOSE_VOTE.ask(back=url_for("votes.show", vote_id=vote_id))
     return _act(vote_id, services.close_vote, _("表决已结束，结果已记录。"))
 
 

@@ -125,5 +125,6 @@ def test_a_city_goes_from_an_empty_database_to_its_first_published_rating(live_s
     page.get_by_role("link", name="信用评价", exact=True).click()
     page.get_by_role("button", name="开始评价").click()
     page.get_by_role("button", name="发布评价结果").click(timeout=120_000)   # the page reloads when the run is ready
+    page.get_by_role("dialog").get_by_role("button", name="确认发布").click()
     expect(page.get_by_text("已发布").first).to_be_visible()
     expect(page.get_by_role("link", name=company["企业名称"])).to_be_visible()

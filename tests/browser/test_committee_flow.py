@@ -29,7 +29,10 @@ def test_committee_publishes_a_statement_and_checks_its_fingerprint(live_server,
     page.get_by_role("button", name="新建草稿").click()
     expect(page.get_by_text("草稿，未发布")).to_be_visible()
     expect(page.locator("table.entries").get_by_role("cell", name="1,234.50")).to_be_visible()
-    page.get_by_role("button", name="发布", exact=True).click()
+    page.get_by_role("button", name="发布收支公示").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("不能撤回")
+    dialog.get_by_role("button", name="确认发布").click()
     expect(page.get_by_text("指纹校验一致")).to_be_visible()
     fingerprint = page.locator(".fingerprint code").inner_text()
 
