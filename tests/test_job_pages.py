@@ -17,7 +17,8 @@ RESULTS = {"communities.export_register": None, "communities.import_households":
            "fees.bill_run": {"bills": 3}, "fees.render_invoices": {"rendered_here": 0},
            "rating.execute_run": {"companies": 2, "digest": "x"}, "demands.flag_overdue": {"flagged": 0},
            "onboarding.import_register": {"rows": 1, "created": 1}, "onboarding.import_directory": {"rows": 1, "created": 1},
-           "onboarding.import_contracts": {"rows": 1, "created": 1}}
+           "onboarding.import_contracts": {"rows": 1, "created": 1},
+           "notifications.send_mail": {"sent": 0, "failed": 0}, "notifications.statement_due": {"notified": 0}}
 
 
 def _record(app, tenant, **values) -> int:
