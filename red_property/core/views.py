@@ -11,6 +11,7 @@ from red_property.accounts.models import Role, User
 from red_property.communities.models import Community
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
+from red_property.core.audit_labels import ACTIONS, changes
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
 from red_property.core.jobs import DONE, FAILED, QUEUED, RUNNING, JobRecord, enqueue, reconcile
@@ -41,11 +42,6 @@ def job_name_label(name: str) -> str:
 
 
 AUDIT_PAGE = 50
-AUDIT_ACTIONS = {"create": _l("新增"), "update": _l("修改"), "delete": _l("删除"), "login": _l("登录"),
-                 "publish": _l("发布"), "issue": _l("开票"), "import": _l("导入"), "record": _l("入账"),
-                 "cast": _l("投票"), "cross_tenant_read": _l("跨租户查阅"),
-                 "accept_invitation": _l("接受邀请"), "create_tenant": _l("开通账户"),
-                 "invite_admin": _l("邀请首位管理员")}
 
 
 @bp.app_template_filter("readable_json")
@@ -101,7 +97,8 @@ def audit_log():
         select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
         .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
     ).all()
-    return render_template("core/audit.html", rows=rows, page=page, actions=AUDIT_ACTIONS, entities=entity_labels(),
+    return render_template("core/audit.html", rows=rows, page=page, actions=ACTIONS, entities=entity_labels(),
+                           changes=changes,
                            pages=max(1, -(-total // AUDIT_PAGE)))
 
 

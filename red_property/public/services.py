@@ -98,6 +98,8 @@ def community_page(session: Session, community_id: int, today: dt.date) -> Publi
 
 
 def _committee(session: Session, community: Community) -> Tenant | None:
+    # The register's committee (communities.services.has_committee): the one answer, which the
+    # company's records of committee members follow (appointments.demo records none elsewhere).
     return session.get(Tenant, community.committee_tenant_id) if community.committee_tenant_id else None
 
 
