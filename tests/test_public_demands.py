@@ -113,3 +113,24 @@ def test_search_finds_a_road_in_the_address(app, client, world):
     assert "望江家园" in html and "银杏城" in html and "甲一小区" not in html
     narrowed = client.get("/public/", query_string={"q": "锦江区 玉林北路"}).get_data(as_text=True)
     assert "银杏城" in narrowed and "望江家园" not in narrowed
+
+
+def test_two_copies_sent_at_once_make_one_demand(app, world):
+    """A double click: both requests arrive together; the lock in intake makes the second see the first."""
+    import threading
+
+    clients = [app.test_client(), app.test_client()]
+    tokens = [csrf_token(c.get(f"/public/communities/{world.community_x}").get_data(as_text=True)) for c in clients]
+    barrier, codes = threading.Barrier(2), []
+
+    def send(client, token):
+        barrier.wait()
+        codes.append(client.post(f"/public/communities/{world.community_x}/demands",
+                                 data={"csrf_token": token, **SENT}).status_code)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(clients, tokens)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes == [302, 302] and len(_demands(app, world.b)) == 1

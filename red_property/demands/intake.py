@@ -11,6 +11,7 @@ import re
 import zlib
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Household
@@ -78,11 +79,11 @@ def submit_public_demand(session: Session, community_id: int, *, category, descr
     (nothing is written), so a resident who submits twice has one ticket.
     """
     now = now or clock.now()
+    contact_phone = phone("contact_phone", contact_phone, required=True)
+    _lock_repeats(session, community_id, contact_phone)
     demand = _new(session, community_id=community_id, source=Source.PUBLIC_PAGE, category=category,
                   description=description, received_at=now, location=location, contact_name=contact_name,
-                  contact_phone=phone("contact_phone", contact_phone, required=True),
-                  min_description=10, max_description=1000)
-    _lock_repeats(session, demand)
+                  contact_phone=contact_phone, min_description=10, max_description=1000)
     earlier = session.scalar(select(Demand).where(
         Demand.source == Source.PUBLIC_PAGE, Demand.community_id == demand.community_id,
         Demand.contact_phone == demand.contact_phone, Demand.category == demand.category,
@@ -94,13 +95,16 @@ def submit_public_demand(session: Session, community_id: int, *, category, descr
     return _save(session, demand)
 
 
-def _lock_repeats(session: Session, demand: Demand) -> None:
-    """On PostgreSQL, two copies of one submission arriving at once (a double click) wait for each
-    other here, so the second sees the first; SQLite runs one writer at a time anyway."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    key = zlib.crc32(f"public-demand:{demand.community_id}:{demand.contact_phone}".encode())
-    session.execute(select(func.pg_advisory_xact_lock(key)))
+def _lock_repeats(session: Session, community_id, contact_phone: str) -> None:
+    """Two copies of one submission arriving at once (a double click) wait for each other here,
+    so the second sees the first.  PostgreSQL: a transaction lock on the community and phone.
+    SQLite: a write that changes nothing takes the database's write lock first thing."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = zlib.crc32(f"public-demand:{community_id}:{contact_phone}".encode())
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+    elif dialect == "sqlite":
+        session.execute(sql_text("UPDATE demand SET id = id WHERE 0"))
 
 
 def _new(session: Session, *, community_id, source: Source, category, description, received_at: dt.datetime,

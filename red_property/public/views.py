@@ -109,8 +109,7 @@ def demand_received(community_id: int):
         if found is None:
             abort(404)
         return render_template("public/demand_received.html", page=found, number=receipt["number"],
-                               due_at=dt.datetime.fromisoformat(receipt["due"]),
-                               form=LookupForm(number=receipt["number"]))
+                               due_at=dt.datetime.fromisoformat(receipt["due"]))
 
 
 class LookupForm(FlaskForm):
@@ -131,7 +130,7 @@ def demand_lookup(community_id: int):
     from red_property.demands import labels
     from red_property.demands.lookup import companies_of, look_up
 
-    form = LookupForm()
+    form = LookupForm(number=request.args.get("number", type=int))   # the receipt's link fills it in
     with public_read() as session:
         found = community_page(session, community_id, clock.today())
         if found is None:
