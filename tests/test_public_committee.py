@@ -48,3 +48,12 @@ def test_the_public_page_and_the_companies_agree_on_committees(demo_app):
 def _bureau(app) -> int:
     with app.app_context():
         return db.session.scalar(select(Tenant.id).where(Tenant.kind == TenantKind.BUREAU))
+
+
+def test_the_demo_city_finds_its_communities_on_a_road(demo_app):
+    """The issue's search: "玉林北路" is a road in the addresses, in no community's name."""
+    client = demo_app.test_client()
+    with demo_app.app_context(), public_read() as s:
+        on_road = set(s.scalars(select(Community.name).where(Community.address.like("%玉林北路%"))))
+    html = client.get("/public/", query_string={"q": "玉林北路"}).get_data(as_text=True)
+    assert on_road and all(name in html for name in on_road)
