@@ -3,6 +3,7 @@ through the catalog), and how it shows a stored value: times on the users' clock
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask_babel import lazy_gettext as _l
 
@@ -100,6 +101,21 @@ FIELDS = {
 }
 
 
+# Status codes the log shows in words (the rest of a recorded value is shown as it was stored,
+# a code such as ``floor_area`` marked as code).
+STATUS_WORDS = {
+    "queued": _l("排队中"), "running": _l("计算中"), "ready": _l("待发布"), "failed": _l("计算失败"),
+    "published": _l("已发布"), "done": _l("已完成"), "received": _l("已受理"), "in_progress": _l("办理中"),
+    "resolved": _l("已解决"), "unresolved": _l("未解决（已办结）"),
+}
+STATUS_FIELDS = {"status", "from_status", "to_status"}
+CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Code(str):
+    """A stored code with no words of its own: the page shows it as code."""
+
+
 def action_label(action: str):
     return ACTIONS.get(action, action)
 
@@ -133,5 +149,12 @@ def changes(before: dict | None, after: dict | None) -> list[tuple[str, str, str
     values, a deleted one what it held."""
     before, after = before or {}, after or {}
     keys = sorted(set(before) | set(after), key=lambda k: (k not in FIELDS, list(FIELDS).index(k) if k in FIELDS else 0, k))
-    return [(str(field_label(k)), shown(before.get(k)) if k in before else "",
-             shown(after.get(k)) if k in after else "") for k in keys]
+    return [(str(field_label(k)), _value(k, before[k]) if k in before else "",
+             _value(k, after[k]) if k in after else "") for k in keys]
+
+
+def _value(key: str, value):
+    if key in STATUS_FIELDS and value in STATUS_WORDS:
+        return str(STATUS_WORDS[value])
+    text = shown(value)
+    return Code(text) if isinstance(value, str) and CODE.match(value) else text

@@ -11,7 +11,7 @@ from red_property.accounts.models import Role, User
 from red_property.communities.models import Community
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
-from red_property.core.audit_labels import ACTIONS, changes
+from red_property.core.audit_labels import ACTIONS, Code, changes
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
 from red_property.core.jobs import DONE, FAILED, QUEUED, RUNNING, JobRecord, enqueue, reconcile
@@ -98,7 +98,7 @@ def audit_log():
         .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
     ).all()
     return render_template("core/audit.html", rows=rows, page=page, actions=ACTIONS, entities=entity_labels(),
-                           changes=changes,
+                           changes=changes, is_code=lambda v: isinstance(v, Code),
                            pages=max(1, -(-total // AUDIT_PAGE)))
 
 
