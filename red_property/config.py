@@ -69,6 +69,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Accepted demands per community, whoever sends them: many addresses (a botnet) cannot
         # bury one company under fake demands, whose handling times feed its credit rating.
         "RATELIMIT_PUBLIC_DEMAND_COMMUNITY": env.get("RATELIMIT_PUBLIC_DEMAND_COMMUNITY", "30 per hour;100 per day"),
+        # Demand look-ups (number + the phone's last four digits) per visitor address, and the
+        # failed ones per demand number from any address: ten thousand endings are not guessable.
+        "RATELIMIT_PUBLIC_LOOKUP": env.get("RATELIMIT_PUBLIC_LOOKUP", "10 per minute;60 per day"),
+        "RATELIMIT_PUBLIC_LOOKUP_NUMBER": env.get("RATELIMIT_PUBLIC_LOOKUP_NUMBER", "10 per day"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down: limits are counted in each process's memory until it is back (issue 12,
         # item 15; README "When Redis or PostgreSQL is down"), never a 500 on a login.

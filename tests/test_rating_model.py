@@ -80,7 +80,7 @@ def test_rank_share_bands_must_add_up_to_one():
 
 def test_not_toml_at_all():
     found = issues('name = "x"\nweight = = 3\n')
-    assert found[0].line == 2 and "TOML" in found[0].message
+    assert (found[0].line, found[0].column) == (2, 10) and "值不正确" in found[0].message  # in Chinese, line and column
 
 
 def test_bonus_items_cannot_be_blacklists():

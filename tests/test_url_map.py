@@ -19,7 +19,8 @@ from tests.factories_fees import subscription_for
 PUBLIC = {"static", "core.favicon", "api-docs.openapi_json", "i18n.switch", "health.healthz", "accounts.login", "core.index",
           "Auth.Token", "invitations.accept",  # the invitation link is its own key: tests/test_invitations.py
           "public.index", "public.community",
-          "public.send_demand", "public.statement", "public.statement_pdf_file", "public.verify"}  # tests/test_public*.py
+          "public.send_demand", "public.demand_received", "public.demand_lookup",
+          "public.statement", "public.statement_pdf_file", "public.verify"}  # tests/test_public*.py
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 

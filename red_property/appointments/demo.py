@@ -2,8 +2,9 @@
 residents' committee directors, with their terms and election records.
 
 Written after ``party.demo`` (it reads the branches and the roll).  The mix is
-realistic: some owners' committees are under 50% party members (company-3,
-company-4, company-6), a branch member chairs the owners' committee only at
+realistic: owners' committee members are recorded in the communities whose
+register entry has a committee (and no other: ``communities.services.has_committee``),
+some of them under 50% party members (company-3, company-4), a branch member chairs the owners' committee only at
 some companies, company-5's project manager is a party member outside the
 branch committee, company-6's first branch let its committee term expire, and
 the weaker companies lack some election records.
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from red_property.appointments.models import Body, Person, Post, PostRole, Procedure
 from red_property.appointments.services import add_years
 from red_property.communities.models import ManagementContract
+from red_property.communities.services import has_committee
 from red_property.core.files import store_file
 from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
@@ -83,7 +85,9 @@ def add_demo_records(session: Session, rng: random.Random, tenants: dict[str, Te
                 branch = branches.get(community_id)
                 if branch is not None and community_id in homes:
                     seats = _committee(w, (company.slug, j) == EXPIRED, community_id, branch, roll, managers)
-                if j < 3 or company.slug in ("company-1", "company-2"):
+                # members of the committee the bureau's register has, and of no other: the public
+                # page says whether a community has a committee from the register (has_committee)
+                if has_committee(s, community_id):
                     _owners_committee(w, community_id, roll[community_id], seats)
                 director = seats[0] if seats and company.slug == "company-1" else w.person(community_id,
                                                                                             names.person(rng))

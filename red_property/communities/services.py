@@ -125,6 +125,13 @@ class NotManaged(ValueError):
     """The current company does not manage the community now."""
 
 
+def has_committee(session: Session, community_id: int) -> bool:
+    """Whether the community has an owners' committee: the bureau's register says so (the committee
+    it set up, ``Community.committee_tenant_id``), and nothing else does.  The public page reads the
+    same column; a company records the members of a committee the register has, not a committee."""
+    return session.scalar(select(Community.committee_tenant_id).where(Community.id == community_id)) is not None
+
+
 def managed_now(session: Session, community_id: int, on: dt.date) -> bool:
     """Whether the current tenant has a contract for the community on ``on``."""
     from red_property.core.tenancy import current_tenant_id

@@ -13,6 +13,7 @@ from red_property.communities.models import Community
 from red_property.communities.services import register_stats
 from red_property.core.audit import AuditEntry
 from red_property.core.confirm import irreversible
+from red_property.core.audit_labels import ACTIONS, Code, changes
 from red_property.core.exports import send_export
 from red_property.core.files import StoredFile, send_stored_file
 from red_property.core.job_links import has_download, made_by
@@ -116,7 +117,8 @@ def audit_log():
         select(AuditEntry, User.name).outerjoin(User, User.id == AuditEntry.actor_id)
         .order_by(AuditEntry.id.desc()).limit(AUDIT_PAGE).offset((page - 1) * AUDIT_PAGE)
     ).all()
-    return render_template("core/audit.html", rows=rows, page=page, actions=AUDIT_ACTIONS, entities=entity_labels(),
+    return render_template("core/audit.html", rows=rows, page=page, actions=ACTIONS, entities=entity_labels(),
+                           changes=changes, is_code=lambda v: isinstance(v, Code),
                            pages=max(1, -(-total // AUDIT_PAGE)))
 
 

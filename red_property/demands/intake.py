@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zlib
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Household
@@ -24,6 +26,10 @@ from red_property.demands.models import DEFAULTS, Category, Demand, DemandEvent,
 TICKET = re.compile(r"^[A-Za-z0-9-]{6,30}$")
 CLOCK_SKEW = dt.timedelta(minutes=5)
 OLDEST = dt.timedelta(days=366)   # a hotline ticket may be entered late, not a year late
+# The public page's repeat rule: the same community, phone, category and text (as cleaned)
+# within this window is the same demand (a double click, back + resubmit, a second try after
+# a slow answer) and gets the first one's number.  Anything that differs is a new demand.
+REPEAT_WINDOW = dt.timedelta(minutes=30)
 
 
 def create_demand(session: Session, *, community_id: int, source, category, description,
@@ -68,13 +74,37 @@ def submit_public_demand(session: Session, community_id: int, *, category, descr
     by this company now, the category one of the list, the texts within their
     lengths and free of control characters, the phone a real number (required:
     it is how the resident hears back).
+
+    Idempotent within ``REPEAT_WINDOW``: a repeat returns the demand already received
+    (nothing is written), so a resident who submits twice has one ticket.
     """
     now = now or clock.now()
+    contact_phone = phone("contact_phone", contact_phone, required=True)
+    _lock_repeats(session, community_id, contact_phone)
     demand = _new(session, community_id=community_id, source=Source.PUBLIC_PAGE, category=category,
                   description=description, received_at=now, location=location, contact_name=contact_name,
-                  contact_phone=phone("contact_phone", contact_phone, required=True),
-                  min_description=10, max_description=1000)
+                  contact_phone=contact_phone, min_description=10, max_description=1000)
+    earlier = session.scalar(select(Demand).where(
+        Demand.source == Source.PUBLIC_PAGE, Demand.community_id == demand.community_id,
+        Demand.contact_phone == demand.contact_phone, Demand.category == demand.category,
+        Demand.description == demand.description, Demand.received_at >= now - REPEAT_WINDOW,
+        Demand.received_at <= now).order_by(Demand.id).limit(1))
+    if earlier is not None:
+        session.commit()   # ends the transaction and its lock
+        return earlier
     return _save(session, demand)
+
+
+def _lock_repeats(session: Session, community_id, contact_phone: str) -> None:
+    """Two copies of one submission arriving at once (a double click) wait for each other here,
+    so the second sees the first.  PostgreSQL: a transaction lock on the community and phone.
+    SQLite: a write that changes nothing takes the database's write lock first thing."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = zlib.crc32(f"public-demand:{community_id}:{contact_phone}".encode())
+        session.execute(select(func.pg_advisory_xact_lock(key)))
+    elif dialect == "sqlite":
+        session.execute(sql_text("UPDATE demand SET id = id WHERE 0"))
 
 
 def _new(session: Session, *, community_id, source: Source, category, description, received_at: dt.datetime,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, true
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
@@ -44,10 +44,14 @@ class PublicCommunity:
     not_served: bool = False  # the bureau's notice: the (suspended) company no longer serves here
 
 
+# A resident knows the road (玉林北路) as often as the name: the address holds it.
+SEARCHED = (Community.name, Community.address, Community.district, Community.street, Community.neighbourhood)
+
+
 def search_communities(session: Session, q: str | None, page: int, per_page: int) -> tuple[list[Community], int]:
-    """Communities by name, district or street: one page and the total (two queries)."""
-    like = f"%{q}%"
-    found = or_(Community.name.like(like), Community.street.like(like), Community.district.like(like)) if q else true()
+    """Communities by name, address (road and number), district, street or neighbourhood: one page and
+    the total (two queries).  Every word of ``q`` must appear in one of them, so "锦江区 玉林北路" narrows."""
+    found = and_(true(), *(or_(*(column.like(f"%{word}%") for column in SEARCHED)) for word in (q or "").split()[:5]))
     stmt = select(Community).where(found)
     total = session.scalar(select(func.count(Community.id)).where(found))   # the public role reads no whole row
     items = session.scalars(stmt.order_by(Community.district, Community.street, Community.name, Community.id)
@@ -94,6 +98,8 @@ def community_page(session: Session, community_id: int, today: dt.date) -> Publi
 
 
 def _committee(session: Session, community: Community) -> Tenant | None:
+    # The register's committee (communities.services.has_committee): the one answer, which the
+    # company's records of committee members follow (appointments.demo records none elsewhere).
     return session.get(Tenant, community.committee_tenant_id) if community.committee_tenant_id else None
 
 

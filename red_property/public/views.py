@@ -2,13 +2,13 @@
 managing company a demand, check a printed statement.  No login."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import session as browser
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp
 
 from red_property.core import clock
 from red_property.core.errors import InputError
@@ -90,9 +90,61 @@ def send_demand(community_id: int):
     except InputError as exc:
         show_error(form, exc)
         return _community_page(community_id, form, 422)
-    flash(_("已受理，编号 %(n)s。物业服务企业将在 %(due)s 前处理并与您联系。", n=number,
-            due=clock.local(due_at).strftime("%Y-%m-%d %H:%M")), "success")
-    return redirect(url_for("public.community", community_id=community_id) + "#demand")
+    # Post/Redirect/Get: the receipt is a page of its own (a reload asks nothing again); what it
+    # shows travels in this browser's signed session cookie, so no URL reveals another's demand.
+    browser["public_demand"] = {"community": community_id, "number": number, "due": due_at.isoformat()}
+    return redirect(url_for("public.demand_received", community_id=community_id))
+
+
+@bp.route("/communities/<int:community_id>/demands/received")
+def demand_received(community_id: int):
+    """The receipt of the demand this browser just sent: its number and what happens next."""
+    import datetime as dt
+
+    receipt = browser.get("public_demand")
+    if not receipt or receipt.get("community") != community_id:
+        return redirect(url_for("public.community", community_id=community_id))
+    with public_read() as session:
+        found = community_page(session, community_id, clock.today())
+        if found is None:
+            abort(404)
+        return render_template("public/demand_received.html", page=found, number=receipt["number"],
+                               due_at=dt.datetime.fromisoformat(receipt["due"]))
+
+
+class LookupForm(FlaskForm):
+    number = IntegerField(_l("诉求编号"), validators=[DataRequired(_l("请填写诉求编号")),
+                                                    NumberRange(min=1, max=2**62, message=_l("请填写诉求编号"))])
+    last_four = StringField(_l("联系电话后四位"), validators=[
+        DataRequired(_l("请填写联系电话后四位")), Regexp(r"^\d{4}$", message=_l("请填写 4 位数字"))])
+
+
+@bp.route("/communities/<int:community_id>/demands/lookup", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_LOOKUP"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_PUBLIC_LOOKUP_NUMBER"], methods=["POST"],
+               key_func=lambda: f"lookup:{request.view_args.get('community_id')}:{request.form.get('number', '')[:20]}",
+               deduct_when=lambda response: response.status_code == 404)  # guesses at one number, from anywhere
+def demand_lookup(community_id: int):
+    """A resident checks a demand: its number and the phone's last four digits give its status and
+    history.  A wrong number and wrong digits get the same answer."""
+    from red_property.demands import labels
+    from red_property.demands.lookup import companies_of, look_up
+
+    form = LookupForm(number=request.args.get("number", type=int))   # the receipt's link fills it in
+    with public_read() as session:
+        found = community_page(session, community_id, clock.today())
+        if found is None:
+            abort(404)
+        companies = companies_of(session, community_id)
+        result, status = None, 200
+        if form.validate_on_submit():
+            result = look_up(companies, community_id, form.number.data, form.last_four.data)
+            status = 200 if result else 404
+        elif form.is_submitted():
+            status = 400
+        return render_template("public/demand_lookup.html", page=found, form=form, result=result,
+                               not_found=form.is_submitted() and status == 404, categories=labels.CATEGORY,
+                               statuses=labels.STATUS, events=labels.EVENT), status
 
 
 def _committee_of(session, community_id: int) -> int:

@@ -7,6 +7,7 @@ Numbers are read as exact fractions (0.95 is 19/20), so scoring is exact.
 """
 from __future__ import annotations
 
+import ast
 import math
 import re
 import tomllib
@@ -33,10 +34,66 @@ class Issue:
     line: int | None
     path: str
     message: str
+    column: int | None = None
 
     def __str__(self) -> str:
-        where = f"第 {self.line} 行 " if self.line else ""
-        return f"{where}{self.path}: {self.message}"
+        where = f"第 {self.line} 行" if self.line else ""
+        where += f"第 {self.column} 列" if self.line and self.column else ""
+        return f"{where} {self.path}: {self.message}" if where else f"{self.path}: {self.message}"
+
+
+# tomllib's messages (Python 3.11-3.13) in Chinese; the part after "(at ..." is the place.
+TOML_MESSAGES = (
+    (r"Cannot overwrite a value", "同一个键写了两次（或给已有的值重新赋值）"),
+    (r"Escaped character is not a Unicode scalar value", "转义字符不是有效的 Unicode 字符"),
+    (r"Expected '=' after a key in a key/value pair", "键的后面缺少“=”"),
+    (r"Expected '\]' at the end of a table declaration", "表名 [ ] 缺少右方括号“]”"),
+    (r"Expected '\]\]' at the end of an array declaration", "表数组名 [[ ]] 缺少右方括号“]]”"),
+    (r"Invalid date or datetime", "日期或时间格式不正确"),
+    (r"Invalid hex value", "十六进制数不正确"),
+    (r"Invalid initial character for a key part", "键名以不允许的字符开头"),
+    (r"Invalid statement", "无法识别的语句（应为 键 = 值、[表] 或 # 注释）"),
+    (r"Invalid value", "值不正确（文字要加引号，数字不加，true/false 小写）"),
+    (r"Unclosed array", "数组缺少右方括号“]”"),
+    (r"Unclosed inline table", "内联表缺少右花括号“}”"),
+    (r"Unescaped '\\' in a string", "文字中的反斜杠“\\”需要写成“\\\\”"),
+    (r"Unterminated string", "文字缺少结尾的引号"),
+    (r"Cannot declare (.+) twice", "表 {0} 声明了两次"),
+    (r"Cannot mutate immutable namespace (.+)", "不能再往 {0} 里添加键"),
+    (r"Cannot redefine namespace (.+)", "不能重新定义 {0}"),
+    (r"Duplicate inline table key (.+)", "内联表中的键 {0} 重复"),
+    (r"Expected newline or end of document after a statement", "一行只能写一条语句：此处应换行"),
+    (r"Expected (.+)", "此处应为 {0}"),
+    (r"Found invalid character (.+)", "出现了不允许的字符 {0}"),
+    (r"Illegal character (.+)", "出现了不允许的字符 {0}"),
+)
+
+
+def _key(text: str) -> str:
+    """tomllib names a key as a tuple, ('bonus', 'items'): say bonus.items."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+    return ".".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def toml_issue(exc: tomllib.TOMLDecodeError, text: str) -> Issue:
+    """A TOML syntax error in Chinese, with its line and column (the end of the text when
+    tomllib says "at end of document")."""
+    message = str(exc)
+    place = re.search(r"\(at line (\d+), column (\d+)\)$", message)
+    if place:
+        line, column = int(place.group(1)), int(place.group(2))
+    else:
+        lines = text.split("\n")
+        line, column = len(lines), len(lines[-1]) + 1
+    plain = re.sub(r"\s*\(at [^)]*\)$", "", message)
+    for pattern, chinese in TOML_MESSAGES:
+        found = re.fullmatch(pattern, plain)
+        if found:
+            return Issue(line, "(语法)", chinese.format(*(_key(g) for g in found.groups())), column)
+    return Issue(line, "(语法)", f"不是有效的 TOML：{plain}", column)
 
 
 class ModelError(ValueError):
@@ -121,10 +178,7 @@ def parse_model(text: str) -> RatingModel:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        # Python 3.14 has exc.lineno; before it, the line is only in the message.
-        found = re.search(r"at line (\d+)", str(exc))
-        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
-        raise ModelError([Issue(line, "(文件)", f"不是有效的 TOML: {exc}")]) from exc
+        raise ModelError([toml_issue(exc, text)]) from exc
     except RecursionError:
         raise ModelError([Issue(None, "(文件)", TOO_DEEP)]) from None
     if depth_of(raw, MAX_DEPTH) > MAX_DEPTH:

@@ -1,7 +1,7 @@
 """Rating pages: the bureau's runs and league tables; a company's own published results."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -26,7 +26,8 @@ from red_property.rating.changes import correction_changes
 from red_property.rating.evidence import indicator_evidence
 from red_property.rating.evidence_filters import evidence_filter_args
 from red_property.rating.appeals import appeals_of_run, attachment_path, file_appeal
-from red_property.rating.model import ModelError
+from red_property.rating.model import ModelError, parse_model
+from red_property.rating.preview import preview_model, source_digest
 from red_property.rating.models import Appeal, RatingRun
 from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
 from red_property.rating.runs import (RunError, correct_run, discard_run, publish_run, rerun, start_run,
@@ -43,6 +44,7 @@ PUBLISH_RUN = Irreversible("rating.publish", _l("发布评价结果"),
 DISCARD_RUN = Irreversible("rating.discard", _l("放弃这次评价"),
                            _l("这次未发布的评价和它的计算结果将被删除，不能恢复；需要时可以重新开始一次评价。"),
                            _l("确认放弃"))
+PREVIEWED = "rating_model_previewed"   # the digest of the text last previewed in this browser
 RUN_STATUSES = {"queued": _l("排队中"), "running": _l("计算中"), "ready": _l("待发布"), "failed": _l("计算失败")}
 
 
@@ -320,21 +322,42 @@ def export(run_id: int, fmt: str):
 @bp.route("/<slug:tenant_slug>/rating/model", methods=["GET", "POST"])
 @login_required
 def model():
-    """View and edit the rating model; saving makes a new version."""
+    """View and edit the rating model.  "预览" grades the latest run's companies under the edited
+    text; "保存" makes a new version, and only of the text just previewed."""
     require_kind(BUREAU)
     version = latest_version(db.session)
     form = ModelForm(source=version.source if version else "")
-    issues, status = [], 200
+    issues, status, preview = [], 200, None
     if form.validate_on_submit():
+        if not current_user.can_write:
+            abort(403)
+        source = form.source.data.replace("\r\n", "\n")
+        saving = request.form.get("action") == "save"
+        # a preview holds for this text on top of this version: another save in between asks again
+        previewed = source_digest(f"{version.version if version else 0}\n{source}")
         try:
-            saved = save_version(db.session, form.source.data, form.note.data or "")
-            flash(_("已保存为第 %(n)s 版。", n=saved.version), "success")
-            return redirect(url_for("rating.model"))
+            edited = parse_model(source)
+            if saving and session.get(PREVIEWED) == previewed:
+                saved = save_version(db.session, source, form.note.data or "")
+                session.pop(PREVIEWED, None)
+                flash(_("已保存为第 %(n)s 版。", n=saved.version), "success")
+                return redirect(url_for("rating.model"))
+            current = parsed(version) if version else edited
+            preview = preview_model(db.session, current, edited)
+            session[PREVIEWED] = previewed
+            if saving:   # edited after the preview, or never previewed: show what it changes first
+                flash(_("保存前请先看预览：下面是这次修改对等级的影响，确认后再保存。"), "error")
+                status = 409
+            form.source.data = source
         except ModelError as exc:
             issues, status = exc.issues, 422
+            session.pop(PREVIEWED, None)
+        version = latest_version(db.session)  # the preview's audited read ended the transaction
     elif form.is_submitted():
         status = 400
-    return render_template("rating/model.html", form=form, version=version, issues=issues), status
+    bad_lines = {issue.line for issue in issues if issue.line}
+    return render_template("rating/model.html", form=form, version=version, issues=issues, preview=preview,
+                           bad_lines=bad_lines, line_count=(form.source.data or "").count("\n") + 1), status
 
 
 @links_for("rating.execute_run")

@@ -42,4 +42,4 @@ def test_a_resident_reads_a_published_statement_and_reports_a_problem(live_serve
     page.get_by_label("具体情况").fill("5 栋 1 单元的楼道灯坏了一周了")
     page.get_by_label("联系电话").fill("13912345678")
     page.get_by_role("button", name="提交").click()
-    expect(page.get_by_role("alert")).to_contain_text("已受理")
+    expect(page.locator("#receipt")).to_contain_text("已受理")
