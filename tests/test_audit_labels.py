@@ -12,7 +12,7 @@ from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 
 
-def test_every_column_the_log_can_show_has_words():
+def test_every_column_the_log_can_show_has_words(app):   # app: every domain's models loaded
     columns = {c.key for mapper in Base.registry.mappers for c in mapper.column_attrs}
     assert columns - set(FIELDS) == set()
 
