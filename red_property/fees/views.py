@@ -202,3 +202,4 @@ def commitments():
 
 
 from red_property.fees import bill_views as _bill_views, subscription_views as _subscription_views  # noqa: E402,F401
+from red_property.fees import correction_views as _correction_views  # noqa: E402,F401
