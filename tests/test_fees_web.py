@@ -42,7 +42,7 @@ def test_company_pages_render_and_other_kinds_get_404(client, web, world, a_bill
         with client.get(f"/company-a/fees/collection/export?fmt={fmt}") as response:
             assert response.status_code == 200
     assert client.get("/company-a/fees/collection/export?fmt=pdf").status_code == 404
-    with client.get(f"/company-a/fees/bills/{a_bills[0]}/invoice.pdf") as response:
+    with client.get(f"/company-a/fees/bills/{a_bills[0]}/payment-notice.pdf") as response:
         assert response.status_code == 200 and response.data.startswith(b"%PDF")
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/company-a/").get_data(as_text=True))})
     web.login("bureau-admin@test.cn")

@@ -2,11 +2,11 @@
 and the arrears notices job."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from red_property.accounts.permissions import require_admin
+from red_property.accounts.models import Role
 from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.extensions import db
@@ -48,10 +48,12 @@ def reverse_payment_page(payment_id: int):
 
 @bp.route("/<slug:tenant_slug>/fees/settings/payee", methods=["GET", "POST"])
 @login_required
-@require_admin
 def payee_settings():
-    """The company's payee bank account, printed on payment and arrears notices (admins)."""
+    """The company's payee bank account, printed on payment and arrears notices: everyone reads it,
+    its admins change it."""
     company_page()
+    if request.method == "POST" and current_user.role != Role.ADMIN:
+        abort(403)
     account = payee_account(db.session)
     form = PayeeAccountForm(obj=account)
     status = 200
