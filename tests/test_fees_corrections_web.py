@@ -103,12 +103,13 @@ def test_the_payee_account_page_is_changed_by_admins_and_checks_each_field(clien
     assert "6222 0212 3456 7890 123" in client.get("/company-a/fees/settings/payee").get_data(as_text=True)
 
 
-def test_arrears_notices_are_a_job_whose_pdf_is_downloaded_from_its_page(client, web, world, paid):
+def test_arrears_notices_are_a_job_whose_pdf_is_downloaded_from_its_page(app, client, web, world, paid):
     web.login(A)
     foreign = post(client, "/company-a/fees/arrears-notices", {"community_id": str(world.community_b)})
     assert foreign.status_code == 400 and 'data-field="community_id"' in foreign.get_data(as_text=True)
     started = post(client, "/company-a/fees/arrears-notices", {"community_id": str(world.community_a)})
     assert started.status_code == 302 and "/jobs/" in started.headers["Location"]
+    run_worker(app)
     job = client.get(started.headers["Location"]).get_data(as_text=True)
     assert "生成催缴通知书" in job and "下载结果" in job
     job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
