@@ -62,6 +62,7 @@ MODELS = {"activity_id": "activities.models:Activity", "appeal_id": "rating.mode
           "billing_run_id": "fees.models:BillingRun", "community_id": "communities.models:Community",
           "demand_id": "demands.models:Demand", "distribution_id": "finance.models:Distribution",
           "entry_id": "finance.models:LedgerEntry", "invoice_id": "fees.models:SubscriptionInvoice",
+          "household_id": "communities.models:Household",
           "item_id": "meetings.models:AgendaItem", "meeting_id": "meetings.models:JointMeeting",
           "organisation_id": "party.models:PartyOrganisation", "owner_id": "finance.models:Owner",
           "payment_id": "fees.models:Payment", "post_id": "appointments.models:Post",

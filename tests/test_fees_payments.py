@@ -14,6 +14,7 @@ from red_property.core.errors import InputError
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
 from red_property.extensions import db
 from red_property.fees.bank_import import import_statement
+from red_property.fees.credit import credit_balances
 from red_property.fees.documents import chinese_amount, issued_invoice, receipt_pdf
 from red_property.fees.metrics import fee_collection_rate
 from red_property.fees.models import Bill, Payment, PaymentMethod
@@ -40,21 +41,20 @@ def pay(s, bill, fen, on=TODAY, method=PaymentMethod.CASH):
     return record_payment(s, PaymentData(bill_id=bill.id, amount_fen=fen, paid_on=on, method=method), today=TODAY)
 
 
-def test_partial_payments_add_up_and_overpayment_is_refused(bills):
+def test_partial_payments_add_up_and_an_overpayment_becomes_the_households_credit(bills):
     s, (bill, *_) = bills
     assert bill.amount_fen == 49118
     first = pay(s, bill, 20000)
     second = pay(s, bill, 29000)
     assert (first.receipt_number, second.receipt_number) == (1, 2)
+    assert (second.amount_fen, second.credit_fen) == (29000, 0)
     assert s.get(Bill, bill.id).paid_fen == 49000
-    with pytest.raises(InputError, match="未缴金额 1.18 元") as exc:
-        pay(s, bill, 119)
-    assert exc.value.field == "amount_fen"
-    s.rollback()
-    pay(s, bill, 118)
-    with pytest.raises(InputError, match="已缴清"):
-        pay(s, bill, 1)
-    s.rollback()
+    over = pay(s, bill, 119)                 # 1.18 owed: the bill is paid, 0.01 is credit
+    assert (over.amount_fen, over.credit_fen, over.received_fen) == (118, 1, 119)
+    assert s.get(Bill, bill.id).paid_fen == 49118
+    after = pay(s, bill, 500)                # a paid bill: all of it is credit
+    assert (after.amount_fen, after.credit_fen) == (0, 500)
+    assert credit_balances(s, [bill.household_id]) == {bill.household_id: 501}
     for fen, field in ((0, "amount_fen"), (-5, "amount_fen")):
         with pytest.raises(InputError) as exc:
             pay(s, s.scalars(select(Bill).where(Bill.id != bill.id)).first(), fen)
@@ -83,14 +83,14 @@ def test_a_statement_with_bad_rows_writes_nothing_and_names_each_row_and_column(
         "2026-03-07,R4,10,赵六,没有写发票号",                              # no code
         "2026-03-07,R5,10,赵六,WY2026-999999",                           # unknown code
         f"2026-03-08,R1,10,钱七,{three.invoice_code}",                    # duplicate reference
-        f"2026-03-08,R7,600.00,孙八,{three.invoice_code}",                # more than owed
+        f"2026-03-08,R7,600.00,孙八,{three.invoice_code}",                # more than owed: fine, credit
         f"2026-03-08,R8,,周九,{three.invoice_code}",                      # empty amount
         f"{(TODAY + dt.timedelta(days=3)).isoformat()},R9,1,吴十,{three.invoice_code}",   # future
     ], encoding="gb18030")
     with pytest.raises(ImportRejected) as exc:
         import_statement(s, "流水.csv", data, today=TODAY)
     found = {(e.row, e.column) for e in exc.value.errors}
-    assert found == {(3, "收入金额"), (4, "交易日期"), (5, "摘要"), (6, "摘要"), (7, "交易流水号"), (8, "收入金额"),
+    assert found == {(3, "收入金额"), (4, "交易日期"), (5, "摘要"), (6, "摘要"), (7, "交易流水号"),
                      (9, "收入金额"), (10, "交易日期")}
     assert s.scalar(select(func.count(Payment.id))) == 0
     assert s.scalar(select(func.sum(Bill.paid_fen))) == 0
@@ -102,18 +102,18 @@ def test_a_good_statement_records_every_line_once(bills):
             f"2026-03-06,B-2,200.00,李四,{two.invoice_code} 一季度",
             f"2026-03-06,B-3,50.5,李四,{two.invoice_code} 补缴"]
     report = import_statement(s, "statement.csv", statement(rows), today=TODAY)
-    assert report == {"rows": 3, "recorded": 3, "skipped": 0, "amount_fen": 40000 + 20000 + 5050}
+    assert report == {"rows": 3, "recorded": 3, "skipped": 0, "amount_fen": 40000 + 20000 + 5050, "credit_fen": 0}
     assert s.get(Bill, two.id).paid_fen == 25050
     assert sorted(s.scalars(select(Payment.receipt_number))) == [1, 2, 3]
     again = import_statement(s, "statement.csv", statement(rows + [f"2026-03-07,B-4,1,王五,{three.invoice_code}"]),
                              today=TODAY)
-    assert again == {"rows": 4, "recorded": 1, "skipped": 3, "amount_fen": 100}   # 1 yuan
-    # two lines of one file may not together pay more than is owed
+    assert again == {"rows": 4, "recorded": 1, "skipped": 3, "amount_fen": 100, "credit_fen": 0}   # 1 yuan
+    # two lines of one file paying more than is owed together: the bill is paid, the rest is credit
     owed = s.get(Bill, three.id).amount_fen - s.get(Bill, three.id).paid_fen
-    with pytest.raises(ImportRejected) as exc:
-        import_statement(s, "s.csv", statement([f"2026-03-08,C-1,{owed / 100:.2f},王五,{three.invoice_code}",
-                                                 f"2026-03-08,C-2,0.01,王五,{three.invoice_code}"]), today=TODAY)
-    assert [(e.row, e.column) for e in exc.value.errors] == [(3, "收入金额")]
+    report = import_statement(s, "s.csv", statement([f"2026-03-08,C-1,{owed / 100:.2f},王五,{three.invoice_code}",
+                                                      f"2026-03-08,C-2,0.01,王五,{three.invoice_code}"]), today=TODAY)
+    assert report["credit_fen"] == 1
+    assert s.get(Bill, three.id).paid_fen == s.get(Bill, three.id).amount_fen
 
 
 @pytest.mark.parametrize("text, message", [
@@ -135,13 +135,14 @@ def test_invoices_and_receipts_are_chinese_pdfs_kept_as_first_rendered(app, bill
     assert (bill.file_id, bill.file_page, second.file_page) == (second.file_id, 0, 1)   # one batch, a page each
     data = issued_invoice(s, bill)
     text = pdf_text(data)
-    for expected in ("物 业 服 务 费 发 票", bill.invoice_code, "甲物业有限公司", "业主0", "肆佰玖拾壹元壹角捌分",
+    assert "发票" not in text   # a payment notice: the tax invoice is another system's (issue 13)
+    for expected in ("缴 费 通 知 单", bill.invoice_code, "甲物业有限公司", "业主0", "肆佰玖拾壹元壹角捌分",
                      "491.18", "甲一小区 1栋 1单元 101室"):           # the title is letter-spaced
         assert expected in text
     assert second.invoice_code not in text                       # only its own page of the batch
     assert "\ufffd" not in text                                  # every glyph maps back to text
     drawn = glyphs_drawn(data)                                   # drawn by the embedded CJK font, not as boxes
-    assert all(drawn[char] for char in "物业服务费甲有限公司肆佰玖拾壹元角捌分小区栋单室491.")
+    assert all(drawn[char] for char in "缴费通知单物业服务甲有限公司肆佰玖拾壹元角捌分小区栋室491.")
     assert issued_invoice(s, s.get(Bill, bill.id)) == data        # the same bytes: never rendered again
     assert s.scalar(select(func.count(StoredFile.id))) == 1
     receipt = receipt_pdf(s, pay(s, bill, 100))

@@ -42,7 +42,7 @@ def test_company_pages_render_and_other_kinds_get_404(client, web, world, a_bill
         with client.get(f"/company-a/fees/collection/export?fmt={fmt}") as response:
             assert response.status_code == 200
     assert client.get("/company-a/fees/collection/export?fmt=pdf").status_code == 404
-    with client.get(f"/company-a/fees/bills/{a_bills[0]}/invoice.pdf") as response:
+    with client.get(f"/company-a/fees/bills/{a_bills[0]}/payment-notice.pdf") as response:
         assert response.status_code == 200 and response.data.startswith(b"%PDF")
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/company-a/").get_data(as_text=True))})
     web.login("bureau-admin@test.cn")
@@ -103,7 +103,8 @@ def test_the_run_form_refuses_bad_input(client, web, world, a_bills, data, statu
     ({"amount": "1.234", "paid_on": "2026-03-01", "method": "cash"}, 400),
     ({"amount": "-1", "paid_on": "2026-03-01", "method": "cash"}, 400),
     ({"amount": "0", "paid_on": "2026-03-01", "method": "cash"}, 422),
-    ({"amount": "9999", "paid_on": "2026-03-01", "method": "cash"}, 422),
+    ({"amount": "1000001", "paid_on": "2026-03-01", "method": "cash"}, 422),   # above 100 万; more than owed is credit
+    ({"amount": "10", "paid_on": "2026-03-01", "method": "credit"}, 400),      # the system's own method
     ({"amount": "10", "paid_on": "2999-01-01", "method": "cash"}, 422),
     ({"amount": "10", "paid_on": "2026-03-01", "method": "gold"}, 400),
     ({"amount": "10", "paid_on": "2026-03-01", "method": "cash", "payer_name": "长" * 51}, 400),
@@ -220,8 +221,10 @@ def test_the_api_checks_every_field(api, world, a_bills):
         ("/api/v1/fees/runs", {"community_id": world.community_a, "period": "2026-02"}, "period"),
         ("/api/v1/fees/payments", {"bill_id": a_bills[0], "amount_fen": 2.589e-42, "paid_on": "2026-03-01",
                                    "method": "cash"}, "amount_fen"),
-        ("/api/v1/fees/payments", {"bill_id": a_bills[0], "amount_fen": 10_000_000, "paid_on": "2026-03-01",
+        ("/api/v1/fees/payments", {"bill_id": a_bills[0], "amount_fen": 100_000_001, "paid_on": "2026-03-01",
                                    "method": "cash"}, "amount_fen"),
+        ("/api/v1/fees/payments", {"bill_id": a_bills[0], "amount_fen": 100, "paid_on": "2026-03-01",
+                                   "method": "credit"}, "method"),
         ("/api/v1/fees/payments", {"bill_id": a_bills[0], "amount_fen": 100, "paid_on": "2026-03-01",
                                    "method": "cheque"}, "method"),
         ("/api/v1/fees/payments", {"bill_id": 999_999, "amount_fen": 100, "paid_on": "2026-03-01",

@@ -128,7 +128,7 @@ def _fee_records(app, world, s):
     bill = s.scalars(select(Bill)).first()
     payment = record_payment(s, PaymentData(bill_id=bill.id, amount_fen=100, paid_on=TODAY,
                                             method=PaymentMethod.CASH), today=TODAY)
-    return {"billing_run_id": run.id, "bill_id": bill.id, "payment_id": payment.id}
+    return {"billing_run_id": run.id, "bill_id": bill.id, "payment_id": payment.id, "household_id": bill.household_id}
 
 
 def _rules(app):

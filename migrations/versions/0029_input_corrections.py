@@ -4,7 +4,7 @@ the correction it made (a bureau record, or a company record's value excluded or
 Columns only: the tables keep their policies and the app role's table-wide grants.
 
 Revision ID: 0029_input_corrections
-Revises: 0027_database_wall
+Revises: 0028_money_corrections
 Create Date: 2026-12-02 08:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0029_input_corrections'
-down_revision = '0027_database_wall'
+down_revision = '0028_money_corrections'
 branch_labels = None
 depends_on = None
 

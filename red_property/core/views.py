@@ -29,7 +29,7 @@ bp.add_app_template_global(irreversible, "irreversible")
 # What the user reads for a job's status and name; the raw values stay in the JSON for scripts.
 JOB_STATUSES = {QUEUED: _l("排队中"), RUNNING: _l("进行中"), DONE: _l("已完成"), FAILED: _l("失败")}
 JOB_NAMES = {"communities.export_register": _l("导出小区名册"), "communities.import_households": _l("导入住户"),
-             "fees.bill_run": _l("生成账单"), "fees.render_invoices": _l("生成发票 PDF"),
+             "fees.bill_run": _l("生成账单"), "fees.render_invoices": _l("生成缴费通知单 PDF"), "fees.arrears_notices": _l("生成催缴通知书"),
              "rating.execute_run": _l("计算信用评价"), "demands.flag_overdue": _l("标记超期诉求"),
              "onboarding.import_register": _l("导入小区登记簿"), "onboarding.import_directory": _l("导入企业名录"),
              "onboarding.import_contracts": _l("导入物业服务合同"), "notifications.send_mail": _l("发送通知邮件"),

@@ -20,7 +20,12 @@ from red_property.fees.billing import add_schedule, run_progress, start_billing_
 from red_property.fees.documents import issued_invoice, receipt_pdf
 from red_property.fees.models import (BillingRun, Bill, BuildingKind, FeeSchedule, Payment, PaymentMethod, SignerKind,
                                       SubscriptionInvoice)
-from red_property.fees.payments import PaymentData, record_payment
+from red_property.fees.payments import PaymentData, record_payment, reverse_payment
+from red_property.fees.arrears import start_arrears_notices
+from red_property.fees.credit import credit_entries
+from red_property.fees.payee import payee_account, save_payee_account
+from red_property.communities.models import Household
+from red_property.core.jobs_api import JobOut
 from red_property.fees.reports import by_community, bill_filters, company_total, household_arrears, monthly_trend
 from red_property.fees.services import add_commitment_letter, issue_subscription_invoice
 from red_property.tenants.access import for_kinds
@@ -113,15 +118,26 @@ class BillResource(MethodView):
         return db.session.get(Bill, bill_id)
 
 
-@blp.route("/bills/<int:bill_id>/invoice.pdf")
-class InvoicePdf(MethodView):
+@blp.route("/bills/<int:bill_id>/payment-notice.pdf")
+class PaymentNoticePdf(MethodView):
     decorators = [visible_or_404(Bill, "bill_id")] + COMPANIES
 
     @blp.doc(responses=PDF)
     def get(self, bill_id):
-        """The invoice PDF as issued (rendered once, then the same bytes every time)."""
+        """The payment notice (缴费通知单) PDF as issued (rendered once, then the same bytes every time)."""
         bill = db.session.get(Bill, bill_id)
-        return pdf_bytes_response(issued_invoice(db.session, bill), f"{bill.invoice_code}.pdf", attachment=True)
+        return pdf_bytes_response(issued_invoice(db.session, bill), f"缴费通知单-{bill.invoice_code}.pdf",
+                                  attachment=True)
+
+
+@blp.route("/bills/<int:bill_id>/invoice.pdf")
+class InvoicePdf(MethodView):
+    decorators = [visible_or_404(Bill, "bill_id")] + COMPANIES
+
+    @blp.doc(responses=PDF, deprecated=True)
+    def get(self, bill_id):
+        """The payment notice PDF at its old address (kept for existing clients; use ``payment-notice.pdf``)."""
+        return PaymentNoticePdf().get(bill_id)
 
 
 @blp.route("/payments")
@@ -137,7 +153,7 @@ class Payments(MethodView):
     @blp.arguments(s.FeePaymentIn)
     @blp.response(201, s.FeePaymentOut)
     def post(self, data):
-        """Record a payment (partial allowed; more than is owed is refused) and its receipt number."""
+        """Record a payment and its receipt number (partial allowed; above what is owed: the household's credit)."""
         return record_payment(db.session, PaymentData(**{**data, "method": PaymentMethod(data["method"])}),
                               today=clock.today())
 
@@ -150,6 +166,61 @@ class ReceiptPdf(MethodView):
     def get(self, payment_id):
         """The payment's receipt PDF (rendered on first request, then kept)."""
         return send_stored_file(receipt_pdf(db.session, db.session.get(Payment, payment_id)), as_attachment=True)
+
+
+@blp.route("/payments/<int:payment_id>/reversal")
+class PaymentReversal(MethodView):
+    decorators = [visible_or_404(Payment, "payment_id")] + COMPANIES
+
+    @blp.arguments(s.FeeReversalIn)
+    @blp.response(201, s.FeePaymentOut)
+    @blp.alt_response(422, description="No reason, already reversed, a reversal itself, or its credit spent")
+    def post(self, data, payment_id):
+        """Reverse (红冲) a payment with a reason: a new row with the opposite amounts; the bill reopens."""
+        return reverse_payment(db.session, payment_id, data["reason"], today=clock.today())
+
+
+@blp.route("/households/<int:household_id>/credit")
+class HouseholdCredit(MethodView):
+    decorators = [visible_or_404(Household, "household_id")] + COMPANIES
+
+    @blp.response(200, s.FeeCreditOut)
+    def get(self, household_id):
+        """A household's credit balance (预存余额) and every payment that moved it."""
+        entries = [payment for payment, _code in credit_entries(db.session, household_id)]
+        return {"household_id": household_id, "balance_fen": sum(p.credit_fen for p in entries), "entries": entries}
+
+
+@blp.route("/payee-account")
+class PayeeAccountResource(MethodView):
+    decorators = COMPANIES
+
+    @blp.response(200, s.FeePayeeAccountOut)
+    @blp.alt_response(404, description="Not set yet")
+    def get(self):
+        """The company's payee bank account, printed on payment and arrears notices."""
+        account = payee_account(db.session)
+        if account is None:
+            abort(404, message="收款账户尚未设置")
+        return account
+
+    @require_admin
+    @blp.arguments(s.FeePayeeAccountIn)
+    @blp.response(200, s.FeePayeeAccountOut)
+    def put(self, data):
+        """Set the company's payee bank account (its admins)."""
+        return save_payee_account(db.session, **data)
+
+
+@blp.route("/arrears-notices")
+class ArrearsNotices(MethodView):
+    decorators = COMPANIES
+
+    @blp.arguments(s.FeeArrearsNoticesIn)
+    @blp.response(202, JobOut)
+    def post(self, data):
+        """Render the community's arrears notices (催缴通知书) as one PDF: follow the job, then download it."""
+        return start_arrears_notices(db.session, community_id=data["community_id"], today=clock.today())
 
 
 @blp.route("/payments/import")

@@ -11,9 +11,11 @@ columns we need (a header row; column order free)::
   importing overlapping statements twice records nothing twice.
 - 收入金额: yuan with at most two decimals (thousands separators allowed).
 - 付款人 (or 对方户名): the payer as the bank shows it.
-- 摘要 (or 附言): must name the invoice number (发票号码) of the bill paid.
+- 摘要 (or 附言): must name the number (票号) of the payment notice paid.
 
-Every problem is reported with its row (the header is row 1) and column, and a
+A line paying more than its bill still owes is no fault: the bill is paid and
+the rest becomes the household's credit (``fees.credit``), applied to its next
+bills.  Every problem is reported with its row (the header is row 1) and column, and a
 file with any bad row writes nothing.
 """
 from __future__ import annotations
@@ -68,7 +70,7 @@ def import_statement(session: Session, filename: str, data: bytes, *, today: dt.
         .execution_options(populate_existing=True))} if codes else {}
     known_refs = set(session.scalars(select(Payment.bank_ref).where(Payment.bank_ref.in_(refs)))) if refs else set()
 
-    items, skipped, seen, taken = [], 0, {}, {}
+    items, skipped, seen = [], 0, {}
     for number, row in parsed:
         before = len(errors)
         for key, column in REQUIRED.items():
@@ -87,9 +89,9 @@ def import_statement(session: Session, filename: str, data: bytes, *, today: dt.
         match = CODE.search(row["memo"])
         bill = bills.get(match.group(0)) if match else None
         if row["memo"] and match is None:
-            errors.append(RowError(number, header["memo"], "摘要中没有发票号码（如 WY2026-000123）"))
+            errors.append(RowError(number, header["memo"], "摘要中没有缴费通知单号（如 WY2026-000123）"))
         elif match and bill is None:
-            errors.append(RowError(number, header["memo"], f"没有发票号码为 {match.group(0)} 的账单"))
+            errors.append(RowError(number, header["memo"], f"没有票号为 {match.group(0)} 的缴费通知单"))
         if len(errors) > before:
             continue
         if ref in known_refs:
@@ -97,24 +99,25 @@ def import_statement(session: Session, filename: str, data: bytes, *, today: dt.
             continue
         payment = PaymentData(bill_id=bill.id, amount_fen=amount, paid_on=paid_on, method=PaymentMethod.BANK_TRANSFER,
                               payer_name=row["payer"], note=row["memo"][:200], bank_ref=ref)
-        problems = check_payment(bill, payment, today, already=taken.get(bill.id, 0))
+        problems = check_payment(bill, payment, today)
         for field, message in problems:
             errors.append(RowError(number, header[COLUMN_OF_FIELD.get(field, "memo")], message))
         if not problems:
-            taken[bill.id] = taken.get(bill.id, 0) + amount
             items.append((bill, payment))
     if errors:
         session.rollback()
         raise ImportRejected(errors)
+    payments = []
     if items:
         try:
-            add_payments(session, items, today=today)
+            payments = add_payments(session, items, today=today)
         except InputError as exc:  # pragma: no cover - checked above; a concurrent change lands here
             session.rollback()
             raise ImportRejected([RowError(0, "文件", str(exc))]) from exc
     session.commit()
     return {"rows": len(parsed), "recorded": len(items), "skipped": skipped,
-            "amount_fen": sum(data.amount_fen for _, data in items)}
+            "amount_fen": sum(data.amount_fen for _, data in items),
+            "credit_fen": sum(p.credit_fen for p in payments)}
 
 
 def _header(table: list[list[str]]) -> tuple[dict[str, str], dict[str, int], list[RowError]]:

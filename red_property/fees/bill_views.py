@@ -15,10 +15,11 @@ from red_property.core.pdf import pdf_bytes_response
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
 from red_property.fees.bank_import import import_statement
+from red_property.fees.credit import credit_entries
 from red_property.fees.documents import issued_invoice, receipt_pdf, yuan
 from red_property.fees.forms import METHOD_NAMES, SIGNER_NAMES, CommitmentForm, PaymentForm, StatementForm, fen_of
 from red_property.fees.models import Bill, CommitmentLetter, Payment, PaymentMethod, SignerKind
-from red_property.fees.payments import PaymentData, record_payment
+from red_property.fees.payments import PaymentData, record_payment, reversed_ids
 from red_property.fees.list_filters import BILL_STATUSES, BillListFilter, PaymentListFilter
 from red_property.fees.reports import bill_status
 from red_property.fees.services import add_commitment_letter
@@ -62,7 +63,7 @@ def bills_export():
     if filters.errors:
         abort(400)
     stmt = filters.statement(today).order_by(*filters.order())
-    header = [_("发票号码"), _("期间"), _("房屋"), _("业主"), _("面积（㎡）"), _("应收（元）"), _("已收（元）"),
+    header = [_("缴费通知单号"), _("期间"), _("房屋"), _("业主"), _("面积（㎡）"), _("应收（元）"), _("已收（元）"),
               _("欠费（元）"), _("缴费截止日"), _("状态")]
     names = {"unpaid": _("未缴"), "partial": _("部分缴纳"), "paid": _("已缴清"), "overdue": _("逾期")}
     rows = ([b.invoice_code, b.period, b.address, b.payer_name, b.floor_area, b.amount_fen / 100, b.paid_fen / 100,
@@ -78,10 +79,13 @@ def _bill(bill_id: int) -> Bill:
 
 def _bill_page(bill: Bill, payment_form=None, letter_form=None, status: int = 200):
     payments = db.session.scalars(select(Payment).where(Payment.bill_id == bill.id).order_by(Payment.id)).all()
+    credit = credit_entries(db.session, bill.household_id)
     letters = db.session.scalars(select(CommitmentLetter).where(CommitmentLetter.household_id == bill.household_id)
                                  .order_by(CommitmentLetter.signed_on)).all()
     today = clock.today()
     return render_template("fees/bill.html", bill=bill, payments=payments, letters=letters, yuan=yuan,
+                           reversed=reversed_ids(db.session, [p.id for p in payments]), credit=credit,
+                           credit_fen=sum(p.credit_fen for p, _code in credit),
                            status_name=bill_status(bill, today), methods=METHOD_NAMES, signers=SIGNER_NAMES,
                            payment_form=payment_form or PaymentForm(paid_on=today),
                            letter_form=letter_form or CommitmentForm(signed_on=today)), status
@@ -98,7 +102,7 @@ def bill(bill_id: int):
 @bp.route("/<slug:tenant_slug>/fees/bills/<int:bill_id>/payments", methods=["POST"])
 @login_required
 def add_payment(bill_id: int):
-    """Record money received for the bill (partial payments allowed, overpayment refused)."""
+    """Record money received for the bill (partial allowed; above what is owed: the household's credit)."""
     company_page()
     bill = _bill(bill_id)
     form = PaymentForm()
@@ -114,6 +118,9 @@ def add_payment(bill_id: int):
         field_error(form, exc, "amount")
         return _bill_page(_bill(bill_id), payment_form=form, status=422)
     flash(_("已收款，收据号码 %(code)s。", code=payment.receipt_code), "success")
+    if payment.credit_fen:
+        flash(_("多缴的 %(amount)s 元已转入该户预存余额，开具下期账单时自动抵扣。", amount=yuan(payment.credit_fen)),
+              "success")
     return redirect(url_for("fees.bill", bill_id=bill_id))
 
 
@@ -141,13 +148,22 @@ def add_commitment(bill_id: int):
     return redirect(url_for("fees.bill", bill_id=bill_id))
 
 
+@bp.route("/<slug:tenant_slug>/fees/bills/<int:bill_id>/payment-notice.pdf")
+@login_required
+def payment_notice_pdf(bill_id: int):
+    """The payment notice (缴费通知单) as issued (rendered once, then always the same bytes)."""
+    company_page()
+    bill = _bill(bill_id)
+    return pdf_bytes_response(issued_invoice(db.session, bill), f"缴费通知单-{bill.invoice_code}.pdf")
+
+
 @bp.route("/<slug:tenant_slug>/fees/bills/<int:bill_id>/invoice.pdf")
 @login_required
 def invoice_pdf(bill_id: int):
-    """The invoice as issued (rendered once, then always the same bytes)."""
+    """The old address of the payment notice (bookmarks, printed links): a permanent redirect."""
     company_page()
     bill = _bill(bill_id)
-    return pdf_bytes_response(issued_invoice(db.session, bill), f"{bill.invoice_code}.pdf")
+    return redirect(url_for("fees.payment_notice_pdf", bill_id=bill.id), 308)
 
 
 @bp.route("/<slug:tenant_slug>/fees/payments", methods=["GET", "POST"])
@@ -163,6 +179,8 @@ def payments():
             report = import_statement(db.session, upload.filename or "", upload.read(), today=clock.today())
             flash(_("导入完成：入账 %(n)s 笔，共 %(amount)s 元；已导入过的 %(s)s 笔已跳过。", n=report["recorded"],
                     amount=yuan(report["amount_fen"]), s=report["skipped"]), "success")
+            if report["credit_fen"]:
+                flash(_("其中多缴的 %(amount)s 元已转入各户预存余额。", amount=yuan(report["credit_fen"])), "success")
             return redirect(url_for("fees.payments"))
         except ImportRejected as exc:
             errors, status = exc.errors, 422
@@ -191,7 +209,7 @@ def payments_export():
     filters = PaymentListFilter.from_args()
     if filters.errors:
         abort(400)
-    header = [_("收据号码"), _("发票号码"), _("房屋"), _("日期"), _("金额（元）"), _("方式"), _("交款人"), _("银行流水号")]
+    header = [_("收据号码"), _("缴费通知单号"), _("房屋"), _("日期"), _("金额（元）"), _("方式"), _("交款人"), _("银行流水号")]
     rows = ([p.receipt_code, code, address, p.paid_on.isoformat(), p.amount_fen / 100, str(METHOD_NAMES[p.method.value]),
              p.payer_name, p.bank_ref or ""]
             for p, code, address in db.session.execute(

@@ -11,7 +11,8 @@ yet, in batches: each batch reserves its invoice numbers and inserts its bills
 in one transaction, so a worker killed halfway leaves whole batches and no
 half-issued invoice, and running the period again bills only the households
 left (the unique key per household and period makes a duplicate impossible).
-PDFs are rendered after issuing (``fees.documents``), by the run's job and by
+A household with credit (``fees.credit``) pays its new bill from it as the
+bill is issued, in the batch's transaction.  PDFs are rendered after issuing (``fees.documents``), by the run's job and by
 helper jobs on other workers.
 """
 from __future__ import annotations
@@ -35,6 +36,7 @@ from red_property.core.audit import record_event
 from red_property.core.errors import InputError, add_unique
 from red_property.core.jobs import QUEUED, RUNNING, JobContext, JobRecord, dispatch, job, reconcile, record_job
 from red_property.core.tenancy import current_actor_id
+from red_property.fees.credit import apply_credit
 from red_property.fees.models import BillingRun, Bill, BuildingKind, FeeSchedule, Series, document_code
 from red_property.fees.numbering import reserve_numbers
 
@@ -239,8 +241,13 @@ def issue_batch(session: Session, run: BillingRun, community_name: str, househol
                          invoice_number=number, invoice_code=document_code(Series.FEE_INVOICE, year, number),
                          issued_at=now))
     session.execute(insert(Bill), rows)
+    # Households with credit (an earlier overpayment) pay their new bill from it, in the same transaction.
+    issued = list(session.scalars(select(Bill.id).where(Bill.run_id == run.id,
+                                                        Bill.household_id.in_([r["household_id"] for r in rows]))))
+    from_credit = apply_credit(session, issued, today=clock.local_date(now))
     record_event(session, action="issue", entity="fee_billing_run", entity_id=run.id,
-                 after={"bills": len(rows), "from": rows[0]["invoice_code"], "to": rows[-1]["invoice_code"]})
+                 after={"bills": len(rows), "from": rows[0]["invoice_code"], "to": rows[-1]["invoice_code"],
+                        "paid_from_credit_fen": from_credit})
     session.commit()
     return len(rows)
 

@@ -21,7 +21,7 @@ from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
 from red_property.fees.billing import bill_amount, month_starts
 from red_property.fees.models import (BillingRun, Bill, BuildingKind, CommitmentLetter, DocumentCounter, FeeSchedule,
-                                      Payment, PaymentMethod, Series, SignerKind, document_code)
+                                      PayeeAccount, Payment, PaymentMethod, Series, SignerKind, document_code)
 from red_property.tenants.models import Tenant, TenantKind
 
 CHUNK = 5000
@@ -38,6 +38,10 @@ def add_demo_records(session: Session, rng: random.Random, tenants: dict[str, Te
         # quarterly bills, as most companies here bill; company-6 struggles: its first community collects poorly (the seeds' core problem)
         bulk_fees(session, company.id, rng, first=first, months=12, today=today, monthly=False,
                   poor_community=index == len(companies) - 1, letters=3)
+        with tenant_scope(session, company.id) as s:   # printed on its payment and arrears notices
+            s.add(PayeeAccount(account_name=company.name, bank_name="中国工商银行锦城分行",
+                               account_number=f"6222021{index + 1:012d}", contact_phone=f"028-8800 {index + 1:04d}"))
+            s.commit()
 
 
 def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: dt.date, months: int,

@@ -1,6 +1,10 @@
-"""Invoices and receipts as PDF: rendered once, then kept.
+"""Payment notices (缴费通知单) and receipts as PDF: rendered once, then kept.
 
-An issued invoice must never change.  Its data cannot (``fees.guards``), but a
+The bill's document is a payment notice, not a tax invoice (发票 is the tax
+system's job); its number is still called ``invoice_code`` in the code and the
+API, and its series keeps the ``WY`` prefix that bank memos name.
+
+An issued payment notice must never change.  Its data cannot (``fees.guards``), but a
 document rendered again on every download could: a new template, font or
 WeasyPrint version would change what the household holds in hand.  So each
 document is rendered once and stored (``core.files``), and every later download
@@ -30,22 +34,17 @@ from sqlalchemy.orm import Session
 
 from red_property.core.files import StoredFile, store_generated
 from red_property.core.files import tenant_folder
+from red_property.core.money import yuan  # noqa: F401 (the fee modules import it from here)
 from red_property.core.pdf import pdf_page, render_pdf, subsetter
-from red_property.fees.models import Bill, Payment, PaymentMethod, SubscriptionInvoice
+from red_property.fees.models import Bill, PayeeAccount, Payment, PaymentMethod, SubscriptionInvoice
+from red_property.fees.payee import payee_account
 from red_property.tenants.models import Tenant
 
 # Invoices per batch document, by how fonts are subset (core.pdf.subsetter): see the module docstring.
 RENDER_BATCH = {"harfbuzz": 100, "fonttools": 250}
 DIGITS = "零壹贰叁肆伍陆柒捌玖"
 METHOD_NAMES = {PaymentMethod.CASH: "现金", PaymentMethod.BANK_TRANSFER: "银行转账", PaymentMethod.CARD: "刷卡",
-                PaymentMethod.MOBILE: "扫码支付"}
-
-
-def yuan(fen: int) -> str:
-    """1234567 -> '12,345.67'."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+                PaymentMethod.MOBILE: "扫码支付", PaymentMethod.CREDIT: "预存余额抵扣"}
 
 
 def chinese_amount(fen: int) -> str:
@@ -81,7 +80,7 @@ def _chinese_whole(number: int) -> str:
 
 
 def bill_document(bill: Bill) -> dict:
-    return {"kind": "invoice", "code": bill.invoice_code, "issued_at": bill.issued_at, "payer": bill.payer_name,
+    return {"kind": "notice", "code": bill.invoice_code, "issued_at": bill.issued_at, "payer": bill.payer_name,
             "address": bill.address, "period": bill.period, "due_on": bill.due_on,
             "area": bill.floor_area, "lines": [dict(line, rate=yuan(line["rate_fen"]),
                                                    subtotal=yuan(_exact(bill.floor_area, line)))
@@ -95,12 +94,22 @@ def _exact(area: Decimal, line: dict) -> int:
     return int((Decimal(area) * line["rate_fen"] * line["months"]).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def payment_document(payment: Payment, bill: Bill) -> dict:
-    return {"kind": "receipt", "code": payment.receipt_code, "issued_at": payment.recorded_at,
-            "paid_on": payment.paid_on, "payer": payment.payer_name, "address": bill.address,
-            "invoice_code": bill.invoice_code, "period": bill.period, "bill_amount": yuan(bill.amount_fen),
-            "method": METHOD_NAMES[payment.method], "bank_ref": payment.bank_ref,
-            "amount": yuan(payment.amount_fen), "amount_cn": chinese_amount(payment.amount_fen)}
+def payment_document(payment: Payment, bill: Bill, reverses: Payment | None = None) -> dict:
+    """A receipt; for a reversal (红冲) its voucher, the amount that of the receipt it cancels."""
+    common = {"code": payment.receipt_code, "issued_at": payment.recorded_at, "paid_on": payment.paid_on,
+              "payer": payment.payer_name, "address": bill.address, "invoice_code": bill.invoice_code,
+              "period": bill.period, "bill_amount": yuan(bill.amount_fen)}
+    if reverses is not None:
+        cancelled = reverses.received_fen or reverses.amount_fen   # a use of credit moved no money
+        return {**common, "kind": "reversal", "reverses_code": reverses.receipt_code, "reason": payment.reason,
+                "amount": "-" + yuan(cancelled), "amount_cn": "负" + chinese_amount(cancelled)}
+    shown = payment.received_fen or payment.amount_fen
+    credit = payment.credit_fen
+    note = (f"{yuan(credit)} 元转入预存余额，抵扣以后的账单" if credit > 0 else
+            f"由预存余额支付 {yuan(-credit)} 元" if credit < 0 else None)
+    return {**common, "kind": "receipt", "method": METHOD_NAMES[payment.method], "bank_ref": payment.bank_ref,
+            "amount": yuan(shown), "amount_cn": chinese_amount(shown), "applied": yuan(payment.amount_fen),
+            "credit": note}
 
 
 def subscription_document(invoice: SubscriptionInvoice) -> dict:
@@ -110,9 +119,11 @@ def subscription_document(invoice: SubscriptionInvoice) -> dict:
             "amount_cn": chinese_amount(invoice.amount_fen)}
 
 
-def documents_html(issuer: Tenant, documents: list[dict]) -> str:
-    """The documents as one HTML page each.  Jinja alone (no request context processors): jobs render too."""
-    return current_app.jinja_env.get_template("fees/pdf/documents.html").render(issuer=issuer, documents=documents)
+def documents_html(issuer: Tenant, documents: list[dict], payee: PayeeAccount | None = None) -> str:
+    """The documents as one HTML page each; ``payee``: the account printed on payment notices.
+    Jinja alone (no request context processors): jobs render too."""
+    return current_app.jinja_env.get_template("fees/pdf/documents.html").render(issuer=issuer, documents=documents,
+                                                                                 payee=payee)
 
 
 def render_run_invoices(session: Session, run_id: int, progress=None, wait_for_others: bool = False) -> int:
@@ -125,7 +136,7 @@ def render_run_invoices(session: Session, run_id: int, progress=None, wait_for_o
     left to claim.
     """
     batch = int(current_app.config.get("FEES_RENDER_BATCH") or RENDER_BATCH[subsetter()])
-    tenant = None
+    tenant = payee = None
     rendered = 0
     total = session.scalar(select(func.count(Bill.id)).where(Bill.run_id == run_id)) or 0
     shown = -1
@@ -151,8 +162,9 @@ def render_run_invoices(session: Session, run_id: int, progress=None, wait_for_o
                 return rendered
             time.sleep(0.05)  # another worker holds the last batches; a dead one's locks are released
             continue
-        tenant = tenant or session.get(Tenant, bills[0].tenant_id)
-        pdf = render_pdf(documents_html(tenant, [bill_document(b) for b in bills]))
+        if tenant is None:
+            tenant, payee = session.get(Tenant, bills[0].tenant_id), payee_account(session)
+        pdf = render_pdf(documents_html(tenant, [bill_document(b) for b in bills], payee))
         [file_id] = store_generated(session, purpose="invoices",
                                     files=[(f"{bills[0].invoice_code}..{bills[-1].invoice_code}.pdf", pdf)])
         pages = {b.id: page for page, b in enumerate(bills)}
@@ -173,7 +185,7 @@ def issued_invoice(session: Session, bill: Bill) -> bytes:
     """
     if bill.file_id is None:
         tenant = session.get(Tenant, bill.tenant_id)
-        data = render_pdf(documents_html(tenant, [bill_document(bill)]))
+        data = render_pdf(documents_html(tenant, [bill_document(bill)], payee_account(session)))
         _keep_first(session, Bill, bill.id, "invoice", f"{bill.invoice_code}.pdf", data)
         session.refresh(bill)
     stored = session.get(StoredFile, bill.file_id)
@@ -186,7 +198,8 @@ def receipt_pdf(session: Session, payment: Payment) -> StoredFile:
     if payment.file_id is None:
         bill = session.get(Bill, payment.bill_id)
         tenant = session.get(Tenant, payment.tenant_id)
-        data = render_pdf(documents_html(tenant, [payment_document(payment, bill)]))
+        reverses = session.get(Payment, payment.reverses_id) if payment.reverses_id else None
+        data = render_pdf(documents_html(tenant, [payment_document(payment, bill, reverses)]))
         _keep_first(session, Payment, payment.id, "receipt", f"{payment.receipt_code}.pdf", data)
         session.refresh(payment)
     return session.get(StoredFile, payment.file_id)

@@ -16,7 +16,10 @@ from red_property.fees.models import BuildingKind, PaymentMethod, SignerKind
 KIND_NAMES = {BuildingKind.RESIDENTIAL.value: _l("住宅"), BuildingKind.COMMERCIAL.value: _l("商业"),
               BuildingKind.MIXED.value: _l("商住")}
 METHOD_NAMES = {PaymentMethod.CASH.value: _l("现金"), PaymentMethod.BANK_TRANSFER.value: _l("银行转账"),
-                PaymentMethod.CARD.value: _l("刷卡"), PaymentMethod.MOBILE.value: _l("扫码支付")}
+                PaymentMethod.CARD.value: _l("刷卡"), PaymentMethod.MOBILE.value: _l("扫码支付"),
+                PaymentMethod.CREDIT.value: _l("预存余额抵扣")}
+# what a clerk may choose: 预存抵扣 is recorded by the system when a bill is issued
+RECEIVED_METHODS = {value: label for value, label in METHOD_NAMES.items() if value != PaymentMethod.CREDIT.value}
 SIGNER_NAMES = {SignerKind.PARTY_MEMBER.value: _l("党员"), SignerKind.CIVIL_SERVANT.value: _l("公职人员")}
 
 
@@ -63,7 +66,7 @@ class RunForm(FlaskForm):
 class PaymentForm(FlaskForm):
     amount = StringField(_l("收款金额（元）"), validators=[DataRequired(), Yuan()])
     paid_on = DateField(_l("收款日期"), validators=[DataRequired()])
-    method = SelectField(_l("收款方式"), choices=choices(METHOD_NAMES))
+    method = SelectField(_l("收款方式"), choices=choices(RECEIVED_METHODS))
     payer_name = StringField(_l("交款人（默认为业主）"), validators=[Optional(), Length(max=50)])
     note = StringField(_l("备注"), validators=[Optional(), Length(max=200)])
 
@@ -87,3 +90,18 @@ class SubscriptionForm(FlaskForm):
     period = StringField(_l("服务期间"), validators=[DataRequired(), Length(max=20)])
     amount = StringField(_l("金额（元）"), validators=[DataRequired(), Yuan()])
     due_on = DateField(_l("付款截止日"), validators=[DataRequired()])
+
+
+class ReversalForm(FlaskForm):
+    reason = StringField(_l("红冲原因"), validators=[DataRequired(_l("请填写红冲原因")), Length(max=200)])
+
+
+class PayeeAccountForm(FlaskForm):
+    account_name = StringField(_l("户名"), validators=[DataRequired(_l("请填写户名")), Length(max=100)])
+    bank_name = StringField(_l("开户行"), validators=[DataRequired(_l("请填写开户行")), Length(max=100)])
+    account_number = StringField(_l("账号"), validators=[DataRequired(_l("请填写账号")), Length(max=60)])
+    contact_phone = StringField(_l("收费咨询电话（可不填）"), validators=[Optional(), Length(max=30)])
+
+
+class ArrearsNoticesForm(FlaskForm):
+    community_id = SelectField(_l("小区"), coerce=int, validate_choice=True)

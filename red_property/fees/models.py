@@ -39,7 +39,7 @@ class BuildingKind(str, enum.Enum):
 class Series(str, enum.Enum):
     """Numbered document series; each is numbered per tenant and year from 1 without gaps."""
 
-    FEE_INVOICE = "fee_invoice"       # 物业费发票
+    FEE_INVOICE = "fee_invoice"       # 缴费通知单 (the tax 发票 is not ours)
     RECEIPT = "receipt"               # 收款收据
     SUBSCRIPTION = "subscription"     # 平台服务费发票
 
@@ -57,6 +57,7 @@ class PaymentMethod(str, enum.Enum):
     BANK_TRANSFER = "bank_transfer"   # 银行转账
     CARD = "card"                     # 刷卡
     MOBILE = "mobile"                 # 扫码（微信/支付宝到公司账户）
+    CREDIT = "credit"                 # 预存余额抵扣: no money moves, the household's credit pays the bill
 
 
 class SignerKind(str, enum.Enum):
@@ -162,33 +163,70 @@ class Bill(TenantScoped, Base):
 
 
 class Payment(TenantScoped, Base):
-    """Money received for a bill (recorded by hand or from a bank statement), with its receipt number."""
+    """Money received for a bill (recorded by hand or from a bank statement), with its receipt number.
+
+    The household's credit ledger (预存余额) is this table's ``credit_fen``: what
+    a payment put on the balance (the part above what the bill still owed) or
+    took from it (a bill paid from credit).  So ``amount_fen + credit_fen`` is
+    the money that changed hands, and ``amount_fen`` alone what the bill got.
+
+    A payment is never changed or deleted (``fees.guards``).  A mistake is
+    corrected by a reversal (红冲): a new row with the opposite amounts that
+    ``reverses`` the original, dated the day it is made, with its reason, its
+    own number from the receipt series, who and when.
+    """
 
     __tablename__ = "fee_payment"
     __label__ = _l("缴费记录")
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "bill_id"], ["fee_bill.tenant_id", "fee_bill.id"]),
+        ForeignKeyConstraint(["tenant_id", "reverses_id"], ["fee_payment.tenant_id", "fee_payment.id"]),
         _file_fk(),
         UniqueConstraint("tenant_id", "receipt_year", "receipt_number"),
         UniqueConstraint("tenant_id", "bank_ref"),   # a statement line is imported once
-        CheckConstraint("amount_fen > 0", name="amount"),
+        UniqueConstraint("tenant_id", "reverses_id"),   # a payment is reversed once
+        CheckConstraint("amount_fen <> 0 OR credit_fen <> 0", name="amount"),
+        CheckConstraint("reverses_id IS NULL OR reason IS NOT NULL", name="reversal_reason"),
         # the composite foreign key's own index: payments are always looked up by their bill
         Index("ix_fee_payment_tenant_id_bill_id", "tenant_id", "bill_id"),
     )
 
     bill_id: Mapped[int] = mapped_column(BigId)
-    amount_fen: Mapped[int]
+    amount_fen: Mapped[int]                                       # what the bill got (negative: a reversal)
+    credit_fen: Mapped[int] = mapped_column(default=0, server_default="0")   # to (+) or from (-) the credit
     paid_on: Mapped[dt.date]
     method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "fee_payment_method"))
     payer_name: Mapped[str] = mapped_column(String(50))
     bank_ref: Mapped[str | None] = mapped_column(String(64))     # 交易流水号, for imported lines
     note: Mapped[str | None] = mapped_column(String(200))
+    reverses_id: Mapped[int | None] = mapped_column(BigId)       # the payment this row reverses (红冲)
+    reason: Mapped[str | None] = mapped_column(String(200))      # why it was reversed
     receipt_year: Mapped[int]
     receipt_number: Mapped[int]
     receipt_code: Mapped[str] = mapped_column(String(16))
     file_id: Mapped[int | None] = mapped_column(BigId)           # the receipt PDF, rendered once
     recorded_by: Mapped[int | None] = mapped_column(BigId)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+    @property
+    def received_fen(self) -> int:
+        """The money that changed hands (0 for a bill paid from credit; negative for a reversal)."""
+        return self.amount_fen + self.credit_fen
+
+
+class PayeeAccount(TenantScoped, Base):
+    """The company's bank account for fees (收款账户), printed on payment and arrears notices."""
+
+    __tablename__ = "fee_payee_account"
+    __label__ = _l("收款账户")
+    __extra_table_args__ = (UniqueConstraint("tenant_id"),)
+
+    account_name: Mapped[str] = mapped_column(String(100))      # 户名
+    bank_name: Mapped[str] = mapped_column(String(100))         # 开户行
+    account_number: Mapped[str] = mapped_column(String(34))     # 账号 (digits; IBAN length at most)
+    contact_phone: Mapped[str | None] = mapped_column(String(30))   # 收费咨询电话
+    updated_by: Mapped[int | None] = mapped_column(BigId)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
 class CommitmentLetter(TenantScoped, Base):

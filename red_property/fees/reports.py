@@ -2,7 +2,10 @@
 
 Collection rate = fen paid / fen billed, over bills already due (due date on
 or before the day asked about): a bill not yet due is not in arrears.  Paid
-never exceeds billed (overpayment is refused), so the rate is 0..1.  Every
+never exceeds billed (money above what a bill owes is the household's credit,
+``fees.credit``), so the rate is 0..1.  A reversed payment (红冲) is netted out
+from the day of its reversal: the reversal is a payment row with the opposite
+amount, dated that day, so sums of payments by a day need no special case.  Every
 function here is a fixed number of grouped queries, whatever the number of
 bills.
 """

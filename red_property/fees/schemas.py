@@ -106,7 +106,9 @@ class FeePaymentIn(Schema):
     bill_id = _id()
     amount_fen = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=100_000_000))
     paid_on = _date(required=True)
-    method = fields.String(required=True, validate=_values(PaymentMethod))
+    # 预存抵扣 is the system's own: money does not change hands
+    method = fields.String(required=True, validate=validate.OneOf([m.value for m in PaymentMethod
+                                                                   if m is not PaymentMethod.CREDIT]))
     payer_name = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=1, max=50))
     note = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200))
 
@@ -114,13 +116,47 @@ class FeePaymentIn(Schema):
 class FeePaymentOut(Schema):
     id = fields.Integer()
     bill_id = fields.Integer()
-    amount_fen = fields.Integer()
+    amount_fen = fields.Integer(metadata={"description": "what the bill got (negative: a reversal)"})
+    credit_fen = fields.Integer(metadata={"description": "put on (+) or taken from (-) the household's credit"})
     paid_on = fields.Date()
     method = _enum_out("method")
     payer_name = fields.String()
     bank_ref = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
     receipt_code = fields.String()
+    reverses_id = fields.Integer(allow_none=True, metadata={"description": "the payment this row reverses (红冲)"})
+    reason = fields.String(allow_none=True)
+    recorded_by = fields.Integer(allow_none=True)
+    recorded_at = fields.DateTime()
+
+
+class FeeReversalIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class FeeCreditOut(Schema):
+    household_id = fields.Integer()
+    balance_fen = fields.Integer()
+    entries = fields.List(fields.Nested(FeePaymentOut), metadata={"description": "every payment that moved it"})
+
+
+class FeePayeeAccountIn(Schema):
+    account_name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    bank_name = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    account_number = fields.String(required=True, validate=validate.Length(min=8, max=40))
+    contact_phone = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=30))
+
+
+class FeePayeeAccountOut(Schema):
+    account_name = fields.String()
+    bank_name = fields.String()
+    account_number = fields.String()
+    contact_phone = fields.String(allow_none=True)
+    updated_at = fields.DateTime()
+
+
+class FeeArrearsNoticesIn(Schema):
+    community_id = _id()
 
 
 class FeeStatementFile(Schema):
@@ -133,6 +169,7 @@ class FeeStatementReport(Schema):
     recorded = fields.Integer()
     skipped = fields.Integer()
     amount_fen = fields.Integer()
+    credit_fen = fields.Integer(metadata={"description": "of it, paid above what the bills owed: households' credit"})
 
 
 class FeeCollectionArgs(Schema):

@@ -216,3 +216,4 @@ def _job_made_bills(record) -> list[tuple[str, str]]:
         return []
     return [(_("本期账单"), url_for("fees.bills", community_id=billing_run.community_id, period=billing_run.period)),
             (_("开票批次"), url_for("fees.run", billing_run_id=billing_run.id))]
+from red_property.fees import correction_views as _correction_views  # noqa: E402,F401
