@@ -12,13 +12,15 @@ from tests.conftest import csrf_token, run_worker
 from tests.factories_fees import billed
 from tests.factories_rating import AS_OF, rating_inputs
 
-# What each kind of job returns when it is done (as its function writes it); only the export names a file.
+# What each kind of job returns when it is done (as its function writes it); None for the two that write a
+# file (the register export, the arrears notices).
 RESULTS = {"communities.export_register": None, "communities.import_households": {"rows": 2, "created": 2},
            "fees.bill_run": {"bills": 3}, "fees.render_invoices": {"rendered_here": 0},
            "rating.execute_run": {"companies": 2, "digest": "x"}, "demands.flag_overdue": {"flagged": 0},
            "onboarding.import_register": {"rows": 1, "created": 1}, "onboarding.import_directory": {"rows": 1, "created": 1},
            "onboarding.import_contracts": {"rows": 1, "created": 1},
-           "notifications.send_mail": {"sent": 0, "failed": 0}, "notifications.statement_due": {"notified": 0}}
+           "notifications.send_mail": {"sent": 0, "failed": 0}, "notifications.statement_due": {"notified": 0},
+           "fees.arrears_notices": None}
 
 
 def _record(app, tenant, **values) -> int:

@@ -98,6 +98,15 @@ FIELDS = {
     "bills": _l("账单数"), "company_id": _l("企业"), "created": _l("新增数"), "updated": _l("更新数"),
     "file": _l("文件"), "from": _l("从"), "to": _l("至"), "only": _l("仅限"), "rows": _l("行数"),
     "was_suspended_at": _l("原暂停时间"),
+    # fees: the payee account, credit and reversals (红冲)
+    "account_name": _l("收款户名"), "account_number": _l("收款账号"), "bank_name": _l("开户银行"),
+    "credit_fen": _l("预存变动（分）"), "reverses_id": _l("冲正的收款"),
+    # rating: corrections and appeal decisions
+    "correction": _l("更正方式"), "correction_reason": _l("更正理由"), "void_reason": _l("作废理由"),
+    "voided_at": _l("作废时间"), "metric": _l("指标"), "new_value": _l("更正后的值"),
+    "record_id": _l("记录编号"), "record_kind": _l("记录类型"),
+    # notifications
+    "subject_id": _l("相关事项"), "occasion": _l("触发事由"), "read_at": _l("阅读时间"), "emailed_at": _l("邮件发送时间"),
 }
 
 
