@@ -87,11 +87,13 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
     digest = _digest(secret)
     with identity_lookup(session, digest):
         token = session.scalars(select(ApiToken).where(ApiToken.secret_hash == digest)).first()
-    if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
-        return None
-    if not token.user.active or token.user.tenant.suspended_at is not None:
-        return None
-    activate_tenant(session, token.tenant_id, token.user_id)
+        if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
+            return None
+        if not token.user.active or token.user.tenant.suspended_at is not None:
+            return None
+        # Inside the lookup: entering the tenant's scope ends it, and PostgreSQL gets both
+        # (the key cleared, the tenant set) in one statement instead of two.
+        activate_tenant(session, token.tenant_id, token.user_id)
     return token.user, token
 
 
