@@ -1,18 +1,32 @@
-"""The web under load: ``GET /api/v1/communities`` through gunicorn as configured in ``ops/``.
+"""The web under load: four endpoints through gunicorn as configured in ``ops/``, each against a floor.
 
 City scale (249 companies, 513 communities) on PostgreSQL with row-level security,
 Redis for the limiter.  gunicorn runs ``ops/gunicorn.conf.py`` (gthread; 5 workers
 x 4 threads on 2 cores) with one WSGI app that mounts, in the same workers:
 
 - the product at ``/``: bearer-token login, the tenant session, RLS, marshmallow;
-- the floor at ``/floor``: a minimal Flask view with SQLAlchemy Core reading the
-  same 50 rows as the same database role in one transaction that sets the same
-  tenant (no token check, no ORM, no schema).
+- the floors at ``/floor``: minimal Flask views with SQLAlchemy Core that read (or
+  write) the same rows as the same database role in one transaction that sets the
+  same tenant (no token check, no ORM, no schema):
+
+  * ``GET /api/v1/communities`` (the bureau, and a company): the page of 50, its
+    total, and the page's contracts with their companies' names;
+  * ``GET /api/v1/demands`` (a company's demand list, 30 a page): the page with its
+    communities' names, and the total;
+  * ``GET /api/v1/compliance`` (what a company's dashboard shows, as JSON): its floor
+    reads the rows the indicators are measured from (the company's demands, bills and
+    payments, contracts, party organisations, members, activities, meetings and
+    appointments of the twelve months) and computes nothing, so it is a low floor;
+  * ``POST /api/v1/fees/payments`` (a write: one fen paid on a random open bill of the
+    company, drawn in proportion to what it owes): its floor locks and updates the bill, takes the next receipt number from
+    the tenant's counter and inserts the payment, in one transaction.
 
 wrk (``apt-get install wrk``) drives each for ``--seconds`` at concurrency 8 and
 32, product and floor alternating, and the script prints requests per second, p50
 and p99 and the product's share of the floor's throughput (issue 14 goal: at
-least 50%, p99 under 250 ms at concurrency 32).
+least 50%, p99 under 250 ms at concurrency 32).  ``--with-rating`` measures the
+same while another process runs city-scale rating runs back to back (each as the
+worker's job runs it; the province was not built: about four hours on this machine).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres uv run python -m benchmarks.web_load
 """
@@ -25,44 +39,123 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 from flask import Flask, jsonify, request
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from benchmarks.api_latency import build, issue_token
-from benchmarks.common import analyze, fresh_database
+from benchmarks.common import SERVER, analyze, fresh_database
+from red_property.compliance.sources import Window
+from red_property.core import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 8123
 PER_PAGE = 50
-COLUMNS = "id, tenant_id, name, address, district, street, neighbourhood, household_count, committee_tenant_id"
+DEMANDS_PER_PAGE = 30
+DATABASE = "rp_bench_web"
+WRITER = "bench-co-staff@test.cn"
+COLUMNS = ("c.id, c.tenant_id, c.name, c.address, c.district, c.street, c.neighbourhood, c.household_count, "
+           "c.floor_area, c.year_built, c.retired_on")
+COMPLIANCE_ROWS = {  # what the dashboard's indicators are measured from, for the twelve months
+    "demands": "SELECT community_id, status, due_at, closed_at, rating FROM demand "
+               "WHERE due_at >= :start OR closed_at >= :start",
+    "bills": "SELECT id, community_id, due_on, amount_fen FROM fee_bill WHERE due_on >= :start_day",
+    "payments": "SELECT p.bill_id, p.paid_on, p.amount_fen FROM fee_payment p JOIN fee_bill b "
+                "ON b.id = p.bill_id AND b.tenant_id = p.tenant_id WHERE b.due_on >= :start_day",
+    "contracts": "SELECT community_id, starts_on, ends_on FROM management_contract",
+    "organisations": "SELECT o.id, o.level, o.founded_on, oc.community_id FROM party_organisation o "
+                     "JOIN party_organisation_community oc ON oc.organisation_id = o.id",
+    "members": "SELECT id, community_id FROM party_member",
+    "participants": "SELECT p.member_id, a.held_on FROM party_activity_participant p JOIN party_activity a "
+                    "ON a.id = p.activity_id AND a.tenant_id = p.tenant_id WHERE a.held_on >= :start_day",
+    "meetings": "SELECT community_id, monthly_period, parties_complete, held_on FROM joint_meeting "
+                "WHERE held_on >= :start_day",
+    "appointments": "SELECT pe.community_id, pe.party_member_id, po.body, po.role, po.term_start, po.term_end, "
+                    "po.ended_on FROM appointment_person pe JOIN appointment_post po "
+                    "ON po.person_id = pe.id AND po.tenant_id = pe.tenant_id",
+}
 
 
 def floor_app(url: str) -> Flask:
-    """The floor: the same rows, the same role, the tenant set as the product sets it."""
+    """The floors: the same rows, the same role, the tenant set as the product sets it."""
     app = Flask("floor")
     engine = create_engine(url, pool_size=4, max_overflow=0)
+
+    def begin(conn, tenant: str) -> None:
+        conn.execute(text("SELECT set_config('app.current_tenant', :t, true), "
+                          "set_config('app.current_day', to_char(now(), 'YYYY-MM-DD'), true)"), {"t": tenant})
 
     @app.get("/communities")
     def communities():
         tenant, page = request.args["tenant"], int(request.args.get("page", 1))
         with engine.begin() as conn:
-            conn.execute(text("SELECT set_config('app.current_tenant', :t, true), "
-                              "set_config('app.current_day', to_char(now(), 'YYYY-MM-DD'), true)"), {"t": tenant})
-            rows = conn.execute(text(f"SELECT {COLUMNS} FROM community ORDER BY name, id LIMIT :n OFFSET :o"),
-                                {"n": PER_PAGE, "o": (page - 1) * PER_PAGE}).mappings().all()
+            begin(conn, tenant)
+            rows = conn.execute(text(f"SELECT {COLUMNS} FROM community c ORDER BY c.district, c.name, c.id "
+                                     "LIMIT :n OFFSET :o"), {"n": PER_PAGE, "o": (page - 1) * PER_PAGE}).mappings().all()
             total = conn.execute(text("SELECT count(*) FROM community")).scalar()
-        return jsonify(items=[dict(r) for r in rows], total=total, page=page, per_page=PER_PAGE)
+            contracts = conn.execute(text(
+                "SELECT mc.community_id, mc.contract_no, mc.starts_on, mc.ends_on, t.id AS company_id, t.name "
+                "FROM management_contract mc JOIN tenant t ON t.id = mc.company_tenant_id "
+                "WHERE mc.community_id = ANY(:ids) ORDER BY mc.starts_on DESC"),
+                {"ids": [r["id"] for r in rows]}).mappings().all()
+        by_community: dict[int, list] = {r["id"]: [] for r in rows}
+        for c in contracts:
+            by_community[c["community_id"]].append(dict(c))
+        return jsonify(items=[{**r, "floor_area": str(r["floor_area"]), "contracts": by_community[r["id"]]}
+                              for r in rows], total=total, page=page, per_page=PER_PAGE)
+
+    @app.get("/demands")
+    def demands():
+        with engine.begin() as conn:
+            begin(conn, request.args["tenant"])
+            rows = conn.execute(text(
+                "SELECT d.*, c.name AS community_name FROM demand d JOIN community c ON c.id = d.community_id "
+                "ORDER BY d.received_at DESC, d.id DESC LIMIT :n"), {"n": DEMANDS_PER_PAGE}).mappings().all()
+            total = conn.execute(text("SELECT count(*) FROM demand")).scalar()
+        return jsonify(items=[{k: str(v) if v is not None else None for k, v in r.items()} for r in rows],
+                       total=total)
+
+    @app.get("/compliance")
+    def compliance():
+        start_day = Window.months_ending(clock.today()).start
+        params = {"start": clock.bounds(start_day, start_day)[0], "start_day": start_day}
+        with engine.begin() as conn:
+            begin(conn, request.args["tenant"])
+            counts = {name: len(conn.execute(text(sql), params).all()) for name, sql in COMPLIANCE_ROWS.items()}
+        return jsonify(counts)
+
+    @app.post("/payments")
+    def payments():
+        body = request.get_json()
+        with engine.begin() as conn:
+            begin(conn, request.args["tenant"])
+            bill = conn.execute(text("UPDATE fee_bill SET paid_fen = paid_fen + :fen WHERE id = :bill "
+                                     "AND amount_fen - paid_fen >= :fen RETURNING payer_name"),
+                                {"fen": body["amount_fen"], "bill": body["bill_id"]}).first()
+            year = int(body["paid_on"][:4])
+            number = conn.execute(text("UPDATE fee_document_counter SET last_number = last_number + 1 "
+                                       "WHERE series = 'receipt' AND year = :y RETURNING last_number"),
+                                  {"y": year}).scalar_one()
+            payment = conn.execute(text(
+                "INSERT INTO fee_payment (tenant_id, bill_id, amount_fen, paid_on, method, payer_name, receipt_year, "
+                "receipt_number, receipt_code, recorded_at) VALUES (:t, :bill, :fen, :day, :method, :payer, :y, :n, "
+                ":code, now()) RETURNING id"),
+                {"t": int(request.args["tenant"]), "bill": body["bill_id"], "fen": body["amount_fen"],
+                 "day": body["paid_on"], "method": body["method"], "payer": bill.payer_name, "y": year, "n": number,
+                 "code": f"SJ{year}-{number:06d}"}).scalar_one()
+        return jsonify(id=payment, receipt_number=number), 201
 
     return app
 
 
 def make_app():
-    """gunicorn's factory (``benchmarks.web_load:make_app()``): the product and the floor in one app."""
+    """gunicorn's factory (``benchmarks.web_load:make_app()``): the product and the floors in one app."""
     from red_property import create_app
 
     product = create_app()
@@ -70,16 +163,71 @@ def make_app():
     return product
 
 
-def wrk(url: str, seconds: int, connections: int, token: str | None) -> dict:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", url]
+def prepare(owner: str, app_role: str) -> None:
+    """The city, the bureau's rating inputs (for ``--with-rating``) and a company user who may write."""
+    from red_property import create_app
+    from red_property.accounts.models import Role
+    from red_property.accounts.services import create_user
+    from red_property.core import tenancy
+    from red_property.extensions import db
+
+    build(owner)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_role, "MIGRATE_DATABASE_URL": owner, "PASSWORD_HASH_FAST": True})
+    with app.app_context():
+        from benchmarks.rating import _bureau_inputs
+
+        ids = _ids(owner)
+        _bureau_inputs(ids["bench-bureau@test.cn"])
+        with tenancy.tenant_scope(db.session, ids["bench-co@test.cn"]):
+            create_user(db.session, email=WRITER, name="bench", role=Role.STAFF, password="bench password 1")
+            db.session.commit()
+        db.engine.dispose()
+    analyze(owner)
+
+
+def _psql(owner: str, sql: str) -> str:
+    return subprocess.run(["psql", owner.replace("postgresql+psycopg://", "postgresql://"), "-Atc", sql],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _ids(owner: str) -> dict[str, int]:
+    return json.loads(_psql(owner, "SELECT json_object_agg(email, tenant_id) FROM user_account "
+                                   "WHERE email LIKE 'bench-%'"))
+
+
+def open_bills(owner: str, company: int) -> list[int]:
+    """The company's open bills, each as often as it has 20 yuan outstanding: one fen at a time,
+    a run of the benchmark takes a few thousand fen from the largest, far from paying one off."""
+    rows = _psql(owner, f"SELECT id, (amount_fen - paid_fen) / 2000 FROM fee_bill WHERE tenant_id = {company} "
+                        "AND amount_fen - paid_fen >= 2000 ORDER BY id")
+    return [int(bill) for line in rows.split() for bill, times in [line.split("|")] for _ in range(int(times))]
+
+
+def payment_script(bills: list[int], day: str) -> str:
+    """A wrk script: POST one fen on a random open bill."""
+    body = '{"bill_id":%d,"amount_fen":1,"paid_on":"' + day + '","method":"cash"}'
+    handle, path = tempfile.mkstemp(suffix=".lua")
+    with os.fdopen(handle, "w") as f:
+        f.write(f'bills = {{{",".join(map(str, bills))}}}\nwrk.method = "POST"\n'
+                'wrk.headers["Content-Type"] = "application/json"\n'
+                'request = function()\n  local b = bills[math.random(#bills)]\n'
+                f'  return wrk.format(nil, nil, nil, string.format(\'{body}\', b))\nend\n')
+    return path
+
+
+def wrk(url: str, seconds: int, connections: int, token: str | None, script: str | None = None) -> dict:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "20s", "--latency", url]
     if token:
         command[1:1] = ["-H", f"Authorization: Bearer {token}"]
+    if script:
+        command[1:1] = ["-s", script]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"timeout (\d+)", out)
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
     return {"rps": rps, "p50": _ms(latency["50"]), "p99": _ms(latency["99"]),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+            "errors": (int(non2xx.group(1)) if non2xx else 0) + (int(timeouts.group(1)) if timeouts else 0)}
 
 
 def _ms(value: str) -> float:
@@ -87,48 +235,98 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def rating_loop(app_role: str, bureau: int) -> None:
+    """``--rating-loop``: rating runs back to back, each executed as the worker's job executes it."""
+    from benchmarks.rating import AS_OF
+    from red_property import create_app
+    from red_property.core.tenancy import tenant_scope
+    from red_property.extensions import db
+    from red_property.rating.runs import start_run
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": app_role, "JOBS_INLINE": True})
+    with app.app_context():
+        n = 0
+        while True:
+            started = time.perf_counter()
+            with tenant_scope(db.session, bureau) as s:
+                start_run(s, period="2026", as_of=AS_OF)
+            n += 1
+            print(f"[rating] run {n}: {time.perf_counter() - started:.2f} s", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--reuse", action="store_true", help=f"measure the database {DATABASE} an earlier run built")
+    parser.add_argument("--with-rating", action="store_true", help="while rating runs go on in another process")
+    parser.add_argument("--only", help="comma-separated case names (communities-bureau, communities-company, "
+                                       "demands, compliance, payment)")
+    parser.add_argument("--rating-loop", nargs=2, metavar=("APP_URL", "BUREAU"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    owner, app_role = fresh_database("rp_bench_web")
-    build(owner)
-    analyze(owner)
-    bureau, company = (issue_token(app_role, e) for e in ("bench-bureau@test.cn", "bench-co@test.cn"))
-    ids = json.loads(subprocess.run(
-        ["psql", owner.replace("postgresql+psycopg://", "postgresql://"), "-Atc",
-         "SELECT json_object_agg(email, tenant_id) FROM user_account WHERE email LIKE 'bench-%'"],
-        capture_output=True, text=True, check=True).stdout)
+    if args.rating_loop:
+        return rating_loop(args.rating_loop[0], int(args.rating_loop[1]))
+    if args.reuse:
+        url = make_url(SERVER).set(database=DATABASE)
+        owner = url.render_as_string(hide_password=False)
+        app_role = url.set(username="red_property_app", password=None).render_as_string(hide_password=False)
+    else:
+        owner, app_role = fresh_database(DATABASE)
+        prepare(owner, app_role)
+    ids = _ids(owner)
+    bureau, company = ids["bench-bureau@test.cn"], ids["bench-co@test.cn"]
+    tokens = {email: issue_token(app_role, email) for email in ("bench-bureau@test.cn", "bench-co@test.cn", WRITER)}
+    script = payment_script(open_bills(owner, company), clock.today().isoformat())
     env = {**os.environ, "DATABASE_URL": app_role, "MIGRATE_DATABASE_URL": owner,
-           "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13"),
+           "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
            "SECRET_KEY": "benchmark-" + "x" * 40, "GUNICORN_BIND": f"127.0.0.1:{PORT}"}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "ops" / "gunicorn.conf.py"),
                                "--access-logfile", "/dev/null", "benchmarks.web_load:make_app()"],
                               env=env, cwd=ROOT, start_new_session=True)
+    rating = None
+    if args.with_rating:
+        rating = subprocess.Popen([sys.executable, "-m", "benchmarks.web_load", "--rating-loop", app_role, str(bureau)],
+                                  env=env, cwd=ROOT, start_new_session=True)
+    base = f"http://127.0.0.1:{PORT}"
+    cases = {  # name: (product path, token, floor path, wrk script)
+        "communities-bureau": (f"/api/v1/communities?per_page={PER_PAGE}", tokens["bench-bureau@test.cn"],
+                               f"/floor/communities?tenant={bureau}", None),
+        "communities-company": (f"/api/v1/communities?per_page={PER_PAGE}", tokens["bench-co@test.cn"],
+                                f"/floor/communities?tenant={company}", None),
+        "demands": (f"/api/v1/demands?per_page={DEMANDS_PER_PAGE}", tokens["bench-co@test.cn"],
+                    f"/floor/demands?tenant={company}", None),
+        "compliance": ("/api/v1/compliance", tokens["bench-co@test.cn"], f"/floor/compliance?tenant={company}", None),
+        "payment": ("/api/v1/fees/payments", tokens[WRITER], f"/floor/payments?tenant={company}", script),
+    }
+    if args.only:
+        cases = {name: cases[name] for name in args.only.split(",")}
     try:
-        base = f"http://127.0.0.1:{PORT}"
         for _ in range(120):
             try:
                 urllib.request.urlopen(f"{base}/healthz", timeout=1)
                 break
             except OSError:
                 time.sleep(0.5)
-        cases = {"bureau": (bureau, ids["bench-bureau@test.cn"]), "company": (company, ids["bench-co@test.cn"])}
-        print(f"\nGET /api/v1/communities?per_page={PER_PAGE}, {args.seconds} s each, product and floor alternating")
+        print(f"\n{args.seconds} s each, product and floor alternating"
+              f"{', rating runs going on in another process' if rating else ''}; "
+              f"load average at start: {os.getloadavg()[0]:.1f}")
         print(f"{'case':<22} {'c':>3} {'product rps':>12} {'p50 ms':>8} {'p99 ms':>8} "
               f"{'floor rps':>10} {'p50 ms':>8} {'p99 ms':>8} {'share':>6}")
-        for name, (token, tenant) in cases.items():
+        for name, (path, token, floor_path, lua) in cases.items():
             for connections in (8, 32):
-                wrk(f"{base}/api/v1/communities?per_page={PER_PAGE}", 3, connections, token)  # warm up
-                product = wrk(f"{base}/api/v1/communities?per_page={PER_PAGE}", args.seconds, connections, token)
-                floor = wrk(f"{base}/floor/communities?tenant={tenant}", args.seconds, connections, None)
-                assert product["errors"] == 0 and floor["errors"] == 0, (product, floor)
+                wrk(f"{base}{path}", 3, connections, token, lua)  # warm up
+                product = wrk(f"{base}{path}", args.seconds, connections, token, lua)
+                floor = wrk(f"{base}{floor_path}", args.seconds, connections, None, lua)
+                failed = product["errors"] + floor["errors"]  # non-2xx answers and wrk's 20 s timeouts
                 print(f"{name:<22} {connections:>3} {product['rps']:>12.0f} {product['p50']:>8.1f} "
                       f"{product['p99']:>8.1f} {floor['rps']:>10.0f} {floor['p50']:>8.1f} {floor['p99']:>8.1f} "
-                      f"{product['rps'] / floor['rps']:>6.0%}", flush=True)
+                      f"{product['rps'] / max(floor['rps'], 0.01):>6.0%}"
+                      + (f"  failed: product {product['errors']}, floor {floor['errors']}" if failed else ""), flush=True)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        for process in (rating, server):
+            if process is not None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
+        os.unlink(script)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

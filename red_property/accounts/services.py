@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from red_property.accounts.models import ApiToken, BrowserSession, Role, User
 from red_property.accounts.passwords import MIN_PASSWORD  # noqa: F401 - views and the API import it from here
 from red_property.accounts.passwords import NO_PASSWORD, check_new_password, hash_password, verify_password
-from red_property.accounts.sessions import end_sessions, find_session, touch
+from red_property.accounts.sessions import end_sessions, session_lookup, touch
 from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
@@ -53,15 +53,15 @@ def load_session_user(session: Session, user_id: int, stamp: str,
     """Flask-Login's user loader: the user and its browser session, the tenant put in scope,
     unless the session was ended (logout, ended from another browser, idle) or predates a
     password change (its stamp no longer matches)."""
-    found = find_session(session, user_id, secret)
-    if found is None:
-        return None
-    row, user = found
-    if not user.active or not hmac.compare_digest(user.session_stamp, stamp):
-        return None
-    if user.tenant.suspended_at is not None:  # suspended since this browser logged in
-        return None
-    activate_tenant(session, user.tenant_id, user.id)
+    with session_lookup(session, user_id, secret) as found:
+        if found is None:
+            return None
+        row, user = found
+        if not user.active or not hmac.compare_digest(user.session_stamp, stamp):
+            return None
+        if user.tenant.suspended_at is not None:  # suspended since this browser logged in
+            return None
+        activate_tenant(session, user.tenant_id, user.id)  # ends the lookup in the same statement
     touch(session, row)
     return user, row
 
@@ -87,11 +87,13 @@ def user_for_token(session: Session, secret: str) -> tuple[User, ApiToken] | Non
     digest = _digest(secret)
     with identity_lookup(session, digest):
         token = session.scalars(select(ApiToken).where(ApiToken.secret_hash == digest)).first()
-    if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
-        return None
-    if not token.user.active or token.user.tenant.suspended_at is not None:
-        return None
-    activate_tenant(session, token.tenant_id, token.user_id)
+        if token is None or token.revoked_at is not None or token.expires_at <= clock.now():
+            return None
+        if not token.user.active or token.user.tenant.suspended_at is not None:
+            return None
+        # Inside the lookup: entering the tenant's scope ends it, and PostgreSQL gets both
+        # (the key cleared, the tenant set) in one statement instead of two.
+        activate_tenant(session, token.tenant_id, token.user_id)
     return token.user, token
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from contextlib import contextmanager
+from typing import Iterator
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, update
@@ -52,18 +54,26 @@ def start_session(session: Session, user: User, *, address: str | None, user_age
     return secret
 
 
-def find_session(session: Session, user_id: int, secret: str | None) -> tuple[BrowserSession, User] | None:
-    """The alive session of ``user_id`` that ``secret`` names and its user, read before the
-    tenant is known (both by the secret's digest: no lookup by a bare user id)."""
+@contextmanager
+def session_lookup(session: Session, user_id: int,
+                   secret: str | None) -> Iterator[tuple[BrowserSession, User] | None]:
+    """The alive session of ``user_id`` that ``secret`` names and its user (or None), read before
+    the tenant is known (both by the secret's digest: no lookup by a bare user id).
+
+    The block runs inside the identity lookup: entering the user's tenant there ends it, and
+    PostgreSQL gets the key cleared and the tenant set in one statement; leaving the block
+    without entering a tenant ends the lookup as usual."""
     if not secret or len(secret) > 100:
-        return None
+        yield None
+        return
     digest = _digest(secret)
     with identity_lookup(session, digest):
         row = session.scalars(select(BrowserSession).where(BrowserSession.secret_hash == digest)).first()
-        if row is None or row.user_id != user_id or not is_alive(row, clock.now()):
-            return None
-        user = session.scalars(select(User).where(User.tenant_id == row.tenant_id, User.id == row.user_id)).first()
-    return (row, user) if user is not None else None
+        user = None
+        if row is not None and row.user_id == user_id and is_alive(row, clock.now()):
+            user = session.scalars(select(User).where(User.tenant_id == row.tenant_id,
+                                                      User.id == row.user_id)).first()
+        yield (row, user) if user is not None else None
 
 
 def touch(session: Session, row: BrowserSession) -> None:

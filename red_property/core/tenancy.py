@@ -88,7 +88,8 @@ def activate_tenant(session: Session, tenant_id: int, actor_id: int | None = Non
         raise CrossTenantWrite(f"session already belongs to tenant {current}")
     session.info[TENANT] = tenant_id
     session.info[ACTOR] = actor_id
-    session.info.pop(MODE, None)
+    session.info.pop(MODE, None)  # ends an identity lookup in progress (its key goes with it)
+    session.info.pop(IDENTITY_KEY, None)
     _refresh_settings(session)
 
 
