@@ -97,5 +97,5 @@ def test_the_dashboard_measures_the_window_and_its_twelve_months_in_one_statemen
         assert client.get("/company-a/compliance").status_code == 200
     measured = [s for s in q.statements if "measured_window" in s or "window_month" in s]
     assert len(measured) == len(SOURCES) - 1
-    # and the logged-in user, their browser session, the register: 11 in all (was 107)
-    assert q.count == len(measured) + 3
+    # and the logged-in user, their browser session, the register, the bell's unread count: 12 in all (was 107)
+    assert q.count == len(measured) + 4

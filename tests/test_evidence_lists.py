@@ -22,7 +22,7 @@ def published(app, client, web, world):
                                after=dt.timedelta(hours=100)).id}   # resolved after its 72 hours
     run_page, token = _start(app, client, web, world)
     run_id = int(run_page.rstrip("/").split("/")[-1])
-    client.post(run_page + "/publish", data={"csrf_token": token})
+    client.post(run_page + "/publish", data={"csrf_token": token, "confirm": "yes"})   # publishing asks first
     company = app.test_client()
     form = csrf_token(company.get("/login").get_data(as_text=True))
     company.post("/login", data={"email": "a-staff@test.cn", "password": PASSWORD, "csrf_token": form})

@@ -24,6 +24,7 @@ PARSES = {
     "/api/v1/rating/inspections": {BUREAU}, "/api/v1/rating/opinions": {BUREAU},
     "/api/v1/communities/{community_id}/households/import": {COMPANY},
     "/api/v1/users/{user_id}/invitation": ALL,
+    "/api/v1/notifications/read-all": ALL,   # every user has notifications
     # onboarding: the bureau's directory and register
     "/api/v1/companies": {BUREAU}, "/api/v1/companies/import": {BUREAU},
     "/api/v1/register/communities": {BUREAU}, "/api/v1/register/communities/import": {BUREAU},
