@@ -7,7 +7,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.compliance.sources import (EvidenceRow, Values, Window, by_window, managed_during, measures_many,
-                                             source, statement_cache, windows_table)
+                                             pooled_parts, source, statement_cache, windows_table)
 from red_property.fees.models import Bill, Payment
 
 
@@ -29,6 +29,8 @@ def collection_evidence(session: Session, window: Window, company_id: int, commu
 @source("fee_collection_rate", absent=None, records="fees.bills", evidence=collection_evidence)
 def fee_collection_rate(session: Session, window: Window) -> Values:
     """Fen paid by the window's end / fen billed, over bills falling due in the window.
+
+    The one definition of the collection rate (收缴率), see ``fees.reports``.
 
     Counted for the company that billed, in communities it managed during the
     window.  A community without bills due has nothing to measure: missing.
@@ -65,6 +67,14 @@ def fee_collection_rate_many(session: Session, windows: list[Window]) -> list[Va
     """``fee_collection_rate`` for every window in one statement (``_collection_many``)."""
     rows = session.execute(_collection_many(tuple(windows))).all()
     return by_window(windows, rows, lambda amount, paid_fen: Fraction(int(paid_fen), int(amount)) if amount else None)
+
+
+@pooled_parts("fee_collection_rate")
+def fee_collection_parts_many(session: Session, windows: list[Window]) -> list[dict]:
+    """(paid fen, billed fen) per (company, community) and window: a company's rate is its paid over its
+    billed, the same sums as the fees page (``fees.reports``), not a floor-area mean of its communities'."""
+    rows = session.execute(_collection_many(tuple(windows))).all()
+    return by_window(windows, rows, lambda amount, paid_fen: (int(paid_fen), int(amount)) if amount else None)
 
 
 @statement_cache

@@ -6,9 +6,18 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core.formatting import measure
 from red_property.core.i18n import N_
 from red_property.rating.models import RatingResult, RatingRun
 from red_property.tenants.models import Tenant
+
+
+def metric_value(value: str | None, metric: str) -> str:
+    """A stored breakdown value as people read it, by its metric's unit (a ratio in per cent, never 0.8257)."""
+    from red_property.rating.metrics import METRICS
+
+    known = METRICS.get(metric)
+    return measure(value, known.unit if known else "score")
 
 
 def result_rows(session: Session, run: RatingRun, company_id: int | None = None) -> list[dict]:

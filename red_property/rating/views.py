@@ -24,13 +24,14 @@ from red_property.rating.evidence import indicator_evidence
 from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, RatingRun
-from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
+from red_property.rating.presenters import company_trend, grade_distribution, metric_value, rank_band, result_rows
 from red_property.rating.runs import RunError, correct_run, publish_run, rerun, start_run, sync_run_status
 from red_property.rating.versions import latest_version, parsed, save_version
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import TenantKind
 
 bp = Blueprint("rating", __name__, template_folder="templates")
+bp.add_app_template_filter(metric_value, "metric_value")
 BUREAU, COMPANY = TenantKind.BUREAU, TenantKind.COMPANY
 RUN_STATUSES = {"queued": _l("排队中"), "running": _l("计算中"), "ready": _l("待发布"), "failed": _l("计算失败")}
 
