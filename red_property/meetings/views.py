@@ -227,8 +227,9 @@ def calendar():
     """Every managed community's last twelve months: met, missed, not managed..."""
     _company()
     page = meeting_calendar(db.session, today=clock.today(), page=arg_page(), per_page=PER_PAGE,
-                            community_id=arg_id("community_id"))
+                            community_id=arg_id("community_id"), missing_only=request.args.get("missing") == "1")
     measured = [(r.name, float(r.cadence) * 100) for r in page.rows if r.cadence is not None]
     chart = bar_chart(measured, title=_("近十二个月联席会议按月召开率"), unit="%", max_value=100) if measured else None
     return render_template("meetings/calendar.html", page=page, chart=chart, labels=presenters,
-                           communities=company_communities(db.session), community_id=arg_id("community_id"))
+                           communities=company_communities(db.session), community_id=arg_id("community_id"),
+                           missing_only=request.args.get("missing") == "1")

@@ -1,7 +1,7 @@
 """Rating pages: the bureau's runs and league tables; a company's own published results."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,10 +21,11 @@ from red_property.extensions import db
 from red_property.core.errors import InputError
 from red_property.core.forms import show_error, uploaded
 from red_property.rating.evidence import indicator_evidence
-from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal
+from red_property.rating.appeals import appeals_of_run, attachment_path, decide_appeal, file_appeal, pending_appeals
 from red_property.rating.model import ModelError
 from red_property.rating.models import Appeal, RatingRun
-from red_property.rating.presenters import company_trend, grade_distribution, metric_value, rank_band, result_rows
+from red_property.rating.presenters import (UNPUBLISHED, company_trend, grade_distribution, has_missing, metric_value,
+                                            rank_band, result_rows)
 from red_property.rating.runs import RunError, correct_run, publish_run, rerun, start_run, sync_run_status
 from red_property.rating.versions import latest_version, parsed, save_version
 from red_property.tenants.access import require_kind
@@ -86,10 +87,15 @@ def index():
             show_error(form, exc)
     if form.is_submitted():
         status = 400
+    listed = select(RatingRun).order_by(RatingRun.id.desc()).limit(50)
+    unpublished = request.args.get("show") == "unpublished"
+    if unpublished:   # the home page's task: runs computed and waiting to be checked and published
+        listed = listed.where(*UNPUBLISHED)
     runs = [sync_run_status(db.session, run) if run.status in ("queued", "running") else run
-            for run in db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()]
+            for run in db.session.scalars(listed).all()]
     return render_template("rating/bureau_index.html", form=form, runs=runs, version=latest_version(db.session),
-                           run_statuses=RUN_STATUSES), status
+                           run_statuses=RUN_STATUSES, unpublished=unpublished,
+                           pending=pending_appeals(db.session)), status
 
 
 def _company_page():
@@ -100,7 +106,7 @@ def _company_page():
     chart = line_chart([(run.period, float(result.score) if result.score is not None else None)
                         for run, result in trend], title=_("历年信用评价得分"), high=100) if trend else None
     return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart,
-                           snapshot=input_snapshot(db.session, clock.today()),
+                           snapshot=input_snapshot(db.session, clock.today()), pending=pending_appeals(db.session),
                            band=_(rank_band(latest[1].rank, latest[0].rated_companies)) if latest else "—")
 
 
@@ -118,6 +124,7 @@ def run(run_id: int):
         except RunError as exc:
             flash(str(exc), "error")
     rows = result_rows(db.session, rating_run)
+    missing_only = request.args.get("missing") == "1"   # the home page's task: companies missing data
     from red_property.rating.models import ModelVersion
 
     model = parsed(db.session.get(ModelVersion, rating_run.model_version_id))
@@ -126,8 +133,9 @@ def run(run_id: int):
     names = {r["company_tenant_id"]: r["company_name"] for r in rows}
     appeals = [(a, d, names.get(a.tenant_id, ""), DecisionForm(prefix=f"a{a.id}"))
                for a, d in appeals_of_run(db.session, rating_run)]
-    return render_template("rating/run.html", run=rating_run, rows=rows, chart=chart, correction=correction,
-                           model=model, appeals=appeals,
+    return render_template("rating/run.html", run=rating_run, rows=[r for r in rows if has_missing(r)] if missing_only
+                           else rows, chart=chart, correction=correction, model=model, appeals=appeals,
+                           missing_only=missing_only,
                            indicator_names=_indicator_names((i.id, i.name) for i in model.indicators))
 
 
