@@ -7,7 +7,7 @@ label and the domain page it summarises):
   rounded half up; never the raw ratio;
 - ``money``: integer fen as yuan with the ¥ sign and thousands separators
   (``123456`` -> ``¥1,234.56``);
-- ``area``: square metres with separators and at most two decimals;
+- ``area``: square metres with separators and two decimals (none for a whole number);
 - ``number``: any other measure, with separators and a fixed number of decimals;
 - ``local_datetime`` / ``local_date``: a stored UTC instant on the users' clock
   (``core.clock``), or a calendar day as ``2026-03-05``.
@@ -78,7 +78,10 @@ def pct_value(value, places: int = 1) -> float | None:
 
 
 def money(fen, *, sign: bool = False) -> str:
-    """Integer fen as yuan: ``123456`` -> ``¥1,234.56``, ``-500`` -> ``-¥5.00`` (``+¥`` with ``sign``)."""
+    """Integer fen as yuan: ``123456`` -> ``¥1,234.56``, ``-500`` -> ``-¥5.00`` (``+¥`` with ``sign``).
+
+    Under a heading that already says 元, ``core.money.yuan`` (the ``yuan`` filter) writes the same
+    digits without the sign."""
     if fen is None:
         return MISSING
     fen = int(fen)
@@ -87,14 +90,11 @@ def money(fen, *, sign: bool = False) -> str:
 
 
 def area(value, *, unit: bool = True) -> str:
-    """Square metres: ``Decimal("12345.5")`` -> ``12,345.5 ㎡`` (whole numbers without decimals)."""
+    """Square metres: ``Decimal("12345.5")`` -> ``12,345.50 ㎡``; a whole number without decimals."""
     if value is None or value == "":
         return MISSING
     amount = _decimal(value)
-    places = 0 if amount == amount.to_integral_value() else 2
-    text = _fixed(amount, places)
-    if places:
-        text = text.rstrip("0").rstrip(".") if "." in text else text
+    text = _fixed(amount, 0 if amount == amount.to_integral_value() else 2)
     return f"{text} ㎡" if unit else text
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from red_property.compliance.sources import (EvidenceRow, Values, Window, by_window, managed_during, measures_many,
                                              pooled_parts, source, statement_cache, windows_table)
+from red_property.core.formatting import money, pct
 from red_property.fees.models import Bill, Payment
 
 
@@ -22,7 +23,7 @@ def collection_evidence(session: Session, window: Window, company_id: int, commu
                Bill.due_on <= window.end)
         .group_by(Bill.period).order_by(func.min(Bill.due_on))).all()
     return [EvidenceRow(due_on, f"{period} 物业费 {count} 户",
-                        f"应收 {billed / 100:,.2f} 元，已收 {collected / 100:,.2f} 元（{collected / billed:.1%}）")
+                        f"应收 {money(billed)}，已收 {money(collected)}（{pct(Fraction(int(collected), int(billed)))}）")
             for period, due_on, count, billed, collected in rows if billed]
 
 
