@@ -54,16 +54,8 @@ def test_the_collection_card_its_chart_and_the_fees_page_agree(demo_app, who):
     assert card_points[-1] == card and trend_points[-1] == card
     assert card_points == trend_points            # one measure, month by month
     # each community's value in the dashboard's table is the fees page's
-    grid = compliance[compliance.index("compliance-grid"):]
-    names = re.findall(r'<th>([^<]+)</th>', grid[:grid.index("</thead>")])[1:]
-    column = names.index("物业费收缴率")
-    compared = 0
-    for name, cells in re.findall(r'<td><a href="[^"]+">([^<]+)</a></td>\s*(.*?)</tr>', grid, re.S):
-        values = re.findall(r"<td[^>]*>([^<]+)</td>", cells)
-        if name in by_community:
-            assert values[column] == by_community[name], name
-            compared += 1
-    assert compared == len(by_community) > 0
+    grid = _grid(compliance, "物业费收缴率")
+    assert by_community and all(grid[name] == value for name, value in by_community.items()), (grid, by_community)
 
 
 def test_the_fees_page_says_what_the_rate_is(demo_app):
@@ -72,3 +64,28 @@ def test_the_fees_page_says_what_the_rate_is(demo_app):
     html = client.get(f"{home}/fees").get_data(as_text=True)
     assert "收缴率 = 截至今日已收金额 ÷ 统计期内到期账单的应收金额" in html
     assert "合规指标页与此同一口径" in html
+
+
+def _grid(compliance: str, metric_name: str) -> dict[str, str]:
+    """Each community's value of one indicator in the compliance page's table."""
+    grid = compliance[compliance.index("compliance-grid"):]
+    names = re.findall(r'<th>([^<]+)</th>', grid[:grid.index("</thead>")])[1:]
+    column = names.index(metric_name)
+    return {name: re.findall(r"<td[^>]*>([^<]+)</td>", cells)[column]
+            for name, cells in re.findall(r'<td><a href="[^"]+">([^<]+)</a></td>\s*(.*?)</tr>', grid, re.S)}
+
+
+def test_the_meeting_cadence_per_community_is_the_calendars(demo_app):
+    """The dashboard's joint-meeting cadence of a community is the calendar's 已开 / 应开, in per cent."""
+    from fractions import Fraction
+
+    from red_property.core.formatting import pct
+
+    client = demo_app.test_client()
+    home = _login(client, "company1")
+    grid = _grid(client.get(f"{home}/compliance").get_data(as_text=True), "联席会议按月召开率")
+    calendar = client.get(f"{home}/meetings/calendar").get_data(as_text=True)
+    rows = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>.*?<td>(\d+) / (\d+)</td></tr>', calendar, re.S)
+    assert rows
+    for name, met, required in rows:
+        assert grid[name] == (pct(Fraction(int(met), int(required))) if int(required) else "—"), name

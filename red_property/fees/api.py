@@ -21,7 +21,8 @@ from red_property.fees.documents import issued_invoice, receipt_pdf
 from red_property.fees.models import (BillingRun, Bill, BuildingKind, FeeSchedule, Payment, PaymentMethod, SignerKind,
                                       SubscriptionInvoice)
 from red_property.fees.payments import PaymentData, record_payment
-from red_property.fees.reports import by_community, bill_filters, company_total, household_arrears, monthly_trend
+from red_property.fees.reports import (bill_filters, collection_by_community, company_total, household_arrears,
+                                       monthly_trend)
 from red_property.fees.services import add_commitment_letter, issue_subscription_invoice
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
@@ -175,10 +176,10 @@ class Collection(MethodView):
     @blp.arguments(s.FeeCollectionArgs, location="query")
     @blp.response(200, s.CollectionReport)
     def get(self, args):
-        """Arrears and the collection rate (bills due by ``as_of``): the company, each community, and the
-        rolling twelve-month rate at each of the last twelve month ends."""
+        """The collection rate on ``as_of`` (bills due in the twelve months up to it, paid by it): the
+        company, each community, and the same rate at each of the last twelve month ends."""
         as_of = args.get("as_of") or clock.today()
-        rows = by_community(db.session, as_of)
+        rows = collection_by_community(db.session, as_of)
         return {"as_of": as_of, "company": _collection(company_total(rows)),
                 "communities": [{**_collection(c), "community_id": cid, "name": name} for cid, name, c in rows],
                 "trend": [{"month": p.month, "billed_fen": p.billed_fen, "paid_fen": p.paid_fen,

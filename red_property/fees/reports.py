@@ -73,8 +73,20 @@ def collection_window(as_of: dt.date):
 
 
 def collection_by_community(session: Session, as_of: dt.date) -> list[tuple[int, str, Collection]]:
-    """The collection rate on ``as_of`` per community (see the module's definition); one query."""
-    return by_community(session, as_of, since=collection_window(as_of).start)
+    """The collection rate on ``as_of`` per community (see the module's definition): bills due in the
+    collection window and what was paid on them by ``as_of`` (a later payment does not count); one query."""
+    window = collection_window(as_of)
+    paid = (select(Payment.tenant_id, Payment.bill_id, func.sum(Payment.amount_fen).label("paid"))
+            .where(Payment.paid_on <= as_of).group_by(Payment.tenant_id, Payment.bill_id).subquery())
+    paid_fen = func.coalesce(paid.c.paid, 0)
+    stmt = (select(Bill.community_id, Community.name, func.coalesce(func.sum(Bill.amount_fen), 0),
+                   func.coalesce(func.sum(paid_fen), 0), func.count(Bill.id),
+                   func.count(Bill.id).filter(paid_fen < Bill.amount_fen))
+            .join(Community, Community.id == Bill.community_id)
+            .outerjoin(paid, and_(paid.c.bill_id == Bill.id, paid.c.tenant_id == Bill.tenant_id))
+            .where(Bill.due_on >= window.start, Bill.due_on <= as_of)
+            .group_by(Bill.community_id, Community.name).order_by(Community.name))
+    return [(cid, name, Collection(int(b), int(p), n, a)) for cid, name, b, p, n, a in session.execute(stmt)]
 
 
 def company_total(rows: list[tuple[int, str, Collection]]) -> Collection:
