@@ -50,18 +50,17 @@ def bureau_tasks(session: Session) -> list[Task]:
     return tasks
 
 
-def company_tasks(session: Session, today: dt.date) -> list[Task]:
-    """Overdue demands, communities owing this month's joint meeting, arrears, appeals waiting for an answer."""
-    from red_property.demands.queries import overdue_summary
+def company_tasks(session: Session, today: dt.date, overdue_demands: int) -> list[Task]:
+    """Overdue demands (``demands.queries.overdue_summary``, which the page shows too), communities owing
+    this month's joint meeting, arrears, appeals waiting for an answer."""
     from red_property.fees.reports import arrears_summary
     from red_property.meetings.calendar import missing_this_month
     from red_property.rating.appeals import pending_appeals
 
-    demands = overdue_summary(session, shown=0)
     meetings = session.scalar(select(func.count()).select_from(missing_this_month(session, today).subquery())) or 0
     arrears = arrears_summary(session, today)
     return [
-        Task("overdue_demands", _("超期未办结的居民诉求"), demands.overdue,
+        Task("overdue_demands", _("超期未办结的居民诉求"), overdue_demands,
              url_for("demands.index", status="open", overdue="1")),
         Task("missing_meetings", _("本月尚未召开联席会议的小区"), meetings, url_for("meetings.calendar", missing="1")),
         Task("arrears", _("欠费账单"), arrears.bills, url_for("fees.bills", status="overdue"),

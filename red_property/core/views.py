@@ -92,7 +92,7 @@ def home():
         from red_property.demands.queries import overdue_summary
 
         demands = overdue_summary(db.session)
-        tasks = home_tasks.company_tasks(db.session, today)
+        tasks = home_tasks.company_tasks(db.session, today, demands.overdue)
     return render_template("core/home.html", stats=stats, jobs=jobs, demands=demands, tasks=tasks)
 
 
