@@ -21,7 +21,7 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
-    from red_property.core import errors, i18n, input_edge, json_body, routing, schemas, security, sqlite, urls
+    from red_property.core import errors, formatting, i18n, input_edge, json_body, routing, schemas, security, sqlite, urls
     from red_property.accounts import throttle
     from red_property.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     domains.register(app, api, csrf)
     errors.init_app(app)
     i18n.init_app(app)
+    formatting.init_app(app)
     urls.init_app(app)
 
     from red_property.cli import register_commands

@@ -50,8 +50,13 @@ def test_the_factory_world_with_a_handover_many_windows_equal_one_window_at_a_ti
         assert measure_windows(r, windows) == _one_at_a_time(r, windows)
 
 
-def test_the_dashboards_trend_is_each_month_measured_alone(demo_app):
-    """The twelve monthly values the page shows, against the per-window path the rating runs."""
+def test_the_dashboards_trend_is_the_cards_measure_at_each_month_end(demo_app):
+    """Each of the twelve points is the card's twelve-month measure on that month's last day (today for
+    this month), against the per-window path the rating runs; the last point is the card."""
+    from fractions import Fraction
+
+    from red_property.fees.metrics import fee_collection_parts_many
+
     today = clock.today()
     with demo_app.app_context():
         company = db.session.scalar(select(Tenant.id).where(Tenant.slug == "company-1"))
@@ -59,15 +64,24 @@ def test_the_dashboards_trend_is_each_month_measured_alone(demo_app):
             board = company_dashboard(s, today)
             areas = {c.id: c.floor_area for c in board.communities}
             overall = measure(s, board.window)
-            months = [Window.month(y, m) for y, m in board.window.months()]
+            months = [Window.months_ending(min(today, Window.month(y, m).end)) for y, m in board.window.months()]
             alone = [measure(s, w) for w in months]
+            parts = fee_collection_parts_many(s, months)
     assert len(board.indicators) == 9 and all(len(i.trend) == 12 for i in board.indicators)
+    assert months[-1] == board.window
     for indicator in board.indicators:
         key = indicator.metric.key
         assert indicator.by_community == {c.id: value_for(key, overall, (company, c.id)) for c in board.communities}
-        expected = [weighted({c.id: value_for(key, measured, (company, c.id)) for c in board.communities
-                              if c.managed_during(w)}, areas) for w, measured in zip(months, alone)]
+        if key == "fee_collection_rate":   # paid over billed in all the company's communities
+            expected = []
+            for w, found in zip(months, parts):
+                got = [found[(company, c.id)] for c in board.communities if (company, c.id) in found]
+                expected.append(Fraction(sum(n for n, _ in got), sum(d for _, d in got)) if got else None)
+        else:
+            expected = [weighted({c.id: value_for(key, measured, (company, c.id)) for c in board.communities
+                                  if c.managed_during(w)}, areas) for w, measured in zip(months, alone)]
         assert [value for _, value in indicator.trend] == expected, key
+        assert indicator.trend[-1][1] == indicator.value, key
     assert any(value is not None for i in board.indicators for _, value in i.trend)
 
 

@@ -189,6 +189,15 @@ def test_collection_rate_counts_bills_due_and_what_was_paid(bills, world):
     assert fee_collection_rate(s, Window.months_ending(TODAY)) == {
         (world.a, world.community_a): Fraction(one.amount_fen + 100, total)}
     assert fee_collection_rate(s, Window(dt.date(2026, 4, 1), dt.date(2026, 6, 30))) == {}   # nothing due: missing
+    # the pages' rate is the rating's: due in the twelve months up to the day, paid by that day
+    from red_property.fees.reports import collection_by_community
+
+    for day in (dt.date(2026, 3, 31), dt.date(2026, 5, 31), TODAY):
+        [(_, _, c)] = collection_by_community(s, day)
+        assert c.rate == fee_collection_rate(s, Window.months_ending(day))[(world.a, world.community_a)], day
+    [(_, _, march)] = collection_by_community(s, dt.date(2026, 3, 31))
+    assert (march.paid_fen, march.in_arrears) == (one.amount_fen, 2)     # the June payment is not yet made
+    assert collection_by_community(s, dt.date(2027, 2, 1)) == []         # due more than twelve months before
 
 
 def test_the_bureau_reads_every_companys_collection_rate_in_one_query(app, bills, world, count_queries):

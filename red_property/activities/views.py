@@ -18,6 +18,7 @@ from red_property.activities.services import (delete_activity, follow_up_negativ
 from red_property.compliance.sources import Window
 from red_property.core import clock
 from red_property.core.charts import bar_chart
+from red_property.core.formatting import pct_value
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.extensions import db
 from red_property.meetings.queries import branches_of, company_communities, members_of
@@ -50,7 +51,7 @@ def index():
     communities = company_communities(db.session)
     shares = activity_participation(db.session, Window.months_ending(clock.today()))
     names = dict(communities)
-    measured = sorted((names[c], float(v) * 100) for (_t, c), v in shares.items() if c in names)
+    measured = sorted((names[c], pct_value(v)) for (_t, c), v in shares.items() if c in names)
     chart = bar_chart(measured, title=_("近十二个月党员活动参与率"), unit="%", max_value=100) if measured else None
     return render_template("activities/index.html", result=result, communities=communities, chart=chart,
                            community_id=community_id, kind=kind, labels=presenters)

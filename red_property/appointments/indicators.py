@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from red_property.appointments.models import Body, Person, Post, PostRole
 from red_property.communities.models import ManagementContract
 from red_property.compliance.sources import Window, statement_cache, windows_table
+from red_property.core.formatting import pct
 
 GOAL = Fraction(1, 2)
 
@@ -64,7 +65,7 @@ class CrossAppointment:
         if not members:
             return Check("committee_party_share", None,
                          "没有登记在任的业委会委员：小区已成立业委会的，请登记其成员及选举记录。")
-        percent = f"{party * 100 // members}%"
+        percent = pct(Fraction(party, members))
         if self.party_share >= GOAL:
             return Check("committee_party_share", True,
                          f"业委会在任委员 {members} 名，其中党员 {party} 名（{percent}），达到不低于 50% 的目标。")

@@ -17,6 +17,7 @@ from red_property.communities.models import Community
 from red_property.communities.services import managed_now
 from red_property.core import clock
 from red_property.core.charts import bar_chart
+from red_property.core.formatting import pct_value
 from red_property.extensions import db
 from red_property.core.forms import submit, uploaded
 from red_property.party.forms import NONE, optional_id
@@ -38,7 +39,7 @@ def index():
     communities = managed_communities(db.session, today)
     indicators = today_by_community(db.session, today)
     rows = [(c, name, indicators.get(c)) for c, name in communities if c in indicators]
-    shares = [(name, float(i.party_share * 100)) for _c, name, i in rows if i.party_share is not None]
+    shares = [(name, pct_value(i.party_share)) for _c, name, i in rows if i.party_share is not None]
     chart = bar_chart(sorted(shares, key=lambda s: s[1])[:20], title=_("业委会党员占比（目标 50%）"), unit="%",
                       max_value=100) if shares else None
     return render_template("appointments/index.html", rows=rows, chart=chart)

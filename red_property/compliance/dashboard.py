@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Community, ManagementContract
 from red_property.compliance.sources import SOURCES, Source, Values, Window, load_sources, measure_windows, value_for
+from red_property.core.formatting import measure, pct_value
 from red_property.core.tenancy import current_tenant_id
 from red_property.rating.metrics import METRICS, Metric
 
@@ -88,6 +89,13 @@ def weighted(values: dict[int, Fraction | None], areas: dict[int, Fraction]) -> 
     return sum(v * areas.get(cid, Fraction(0)) for cid, v in present.items()) / total_area
 
 
+def pooled(parts: list[tuple[int, int] | None]) -> Fraction | None:
+    """Sum of numerators over sum of denominators (a ratio of sums, as the fee collection rate)."""
+    present = [p for p in parts if p is not None]
+    denominator = sum(d for _, d in present)
+    return Fraction(sum(n for n, _ in present), denominator) if denominator else None
+
+
 def company_dashboard(session: Session, today: dt.date, community_id: int | None = None) -> Dashboard:
     """Every registered indicator for the current company (or one of its communities)."""
     load_sources()
@@ -98,31 +106,38 @@ def company_dashboard(session: Session, today: dt.date, community_id: int | None
     company = current_tenant_id(session)
     areas = {c.id: c.floor_area for c in communities}
     metrics = [key for key in METRICS if key in SOURCES]
-    months = [Window.month(y, m) for y, m in window.months()]
-    overall, *by_month = measure_windows(session, [window, *months], metrics)
-    monthly = [(f"{w.start:%Y-%m}", w, measured) for w, measured in zip(months, by_month)]
+    # Each month's point is the card's measure on that month's last day (today for this month):
+    # the chart's last point is the card, never a different quantity under it.
+    months = [Window.months_ending(min(today, Window.month(y, m).end)) for y, m in window.months()]
+    parts: dict = {}
+    overall, *by_month = measure_windows(session, [window, *months], metrics, parts)
+    monthly = [(f"{w.end:%Y-%m}", w, measured) for w, measured in zip(months, by_month)]
 
     def values_in(measured: dict[str, Values], metric: str, during: Window) -> dict[int, Fraction | None]:
         return {c.id: value_for(metric, measured, (company, c.id)) for c in communities if c.managed_during(during)}
 
+    def company_value(key: str, n: int, values: dict[int, Fraction | None]) -> Fraction | None:
+        if key not in parts:
+            return weighted(values, areas)
+        return pooled([parts[key][n].get((company, cid)) for cid in values])
+
     indicators = []
     for key in metrics:
         by_community = values_in(overall, key, window)
-        trend = [(label, weighted(values_in(measured, key, w), areas)) for label, w, measured in monthly]
-        indicators.append(Indicator(METRICS[key], SOURCES[key], weighted(by_community, areas), by_community, trend))
+        trend = [(label, company_value(key, n, values_in(measured, key, w)))
+                 for n, (label, w, measured) in enumerate(monthly, start=1)]
+        indicators.append(Indicator(METRICS[key], SOURCES[key], company_value(key, 0, by_community), by_community,
+                                    trend))
     return Dashboard(window, communities, indicators)
 
 
 def display(metric: Metric, value: Fraction | None) -> str:
-    """A value as people read it: ratios in per cent, scores with one decimal."""
-    if value is None:
-        return "—"
-    if metric.unit == "ratio":
-        return f"{float(value) * 100:.1f}%"
-    return f"{float(value):.1f}"
+    """A value as people read it (``core.formatting``): ratios in per cent, scores with one decimal."""
+    return measure(value, metric.unit)
 
 
 def chart_value(metric: Metric, value: Fraction | None) -> float | None:
+    """The number the chart labels: what ``display`` shows, without its sign."""
     if value is None:
         return None
-    return round(float(value) * 100, 1) if metric.unit == "ratio" else round(float(value), 1)
+    return pct_value(value) if metric.unit == "ratio" else round(float(value), 1)

@@ -87,6 +87,9 @@ class Source:
     community_records: str | None = None  # endpoint of one community's records (takes community_id)
     evidence: Evidence | None = None      # fn(session, window, company id, community id) -> rows
     many: Callable[[Session, list[Window]], list[Values]] | None = None  # every window in one statement
+    # A ratio of sums (paid fen / billed fen): its parts per window, so that a company's value is the
+    # sum of its numerators over the sum of its denominators, as the domain page shows it.
+    parts: Callable[[Session, list[Window]], list[dict[Pair, tuple[int, int]]]] | None = None
 
 
 SOURCES: dict[str, Source] = {}
@@ -122,6 +125,17 @@ def measures_many(metric: str):
     holds the two equal, window by window."""
     def register(fn):
         SOURCES[metric] = replace(SOURCES[metric], many=fn)
+        return fn
+
+    return register
+
+
+def pooled_parts(metric: str):
+    """Register ``fn(session, windows) -> [{pair: (numerator, denominator)} of each window]`` for
+    ``metric``: a ratio of sums whose company value pools its communities' parts (the fee collection
+    rate: the company's paid fen over its billed fen) instead of weighting their ratios by floor area."""
+    def register(fn):
+        SOURCES[metric] = replace(SOURCES[metric], parts=fn)
         return fn
 
     return register
@@ -183,10 +197,11 @@ def measure(session: Session, window: Window, metrics: list[str] | None = None) 
         del session.info[_MEMO]
 
 
-def measure_windows(session: Session, windows: list[Window], metrics: list[str] | None = None
-                    ) -> list[dict[str, Values]]:
+def measure_windows(session: Session, windows: list[Window], metrics: list[str] | None = None,
+                    parts: dict[str, list[dict[Pair, tuple[int, int]]]] | None = None) -> list[dict[str, Values]]:
     """``[measure(session, w, metrics) for w in windows]``, with one statement per source for all
-    the windows when the source can (``measures_many``), else one per window."""
+    the windows when the source can (``measures_many``), else one per window.  A source with
+    ``pooled_parts`` is measured from its parts (the same statement), which go into ``parts``."""
     load_sources()
     keys = sorted(SOURCES) if metrics is None else [m for m in metrics if m in SOURCES]
     out: list[dict[str, Values]] = [{} for _ in windows]
@@ -194,7 +209,11 @@ def measure_windows(session: Session, windows: list[Window], metrics: list[str] 
     try:
         for key in keys:
             src = SOURCES[key]
-            values = src.many(session, windows) if src.many else [src.measure(session, w) for w in windows]
+            if src.parts and parts is not None:
+                parts[key] = src.parts(session, windows)
+                values = [{pair: Fraction(n, d) for pair, (n, d) in found.items()} for found in parts[key]]
+            else:
+                values = src.many(session, windows) if src.many else [src.measure(session, w) for w in windows]
             for measured, value in zip(out, values):
                 measured[key] = value
     finally:

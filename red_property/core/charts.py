@@ -30,7 +30,7 @@ def bar_chart(items: list[tuple[str, float]], *, title: str, unit: str = "", wid
             f'<text x="{label_width - 8}" y="{y + bar_height * 0.7:.1f}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y}" width="{plot}" height="{bar_height}" fill="{GREY}" opacity="0.35"/>'
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="{RED}"/>'
-            f'<text x="{label_width + length + 6:.1f}" y="{y + bar_height * 0.7:.1f}">{_fmt(value)}{escape(unit)}</text>')
+            f'<text x="{label_width + length + 6:.1f}" y="{y + bar_height * 0.7:.1f}">{_label(value, unit)}</text>')
     return _svg(width, height, 13, title, rows)
 
 
@@ -61,7 +61,7 @@ def line_chart(points: list[tuple[str, float | None]], *, title: str, unit: str 
         px, py = xy(i, value)
         segment.append(f"{px:.1f},{py:.1f}")
         parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" fill="{RED}"/>'
-                     f'<text x="{px:.1f}" y="{py - 8:.1f}" text-anchor="middle">{_fmt(value)}{escape(unit)}</text>')
+                     f'<text x="{px:.1f}" y="{py - 8:.1f}" text-anchor="middle">{_label(value, unit)}</text>')
     if len(segment) > 1:
         parts.append(f'<polyline fill="none" stroke="{RED}" stroke-width="2" points="{" ".join(segment)}"/>')
     return _svg(width, height, 12, title, parts)
@@ -78,6 +78,14 @@ def _svg(width: int, height: float, font_size: int, title: str, parts: list[str]
     return Markup(f'<div class="chart-box"><svg class="chart" role="img" viewBox="0 0 {width} {height}" '
                   f'width="100%" xmlns="http://www.w3.org/2000/svg" font-size="{font_size}" fill="{INK}">'
                   f'<title>{escape(title)}</title>' + "".join(parts) + "</svg></div>")
+
+
+def _label(value: float, unit: str) -> str:
+    """A point's label: a percentage with one decimal as ``core.formatting.pct`` writes it (a card
+    saying 91.0% sits over a chart saying 91.0%, not 91%); anything else as short as it goes."""
+    if unit == "%":
+        return f"{value:.1f}%"
+    return f"{_fmt(value)}{escape(unit)}"
 
 
 def _fmt(value: float) -> str:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from red_property.core import clock
+from red_property.core.formatting import local_datetime
 from red_property.core.urls import local_path
 
 
@@ -44,12 +45,8 @@ def select_timezone() -> str:
 
 
 def local_time(value: dt.datetime | str | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored instant (or the ISO text frozen into a published document) on the users' clock."""
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return clock.local(value).strftime(pattern)
+    """A stored instant on the users' clock: ``core.formatting.local_datetime`` under its older filter name."""
+    return local_datetime(value, pattern)
 
 
 def local_zone_note() -> str:

@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 
 from red_property.accounts.models import Role, User
 from red_property.communities.models import Community
-from red_property.communities.services import register_stats
+from red_property.communities.services import bureau_register_stats, register_stats
+from red_property.core import clock
+from red_property.core import home as home_tasks
 from red_property.core.audit import AuditEntry
 from red_property.core.confirm import irreversible
 from red_property.core.audit_labels import ACTIONS, Code, changes
@@ -79,30 +81,25 @@ def home():
     """The tenant's home page."""
     jobs = db.session.scalars(select(JobRecord).where(JobRecord.created_by == current_user.id)
                               .order_by(JobRecord.id.desc()).limit(5)).all()
-    demands = None
-    if current_user.tenant.kind == TenantKind.COMMITTEE:
+    demands, tasks, kind, today = None, [], current_user.tenant.kind, clock.today()
+    if kind == TenantKind.COMMITTEE:
         from red_property.finance.roll import roll_totals
 
         owners, area = roll_totals(db.session)  # a committee keeps its owners' roll, not buildings
         stats = {"communities": db.session.scalar(select(func.count(Community.id))), "owners": owners,
                  "owner_area": area}
+        tasks = home_tasks.committee_tasks(db.session, today)
+    elif kind == TenantKind.BUREAU:
+        stats = bureau_register_stats(db.session)
+        tasks = home_tasks.bureau_tasks(db.session)
     else:
         stats = register_stats(db.session)
-    if current_user.tenant.kind == TenantKind.COMPANY:
+    if kind == TenantKind.COMPANY:
         from red_property.demands.queries import overdue_summary
 
         demands = overdue_summary(db.session)
-    return render_template("core/home.html", stats=stats, jobs=jobs, demands=demands,
-                           pending_appeals=_bureau_pending_appeals())
-
-
-def _bureau_pending_appeals() -> int | None:
-    """The bureau's count of appeals awaiting a decision (None for other tenants): rating/_pending_appeals.html."""
-    if current_user.tenant.kind != TenantKind.BUREAU:
-        return None
-    from red_property.rating.appeals import pending_appeals_count
-
-    return pending_appeals_count(db.session)
+        tasks = home_tasks.company_tasks(db.session, today, demands.overdue)
+    return render_template("core/home.html", stats=stats, jobs=jobs, demands=demands, tasks=tasks)
 
 
 @bp.route("/<slug:tenant_slug>/audit")

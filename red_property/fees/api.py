@@ -26,7 +26,8 @@ from red_property.fees.credit import credit_entries
 from red_property.fees.payee import payee_account, save_payee_account
 from red_property.communities.models import Household
 from red_property.core.jobs_api import JobOut
-from red_property.fees.reports import by_community, bill_filters, company_total, household_arrears, monthly_trend
+from red_property.fees.reports import (bill_filters, collection_by_community, company_total, household_arrears,
+                                       monthly_trend)
 from red_property.fees.services import add_commitment_letter, issue_subscription_invoice
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
@@ -246,10 +247,10 @@ class Collection(MethodView):
     @blp.arguments(s.FeeCollectionArgs, location="query")
     @blp.response(200, s.CollectionReport)
     def get(self, args):
-        """Arrears and the collection rate (bills due by ``as_of``): the company, each community, and the
-        rolling twelve-month rate at each of the last twelve month ends."""
+        """The collection rate on ``as_of`` (bills due in the twelve months up to it, paid by it): the
+        company, each community, and the same rate at each of the last twelve month ends."""
         as_of = args.get("as_of") or clock.today()
-        rows = by_community(db.session, as_of)
+        rows = collection_by_community(db.session, as_of)
         return {"as_of": as_of, "company": _collection(company_total(rows)),
                 "communities": [{**_collection(c), "community_id": cid, "name": name} for cid, name, c in rows],
                 "trend": [{"month": p.month, "billed_fen": p.billed_fen, "paid_fen": p.paid_fen,

@@ -7,7 +7,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from red_property.compliance.sources import (EvidenceRow, Values, Window, by_window, managed_during, measures_many,
-                                             source, statement_cache, windows_table)
+                                             pooled_parts, source, statement_cache, windows_table)
+from red_property.core.formatting import money, pct
 from red_property.fees.models import Bill, Payment
 
 
@@ -22,7 +23,7 @@ def collection_evidence(session: Session, window: Window, company_id: int, commu
                Bill.due_on <= window.end)
         .group_by(Bill.period).order_by(func.min(Bill.due_on))).all()
     return [EvidenceRow(due_on, f"{period} 物业费 {count} 户",
-                        f"应收 {billed / 100:,.2f} 元，已收 {collected / 100:,.2f} 元（{collected / billed:.1%}）",
+                        f"应收 {money(billed)}，已收 {money(collected)}（{pct(Fraction(int(collected), int(billed)))}）",
                         record=period, link=("fees.bills", (("community_id", community_id), ("period", period))))
             for period, due_on, count, billed, collected in rows if billed]
 
@@ -30,6 +31,8 @@ def collection_evidence(session: Session, window: Window, company_id: int, commu
 @source("fee_collection_rate", absent=None, records="fees.bills", evidence=collection_evidence)
 def fee_collection_rate(session: Session, window: Window) -> Values:
     """Fen paid by the window's end / fen billed, over bills falling due in the window.
+
+    The one definition of the collection rate (收缴率), see ``fees.reports``.
 
     Counted for the company that billed, in communities it managed during the
     window.  A community without bills due has nothing to measure: missing.
@@ -66,6 +69,14 @@ def fee_collection_rate_many(session: Session, windows: list[Window]) -> list[Va
     """``fee_collection_rate`` for every window in one statement (``_collection_many``)."""
     rows = session.execute(_collection_many(tuple(windows))).all()
     return by_window(windows, rows, lambda amount, paid_fen: Fraction(int(paid_fen), int(amount)) if amount else None)
+
+
+@pooled_parts("fee_collection_rate")
+def fee_collection_parts_many(session: Session, windows: list[Window]) -> list[dict]:
+    """(paid fen, billed fen) per (company, community) and window: a company's rate is its paid over its
+    billed, the same sums as the fees page (``fees.reports``), not a floor-area mean of its communities'."""
+    rows = session.execute(_collection_many(tuple(windows))).all()
+    return by_window(windows, rows, lambda amount, paid_fen: (int(paid_fen), int(amount)) if amount else None)
 
 
 @statement_cache

@@ -1,13 +1,25 @@
 """Arrears and the collection rate (收缴率), per community and for the company.
 
-Collection rate = fen paid / fen billed, over bills already due (due date on
-or before the day asked about): a bill not yet due is not in arrears.  Paid
-never exceeds billed (money above what a bill owes is the household's credit,
+The collection rate on a day D, one definition for the fees page, the
+compliance dashboard's card and its chart, and the rating's per-community value
+(``fees.metrics.fee_collection_rate``):
+
+    fen paid by D / fen billed, over the bills falling due in the collection
+    window: the twelve calendar months up to D (``collection_window``: from the
+    1st of the month eleven months back, to D itself).
+
+A company's rate is its paid fen over its billed fen in all its communities
+(each yuan counts once, so the rate is the 实收 / 应收 shown beside it).  A
+month's point on a trend is the same measure on that month's last day (or on D
+for the current month): the chart's last point is the card.  Paid never
+exceeds billed (money above what a bill owes is the household's credit,
 ``fees.credit``), so the rate is 0..1.  A reversed payment (红冲) is netted out
 from the day of its reversal: the reversal is a payment row with the opposite
-amount, dated that day, so sums of payments by a day need no special case.  Every
-function here is a fixed number of grouped queries, whatever the number of
-bills.
+amount, dated that day, so sums of payments by a day need no special case.
+
+Arrears are different: every bill due before D and not fully paid, however old
+(``arrears_summary``).  Every function here is a fixed number of grouped
+queries, whatever the number of bills.
 """
 from __future__ import annotations
 
@@ -56,6 +68,30 @@ def by_community(session: Session, as_of: dt.date, since: dt.date | None = None)
     return [(cid, name, Collection(int(b), int(p), n, a)) for cid, name, b, p, n, a in session.execute(stmt)]
 
 
+def collection_window(as_of: dt.date):
+    """The bills whose collection the rate on ``as_of`` measures: due in the twelve months up to it."""
+    from red_property.compliance.sources import Window
+
+    return Window.months_ending(as_of)
+
+
+def collection_by_community(session: Session, as_of: dt.date) -> list[tuple[int, str, Collection]]:
+    """The collection rate on ``as_of`` per community (see the module's definition): bills due in the
+    collection window and what was paid on them by ``as_of`` (a later payment does not count); one query."""
+    window = collection_window(as_of)
+    paid = (select(Payment.tenant_id, Payment.bill_id, func.sum(Payment.amount_fen).label("paid"))
+            .where(Payment.paid_on <= as_of).group_by(Payment.tenant_id, Payment.bill_id).subquery())
+    paid_fen = func.coalesce(paid.c.paid, 0)
+    stmt = (select(Bill.community_id, Community.name, func.coalesce(func.sum(Bill.amount_fen), 0),
+                   func.coalesce(func.sum(paid_fen), 0), func.count(Bill.id),
+                   func.count(Bill.id).filter(paid_fen < Bill.amount_fen))
+            .join(Community, Community.id == Bill.community_id)
+            .outerjoin(paid, and_(paid.c.bill_id == Bill.id, paid.c.tenant_id == Bill.tenant_id))
+            .where(Bill.due_on >= window.start, Bill.due_on <= as_of)
+            .group_by(Bill.community_id, Community.name).order_by(Community.name))
+    return [(cid, name, Collection(int(b), int(p), n, a)) for cid, name, b, p, n, a in session.execute(stmt)]
+
+
 def company_total(rows: list[tuple[int, str, Collection]]) -> Collection:
     total = Collection()
     for _, _, c in rows:
@@ -82,10 +118,11 @@ class TrendPoint:
 
 def monthly_trend(session: Session, as_of: dt.date, months: int = 12,
                   community_id: int | None = None) -> list[TrendPoint]:
-    """The rolling twelve-month collection rate at each of the last ``months`` month ends; two queries.
+    """The collection rate at each of the last ``months`` month ends (``as_of`` for the current month);
+    two queries.
 
-    The same measure as the rating's (bills due in the twelve months up to a
-    day, paid by that day), whatever the billing period (month, quarter).
+    The same measure as the page's and the rating's (``collection_window``), whatever the
+    billing period (month, quarter): the last point is the rate on ``as_of``.
     """
     ends = []
     year, month = as_of.year, as_of.month
@@ -93,8 +130,8 @@ def monthly_trend(session: Session, as_of: dt.date, months: int = 12,
         ends.append(min(as_of, _month_end(year, month)))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     ends.reverse()
-    since = _twelve_months_before(ends[0])
-    where = [Bill.due_on > since, Bill.due_on <= as_of]
+    since = collection_window(ends[0]).start
+    where = [Bill.due_on >= since, Bill.due_on <= as_of]
     if community_id is not None:
         where.append(Bill.community_id == community_id)
     billed = session.execute(select(Bill.due_on, func.sum(Bill.amount_fen)).where(*where)
@@ -105,10 +142,10 @@ def monthly_trend(session: Session, as_of: dt.date, months: int = 12,
                            .group_by(Bill.due_on, Payment.paid_on)).all()
     points = []
     for end in ends:
-        start = _twelve_months_before(end)
+        start = collection_window(end).start
         points.append(TrendPoint(
-            f"{end:%Y-%m}", sum(int(a) for due, a in billed if start < due <= end),
-            sum(int(a) for due, on, a in paid if start < due <= end and on <= end)))
+            f"{end:%Y-%m}", sum(int(a) for due, a in billed if start <= due <= end),
+            sum(int(a) for due, on, a in paid if start <= due <= end and on <= end)))
     return points
 
 
@@ -118,10 +155,21 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _twelve_months_before(day: dt.date) -> dt.date:
-    import calendar
+@dataclass(frozen=True)
+class Arrears:
+    households: int
+    bills: int
+    fen: int
 
-    return dt.date(day.year - 1, day.month, min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))
+
+def arrears_summary(session: Session, as_of: dt.date) -> Arrears:
+    """Bills due before ``as_of`` and not fully paid (the bill list's 'overdue'), their households and
+    amount; one query."""
+    households, bills, fen = session.execute(
+        select(func.count(func.distinct(Bill.household_id)), func.count(Bill.id),
+               func.coalesce(func.sum(Bill.amount_fen - Bill.paid_fen), 0))
+        .where(Bill.paid_fen < Bill.amount_fen, Bill.due_on < as_of)).one()
+    return Arrears(households or 0, bills or 0, int(fen or 0))
 
 
 def household_arrears(household_ids: Select | list[int], as_of: dt.date) -> Select:

@@ -17,6 +17,7 @@ from red_property.core import clock
 from red_property.core.charts import bar_chart, line_chart
 from red_property.core.errors import InputError
 from red_property.core.job_links import links_for
+from red_property.core.formatting import pct_value
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.tenancy import current_tenant_id
 from red_property.extensions import db
@@ -24,7 +25,8 @@ from red_property.fees.billing import add_schedule, community_households, run_pr
 from red_property.fees.documents import yuan
 from red_property.fees.forms import KIND_NAMES, RunForm, ScheduleForm, choices, fen_of
 from red_property.fees.models import BillingRun, BuildingKind, FeeSchedule
-from red_property.fees.reports import by_community, commitment_rows, company_total, monthly_trend
+from red_property.fees.reports import (arrears_summary, by_community, collection_by_community, collection_window, commitment_rows,
+                                       company_total, monthly_trend)
 from red_property.tenants.access import require_kind
 from red_property.tenants.models import TenantKind
 
@@ -77,15 +79,17 @@ def dashboard():
     """Arrears and the collection rate: the company, each community, the monthly trend."""
     company_page()
     today = clock.today()
-    rows = by_community(db.session, today)
+    rows = collection_by_community(db.session, today)
     total = company_total(rows)
     trend = monthly_trend(db.session, today)
-    trend_chart = line_chart([(p.month[2:], p.percent()) for p in trend],
+    trend_chart = line_chart([(p.month[2:], pct_value(p.rate)) for p in trend],
                              title=_("收缴率走势（每月末，近 12 个月到期的账单）"), unit="%", high=100)
-    community_chart = bar_chart([(name, c.percent() or 0) for _, name, c in rows], title=_("各小区收缴率"),
+    community_chart = bar_chart([(name, pct_value(c.rate) or 0) for _, name, c in rows], title=_("各小区收缴率"),
                                 unit="%", max_value=100) if rows else None
     return render_template("fees/dashboard.html", rows=rows, total=total, trend=trend, trend_chart=trend_chart,
-                           community_chart=community_chart, yuan=yuan, today=today)
+                           community_chart=community_chart, yuan=yuan, today=today,
+                           window=collection_window(today), arrears=arrears_summary(db.session, today),
+                           owed={cid: c for cid, _, c in by_community(db.session, today)})
 
 
 @bp.route("/<slug:tenant_slug>/fees/collection/export")
@@ -96,7 +100,7 @@ def collection_export():
     fmt = export_format()
     header = [_("小区"), _("应收（元）"), _("实收（元）"), _("欠费（元）"), _("收缴率（%）"), _("欠费账单数")]
     rows = [[name, c.billed_fen / 100, c.paid_fen / 100, c.arrears_fen / 100, c.percent(), c.in_arrears]
-            for _, name, c in by_community(db.session, clock.today())]
+            for _, name, c in collection_by_community(db.session, clock.today())]
     name = f"collection-{clock.today():%Y%m%d}.{fmt}"
     return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("收缴率"))
 

@@ -55,6 +55,24 @@ def period_of(kind: StatementKind, year: int, quarter: int | None) -> tuple[str,
     return f"{year}-Q{quarter}", start, end
 
 
+def due_periods(today: dt.date) -> list[str]:
+    """The periods whose statement is owed on ``today``: the last finished quarter, and in the first
+    quarter of a year also the year before (its annual statement)."""
+    index = today.year * 4 + (today.month - 1) // 3 - 1
+    due = [f"{index // 4}-Q{index % 4 + 1}"]
+    if today.month <= 3:
+        due.append(str(today.year - 1))
+    return due
+
+
+def statements_due(session: Session, today: dt.date) -> list[str]:
+    """Of ``due_periods``, those with no published version yet (the committee's home page); one query."""
+    due = due_periods(today)
+    published = set(session.scalars(select(Statement.period).where(Statement.period.in_(due),
+                                                                    Statement.published_at.is_not(None))))
+    return [p for p in due if p not in published]
+
+
 def versions_of(session: Session, period: str) -> list[Statement]:
     return list(session.scalars(select(Statement).where(Statement.period == period).order_by(Statement.version)))
 

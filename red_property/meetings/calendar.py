@@ -110,9 +110,25 @@ def month_status(contracts: list[tuple[dt.date, dt.date | None]], meetings: list
     return ("missed", True) if whole else ("partial", False)
 
 
+def missing_this_month(session: Session, today: dt.date):
+    """Ids (a subquery) of the communities the company manages today whose monthly meeting with the
+    three parties has not been held this month: the calendar's ``due`` and ``incomplete`` this month."""
+    company = current_tenant_id(session)
+    managed = select(ManagementContract.community_id).where(
+        ManagementContract.company_tenant_id == company, ManagementContract.starts_on <= today,
+        or_(ManagementContract.ends_on.is_(None), ManagementContract.ends_on >= today))
+    held = select(JointMeeting.community_id).where(
+        JointMeeting.kind == MeetingKind.MONTHLY, JointMeeting.monthly_period == today.year * 100 + today.month,
+        JointMeeting.parties_complete.is_(True), JointMeeting.held_on <= today)
+    return select(Community.id).where(Community.id.in_(managed), Community.id.not_in(held))
+
+
 def meeting_calendar(session: Session, *, today: dt.date, page: int = 1, per_page: int = 30,
-                     community_id: int | None = None, months: int = MONTHS) -> CalendarPage:
-    """The company's communities × the last ``months`` months: four queries whatever the size."""
+                     community_id: int | None = None, months: int = MONTHS,
+                     missing_only: bool = False) -> CalendarPage:
+    """The company's communities × the last ``months`` months: four queries whatever the size.
+
+    ``missing_only`` keeps the communities still owing this month's meeting (``missing_this_month``)."""
     window = Window.months_ending(today, months)
     company = current_tenant_id(session)
     overlapping = select(ManagementContract.community_id).where(
@@ -121,6 +137,8 @@ def meeting_calendar(session: Session, *, today: dt.date, page: int = 1, per_pag
     stmt = select(Community.id, Community.name).where(Community.id.in_(overlapping))
     if community_id is not None:
         stmt = stmt.where(Community.id == community_id)
+    if missing_only:
+        stmt = stmt.where(Community.id.in_(missing_this_month(session, today)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     communities = session.execute(stmt.order_by(Community.name, Community.id)
                                   .limit(per_page).offset((page - 1) * per_page)).all()

@@ -10,6 +10,7 @@ from flask_login import login_required
 from red_property.communities.models import Community
 from red_property.core import clock
 from red_property.core.charts import bar_chart
+from red_property.core.formatting import pct_value
 from red_property.core.errors import InputError
 from red_property.core.forms import uploaded
 from red_property.core.routing import MAX_ID
@@ -227,8 +228,9 @@ def calendar():
     """Every managed community's last twelve months: met, missed, not managed..."""
     _company()
     page = meeting_calendar(db.session, today=clock.today(), page=arg_page(), per_page=PER_PAGE,
-                            community_id=arg_id("community_id"))
-    measured = [(r.name, float(r.cadence) * 100) for r in page.rows if r.cadence is not None]
+                            community_id=arg_id("community_id"), missing_only=request.args.get("missing") == "1")
+    measured = [(r.name, pct_value(r.cadence)) for r in page.rows if r.cadence is not None]
     chart = bar_chart(measured, title=_("近十二个月联席会议按月召开率"), unit="%", max_value=100) if measured else None
     return render_template("meetings/calendar.html", page=page, chart=chart, labels=presenters,
-                           communities=company_communities(db.session), community_id=arg_id("community_id"))
+                           communities=company_communities(db.session), community_id=arg_id("community_id"),
+                           missing_only=request.args.get("missing") == "1")

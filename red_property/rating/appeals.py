@@ -178,3 +178,13 @@ def appeals_of_run(session: Session, run: RatingRun) -> list[tuple[Appeal, Appea
     return list(session.execute(
         select(Appeal, AppealDecision).outerjoin(AppealDecision, AppealDecision.appeal_id == Appeal.id)
         .where(Appeal.run_id == run.id).order_by(Appeal.id)).tuples())
+
+
+def pending_appeals(session: Session) -> list[tuple[Appeal, RatingRun]]:
+    """Appeals the caller may see with no decision yet, oldest first, with their runs: one query.
+
+    The bureau sees those on its runs (to decide), a company its own (waiting for the answer)."""
+    return list(session.execute(
+        select(Appeal, RatingRun).join(RatingRun, RatingRun.id == Appeal.run_id)
+        .outerjoin(AppealDecision, AppealDecision.appeal_id == Appeal.id)
+        .where(AppealDecision.id.is_(None)).order_by(Appeal.filed_at, Appeal.id)).tuples())

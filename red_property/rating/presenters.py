@@ -6,9 +6,33 @@ from collections import Counter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core.formatting import measure
 from red_property.core.i18n import N_
 from red_property.rating.models import RatingResult, RatingRun
 from red_property.tenants.models import Tenant
+
+
+# A run computed and not published: the bureau has to check it and publish (or correct) it.
+UNPUBLISHED = (RatingRun.status == "ready", RatingRun.published_at.is_(None))
+
+
+def has_missing(row: dict) -> bool:
+    """Whether a result row lacks data for any indicator (counted as missing, its weight re-spread)."""
+    return any(i.get("missing") for i in (row.get("breakdown") or {}).get("indicators", []))
+
+
+def latest_results_run(session: Session) -> RatingRun | None:
+    """The newest run with results (ready or published): what the bureau reads about its companies' data."""
+    return session.scalars(select(RatingRun).where(RatingRun.status.in_(("ready", "published")))
+                           .order_by(RatingRun.id.desc()).limit(1)).first()
+
+
+def metric_value(value: str | None, metric: str) -> str:
+    """A stored breakdown value as people read it, by its metric's unit (a ratio in per cent, never 0.8257)."""
+    from red_property.rating.metrics import METRICS
+
+    known = METRICS.get(metric)
+    return measure(value, known.unit if known else "score")
 
 
 def result_rows(session: Session, run: RatingRun, company_id: int | None = None) -> list[dict]:

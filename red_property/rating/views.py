@@ -25,11 +25,12 @@ from red_property.core.forms import show_error, submit, uploaded
 from red_property.rating.changes import correction_changes
 from red_property.rating.evidence import indicator_evidence
 from red_property.rating.evidence_filters import evidence_filter_args
-from red_property.rating.appeals import appeals_of_run, attachment_path, file_appeal
+from red_property.rating.appeals import appeals_of_run, attachment_path, file_appeal, pending_appeals
 from red_property.rating.model import ModelError, parse_model
 from red_property.rating.preview import preview_model, source_digest
 from red_property.rating.models import Appeal, RatingRun
-from red_property.rating.presenters import company_trend, grade_distribution, rank_band, result_rows
+from red_property.rating.presenters import (UNPUBLISHED, company_trend, grade_distribution, has_missing, metric_value,
+                                            rank_band, result_rows)
 from red_property.rating.runs import (RunError, correct_run, discard_run, publish_run, rerun, start_run,
                                      sync_run_status)
 from red_property.rating.versions import latest_version, parsed, save_version
@@ -37,6 +38,7 @@ from red_property.tenants.access import require_kind
 from red_property.tenants.models import TenantKind
 
 bp = Blueprint("rating", __name__, template_folder="templates")
+bp.add_app_template_filter(metric_value, "metric_value")
 BUREAU, COMPANY = TenantKind.BUREAU, TenantKind.COMPANY
 PUBLISH_RUN = Irreversible("rating.publish", _l("发布评价结果"),
                            _l("发布后所有物业企业和公众都能看到这次评价结果，不能撤回，也不能修改；"
@@ -93,10 +95,15 @@ def index():
             show_error(form, exc)
     if form.is_submitted():
         status = 400
+    listed = select(RatingRun).order_by(RatingRun.id.desc()).limit(50)
+    unpublished = request.args.get("show") == "unpublished"
+    if unpublished:   # the home page's task: runs computed and waiting to be checked and published
+        listed = listed.where(*UNPUBLISHED)
     runs = [sync_run_status(db.session, run) if run.status in ("queued", "running") else run
-            for run in db.session.scalars(select(RatingRun).order_by(RatingRun.id.desc()).limit(50)).all()]
+            for run in db.session.scalars(listed).all()]
     return render_template("rating/bureau_index.html", form=form, runs=runs, version=latest_version(db.session),
-                           run_statuses=RUN_STATUSES), status
+                           run_statuses=RUN_STATUSES, unpublished=unpublished,
+                           pending=pending_appeals(db.session)), status
 
 
 def _company_page():
@@ -107,7 +114,7 @@ def _company_page():
     chart = line_chart([(run.period, float(result.score) if result.score is not None else None)
                         for run, result in trend], title=_("历年信用评价得分"), high=100) if trend else None
     return render_template("rating/company_index.html", trend=trend, latest=latest, chart=chart, now=clock.now(),
-                           snapshot=input_snapshot(db.session, clock.today()),
+                           snapshot=input_snapshot(db.session, clock.today()), pending=pending_appeals(db.session),
                            band=_(rank_band(latest[1].rank, latest[0].rated_companies)) if latest else "—")
 
 
@@ -125,6 +132,7 @@ def run(run_id: int):
         except RunError as exc:
             flash(str(exc), "error")
     rows = result_rows(db.session, rating_run)
+    missing_only = request.args.get("missing") == "1"   # the home page's task: companies missing data
     from red_property.rating.models import ModelVersion
 
     model = parsed(db.session.get(ModelVersion, rating_run.model_version_id))
@@ -133,8 +141,9 @@ def run(run_id: int):
     names = {r["company_tenant_id"]: r["company_name"] for r in rows}
     appeals = [(a, d, names.get(a.tenant_id, "")) for a, d in appeals_of_run(db.session, rating_run)]
     changes = correction_changes(db.session, rating_run)
-    return render_template("rating/run.html", run=rating_run, rows=rows, chart=chart, correction=correction,
-                           model=model, appeals=appeals, changes=changes, changes_chart=_changes_chart(changes),
+    return render_template("rating/run.html", run=rating_run, rows=[r for r in rows if has_missing(r)] if missing_only
+                           else rows, chart=chart, correction=correction, model=model, appeals=appeals,
+                           changes=changes, changes_chart=_changes_chart(changes), missing_only=missing_only,
                            indicator_names=_indicator_names((i.id, i.name) for i in model.indicators))
 
 

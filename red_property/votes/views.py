@@ -69,10 +69,14 @@ def index():
             except InputError as exc:
                 show_error(form, exc)
         status = 400
-    listing = paged(select(Vote).order_by(Vote.id.desc()))
+    shown = next((s for s in VoteStatus if s.value == request.args.get("status")), None)
+    listed = select(Vote).order_by(Vote.id.desc())
+    if shown is not None:   # ?status=open: the home page's task, votes under way
+        listed = listed.where(Vote.status == shown)
+    listing = paged(listed)
     owners, area = roll_totals(db.session)
     return render_template("votes/index.html", **listing, form=form, owners=owners, area=area,
-                           labels=labels()), status
+                           labels=labels(), shown=shown), status
 
 
 def _vote(vote_id: int) -> Vote:
