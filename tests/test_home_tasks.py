@@ -43,8 +43,8 @@ def _listed(html: str, kind: str) -> int:
     """How many items the list a task links to holds."""
     if kind == "total":          # the list's own count beside its heading
         return int(re.search(r'<h1>[^<]*<small class="muted">(\d+)</small>', html).group(1))
-    if kind == "appeals":
-        return len(re.findall(r'<tr class="pending-appeal">', html))
+    if kind == "appeals":        # the bureau's appeal inbox, or the company's pending list on its rating page
+        return len(re.findall(r'<tr (?:class="pending-appeal"|data-appeal="\d+")>', html))
     if kind == "runs":           # rows of the runs table: the run's number linking to it
         return len(re.findall(r'/rating/runs/(\d+)">\1</a>', html))
     if kind == "companies":
