@@ -21,6 +21,7 @@ def test_stored_instants_read_in_beijing_time_and_other_values_as_they_are(app):
     with app.test_request_context("/"):
         assert shown("2026-12-01T17:30:00+00:00") == "2026-12-02 01:30:00"
         assert shown("2026-12-01") == "2026-12-01" and shown(True) == "是" and shown(None) == "—"
+        assert shown({"share": 0.8127779853839043, "met": True}) == '{"met": true, "share": "81.3%"}'   # no raw ratio
         assert changes({"name": "旧名"}, {"name": "新名"}) == [("名称", "旧名", "新名")]
         assert changes({"status": "queued"}, {"status": "running"}) == [("状态", "排队中", "计算中")]
         assert isinstance(changes(None, {"kind": "residential"})[0][2], Code)   # a code without words: marked

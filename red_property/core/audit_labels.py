@@ -149,8 +149,22 @@ def shown(value) -> str:
     if isinstance(value, (dict, list)):
         import json
 
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return json.dumps(_readable_ratios(value), ensure_ascii=False, sort_keys=True)
     return str(value)
+
+
+def _readable_ratios(value):
+    """A stored structure with its fractional floats as percentages: money is kept in fen and areas
+    as decimal strings, so a float between 0 and 1 in a stored structure is a ratio (a vote's share)."""
+    if isinstance(value, dict):
+        return {k: _readable_ratios(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_readable_ratios(v) for v in value]
+    if isinstance(value, float) and 0 < value < 1:
+        from red_property.core.formatting import pct
+
+        return pct(value)
+    return value
 
 
 def changes(before: dict | None, after: dict | None) -> list[tuple[str, str, str]]:
