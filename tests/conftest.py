@@ -344,3 +344,25 @@ def run_worker(app) -> None:
     with app.app_context():
         queue = get_queue(app)
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+
+@pytest.fixture
+def smtp_server():
+    """A local SMTP server (aiosmtpd) that keeps what it receives: (controller, handler with .messages)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.outage import free_port
+
+    class Keep:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            self.messages.append(envelope)
+            return "250 OK"
+
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, handler
+    controller.stop()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import socket
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from red_property.onboarding.models import Invitation
 from tests.conftest import csrf_token
+from tests.outage import free_port
 
 NEW_PASSWORD = "a brand new password"
 
@@ -171,32 +171,6 @@ def test_the_link_is_rate_limited_like_the_login(app, client, world):
     app.config["RATELIMIT_LOGIN"] = "3 per minute"
     codes = [client.get("/invitation/rpi_guess").status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """A local SMTP server (aiosmtpd) that keeps what it receives."""
-    from aiosmtpd.controller import Controller
-
-    class Keep:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-            self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
 
 
 def test_an_invitation_is_emailed_when_mail_is_configured(app, api, client, world, smtp_server):

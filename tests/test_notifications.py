@@ -2,7 +2,6 @@
 checks are idempotent; the page, the API and mark-read; email through a local SMTP server."""
 import datetime as dt
 import email
-import socket
 
 import pytest
 from sqlalchemy import select, text
@@ -239,32 +238,6 @@ def test_the_english_switch_renders_stored_notifications(app, api, client, world
 
 
 # --- email -------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    """A local SMTP server (aiosmtpd) that keeps what it receives."""
-    from aiosmtpd.controller import Controller
-
-    class Keep:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-            self.messages.append(envelope)
-            return "250 OK"
-
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield controller, handler
-    controller.stop()
 
 
 def _text(envelope) -> tuple[str, str]:
