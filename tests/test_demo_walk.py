@@ -65,6 +65,23 @@ def _shape(path: str) -> str:
     return re.sub(r"\d+", "<n>", path)
 
 
+def links_to_follow(url: str, page: _Page, seen: set, shapes: dict) -> list[str]:
+    """The links on ``page`` worth a visit: local, not a download, not seen, at most ``PER_SHAPE``
+    URLs of one shape (``/demands/1`` and ``/demands/2`` are one shape); ``shapes`` remembers them."""
+    follow = []
+    for href in page.links:
+        target = urlsplit(urljoin(url, href))
+        if target.netloc or not target.path.startswith("/") or SKIP.search(target.path):
+            continue
+        link = target.path + (f"?{target.query}" if target.query else "")
+        same_shape = shapes.setdefault(_shape(target.path), set())
+        if link in seen or (link not in same_shape and len(same_shape) >= PER_SHAPE):
+            continue
+        same_shape.add(link)
+        follow.append(link)
+    return follow
+
+
 def _walk(client, start: str, lang: str) -> dict[str, list[str]]:
     """GET ``start`` and what it links to, ``DEPTH`` deep; the problems found, by URL."""
     problems, seen, shapes = {}, set(), {}
@@ -95,16 +112,7 @@ def _walk(client, start: str, lang: str) -> dict[str, list[str]]:
             problems[url] = found
         if depth >= DEPTH:
             continue
-        for href in page.links:
-            target = urlsplit(urljoin(url, href))
-            if target.netloc or not target.path.startswith("/") or SKIP.search(target.path):
-                continue
-            link = target.path + (f"?{target.query}" if target.query else "")
-            same_shape = shapes.setdefault(_shape(target.path), set())
-            if link in seen or (link not in same_shape and len(same_shape) >= PER_SHAPE):
-                continue
-            same_shape.add(link)
-            queue.append((link, depth + 1))
+        queue += [(link, depth + 1) for link in links_to_follow(url, page, seen, shapes)]
     assert len(seen) > 3, f"the walk from {start} found almost nothing: {sorted(seen)}"
     return problems
 

@@ -10,12 +10,11 @@ import datetime as dt
 import re
 from decimal import Decimal
 from fractions import Fraction
-from urllib.parse import urljoin, urlsplit
 
 import pytest
 
 from red_property.core import formatting as f
-from tests.test_demo_walk import SKIP, _login, _Page, _shape
+from tests.test_demo_walk import _login, _Page, links_to_follow
 
 RAW = re.compile(r"(?<![\d.:])(0\.\d{3,}|\d+\.\d{4,})(?!\d)")
 ROLES = ["bureau", "company1", "committee1"]
@@ -80,16 +79,7 @@ def _raw_numbers(client, start: str, depth: int = 2) -> dict[str, list[str]]:
             found[url] = raw
         if depth >= limit:
             continue
-        for href in page.links:
-            target = urlsplit(urljoin(url, href))
-            if target.netloc or not target.path.startswith("/") or SKIP.search(target.path):
-                continue
-            link = target.path + (f"?{target.query}" if target.query else "")
-            same_shape = shapes.setdefault(_shape(target.path), set())
-            if link in seen or (link not in same_shape and len(same_shape) >= 2):
-                continue
-            same_shape.add(link)
-            queue.append((link, depth + 1))
+        queue += [(link, depth + 1) for link in links_to_follow(url, page, seen, shapes)]
     assert limit == 0 or len(seen) > 10, sorted(seen)
     return found
 
