@@ -19,6 +19,7 @@ which a time of day on today's date keeps within hours of the moved one.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -93,9 +94,28 @@ def _migrate(config: dict) -> None:
     from flask_migrate import upgrade
 
     app = create_app(config)
-    with app.app_context():
+    with _one_migration_at_a_time(), app.app_context():
         upgrade(revision="heads")
         db.engine.dispose()
+
+
+@contextlib.contextmanager
+def _one_migration_at_a_time():
+    """Under pytest-xdist each worker migrates its own database, but roles and their
+    grants belong to the whole cluster: two first migrations at once collide on
+    ``CREATE ROLE`` ("tuple concurrently updated").  An advisory lock in the server's
+    maintenance database (advisory locks are per database) lines them up."""
+    if not POSTGRES:
+        yield
+        return
+    admin = create_engine(make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(hashtext('red_property tests: migrate'))"))
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext('red_property tests: migrate'))"))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from red_property import create_app
 from red_property.extensions import db
-from tests.conftest import SERVER_URL, _pg_drop
+from tests.conftest import SERVER_URL, _one_migration_at_a_time, _pg_drop
 
 pytestmark = pytest.mark.postgres
 OPS = Path(__file__).resolve().parent.parent / "ops"
@@ -30,7 +30,7 @@ def _migrate(url: str, revision: str) -> None:
     from flask_migrate import upgrade
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MIGRATE_DATABASE_URL": url, "TESTING": True})
-    with app.app_context():
+    with _one_migration_at_a_time(), app.app_context():
         upgrade(revision=revision)
         db.engine.dispose()
 
