@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.errors import InputError
 from red_property.core.schemas import counted_page
+from red_property.core.statistics import refresh_statistics
 from red_property.core.tenancy import current_tenant_id, public_read
 from red_property.tenants.models import Tenant, TenantKind
 
@@ -186,6 +187,7 @@ def import_households(session: Session, community_id: int, rows, *, on: dt.date,
         if n % 1000 == 0:
             progress(50 + 45 * n // len(rows))
     session.commit()
+    refresh_statistics(session, Household, Building, written=created)
     return {"rows": len(rows), "created": created, "updated": updated,
             "unchanged": len(rows) - created - updated}
 

@@ -22,6 +22,8 @@ from red_property.activities.demo import add_demo_records as add_activities
 from red_property.appointments.demo import add_demo_records as add_appointments
 from red_property.communities.models import Building, Community, Household, ManagementContract
 from red_property.core.owner import owner_session
+from red_property.extensions import db
+from red_property.core.statistics import refresh_statistics
 from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_demo_records as add_demands
@@ -83,6 +85,7 @@ def build_demo_city(session: Session, tenants_dir: Path, seed: int = 2026, today
         progress(step, label)
         add(session, rng, tenants, today)
     logins = _logins(session, tenants)
+    refresh_statistics(session, *db.metadata.tables)   # every table was empty when the build began
     return DemoSummary(len(tenants), COMMUNITIES, households, logins)
 
 

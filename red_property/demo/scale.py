@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from red_property.appointments.demo import add_scale_records as add_appointment_records
 from red_property.activities.demo import add_scale_records as add_activities
 from red_property.communities.models import Building, Community, Household, ManagementContract
+from red_property.extensions import db
+from red_property.core.statistics import refresh_statistics
 from red_property.core import clock
 from red_property.core.owner import owner_session
 from red_property.core.tenancy import tenant_scope
@@ -104,6 +106,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
                       monthly=False)
         if number % 500 == 0:
             progress(f"records of {number}/{companies} companies")
+    refresh_statistics(session, *db.metadata.tables)
     return {"bureau_id": bureau_id, "companies": companies, "communities": communities,
             "households": communities * households_per_community, "demands": demands, "posts": posts,
             "meetings": meetings, "activities": activities,

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, Household
 from red_property.communities.services import managed_now
+from red_property.core.statistics import refresh_statistics
 from red_property.core import clock
 from red_property.core.natural import natural
 from red_property.core.audit import record_event
@@ -279,6 +280,7 @@ def bill_run(ctx: JobContext, billing_run_id: int) -> dict:
         run = session.get(BillingRun, billing_run_id)
     run.issued_complete = True
     session.commit()
+    refresh_statistics(session, Bill, written=issued)
     rendered = render_run_invoices(session, billing_run_id, progress=ctx.progress, wait_for_others=True)
     run = session.get(BillingRun, billing_run_id)
     run.finished_at = clock.now()

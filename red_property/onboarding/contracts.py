@@ -345,7 +345,8 @@ def write_contract_rows(session: Session, checked: CheckedContracts, progress=la
     return {"rows": len(rows), "created": len(rows), "tenants_opened": len(opened)}
 
 
-CONTRACTS_IMPORT = SheetImport("onboarding.import_contracts", check_contract_rows, write_contract_rows, MAX_BYTES)
+CONTRACTS_IMPORT = SheetImport("onboarding.import_contracts", check_contract_rows, write_contract_rows, MAX_BYTES,
+                               tables=(ManagementContract.__tablename__, "tenant"))
 
 
 def start_contracts_import(session: Session, filename: str, data: bytes) -> JobRecord:

@@ -224,7 +224,8 @@ def import_companies(session: Session, rows: list[dict], progress=lambda percent
             "unchanged": len(rows) - len(fresh) - updated}
 
 
-DIRECTORY_IMPORT = SheetImport("onboarding.import_directory", check_company_rows, import_companies, MAX_BYTES)
+DIRECTORY_IMPORT = SheetImport("onboarding.import_directory", check_company_rows, import_companies, MAX_BYTES,
+                               tables=(Company.__tablename__,))
 
 
 def start_directory_import(session: Session, filename: str, data: bytes) -> JobRecord:

@@ -173,7 +173,8 @@ def write_register_rows(session: Session, rows: list[dict], progress=lambda perc
     return {"rows": len(rows), "created": len(rows)}
 
 
-REGISTER_IMPORT = SheetImport("onboarding.import_register", check_register_rows, write_register_rows, MAX_BYTES)
+REGISTER_IMPORT = SheetImport("onboarding.import_register", check_register_rows, write_register_rows, MAX_BYTES,
+                              tables=(Community.__tablename__,))
 
 
 def start_register_import(session: Session, filename: str, data: bytes) -> JobRecord:

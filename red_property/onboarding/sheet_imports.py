@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from red_property.core.audit import AuditEntry, _plain
 from red_property.core.exports import tenant_dir
 from red_property.core.jobs import JobContext, JobRecord, enqueue
+from red_property.core.statistics import refresh_statistics
 from red_property.core.table_import import ImportRejected, read_table
 from red_property.core.tenancy import current_actor_id, current_tenant_id
 from red_property.core import clock
@@ -45,13 +46,15 @@ class SheetImport:
     ``check(session, table, progress)`` returns the rows to write or raises
     ``ImportRejected``; ``write(session, rows, progress)`` adds them (without
     committing) and returns the counts shown to the user.  ``progress`` takes
-    a percentage of that step.
+    a percentage of that step.  ``tables`` are those it fills in bulk: their
+    planner statistics are refreshed after the commit (``core.statistics``).
     """
 
     job_name: str
     check: Callable[[Session, list[list[str]], Progress], Any]
     write: Callable[[Session, Any, Progress], dict]
     max_bytes: int
+    tables: tuple[str, ...] = ()
 
 
 def start_import(session: Session, kind: SheetImport, filename: str, data: bytes) -> JobRecord:
@@ -82,6 +85,7 @@ def run_import(ctx: JobContext, kind: SheetImport, stored: str, filename: str) -
     result = kind.write(ctx.session, rows, lambda p: ctx.progress(45 + 53 * p // 100, "正在写入"))
     ctx.session.commit()
     path.unlink(missing_ok=True)
+    refresh_statistics(ctx.session, *kind.tables, AuditEntry, written=result["created"])
     return result
 
 
