@@ -19,3 +19,18 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Import the app once in the master: workers fork with its code, templates and translations
+# already loaded (shared copy-on-write), so each starts at once and a recycled one
+# (max_requests) costs nothing to bring back.
+preload_app = True
+
+
+def post_fork(server, worker):
+    """A forked worker opens its own database connections: a socket the master opened
+    (none should be, but a pool is per process) is dropped without being closed."""
+    from red_property.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
