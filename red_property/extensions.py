@@ -12,6 +12,7 @@ from flask_wtf import CSRFProtect
 
 from red_property.core.model import Base
 from red_property.core.tenancy import TenantSession
+from red_property.core import generations  # noqa: F401  (registers its listeners on TenantSession)
 
 
 
@@ -33,7 +34,8 @@ class _SQLAlchemy(SQLAlchemy):
                 pass
 
 
-# Every session is a TenantSession: the tenant filter cannot be left out.
+# Every session is a TenantSession: the tenant filter cannot be left out, nor can a commit
+# that writes a tenant's records fail to move its generation on (core.generations).
 db = _SQLAlchemy(model_class=Base, session_options={"class_": TenantSession})
 migrate = Migrate()
 login_manager = LoginManager()

@@ -10,7 +10,9 @@ the communities that have one: a missing value is left out, never counted as 0.
 Cost: one query for the register, then one per source for the window and its
 twelve months together (``measure_windows``; a source that cannot measure many
 windows at once costs one per window): fixed, whatever the number of records or
-communities.
+communities.  Those measurements are kept in the process until the company's
+records, the register or the minute change (``core.generations``); the pages,
+the community pages, the exports and the API all assemble theirs from them.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 from red_property.communities.models import Community, ManagementContract
 from red_property.compliance.sources import SOURCES, Source, Values, Window, load_sources, measure_windows, value_for
 from red_property.core.formatting import measure, pct_value
+from red_property.core.generations import kept
 from red_property.core.tenancy import current_tenant_id
 from red_property.rating.metrics import METRICS, Metric
 
@@ -96,25 +99,49 @@ def pooled(parts: list[tuple[int, int] | None]) -> Fraction | None:
     return Fraction(sum(n for n, _ in present), denominator) if denominator else None
 
 
+@dataclass(frozen=True)
+class Measurements:
+    """What the database says for the dashboard: the window, the managed communities and each
+    source's values for the window and each of its months (the costly part; kept, see below)."""
+    window: Window
+    communities: list[ManagedCommunity]
+    months: list[Window]
+    overall: dict[str, Values]
+    by_month: list[dict[str, Values]]
+    parts: dict
+
+
+def measurements(session: Session, today: dt.date) -> Measurements:
+    """The current company's measurements, kept per process until its records, the register or
+    the minute change (``core.generations``): a look that follows no write costs no query."""
+    def measure() -> Measurements:
+        window = Window.months_ending(today)
+        communities = managed_communities(session, window)
+        # Each month's point is the card's measure on that month's last day (today for this month):
+        # the chart's last point is the card, never a different quantity under it.
+        months = [Window.months_ending(min(today, Window.month(y, m).end)) for y, m in window.months()]
+        parts: dict = {}
+        metrics = [key for key in METRICS if key in SOURCES]
+        overall, *by_month = measure_windows(session, [window, *months], metrics, parts)
+        return Measurements(window, communities, months, overall, by_month, parts)
+
+    return kept(session, "compliance.measurements", (today,), measure)
+
+
 def company_dashboard(session: Session, today: dt.date, community_id: int | None = None) -> Dashboard:
     """Every registered indicator for the current company (or one of its communities)."""
     load_sources()
-    window = Window.months_ending(today)
-    communities = managed_communities(session, window)
+    measured = measurements(session, today)
+    window, parts = measured.window, measured.parts
+    communities = measured.communities
     if community_id is not None:
         communities = [c for c in communities if c.id == community_id]
     company = current_tenant_id(session)
     areas = {c.id: c.floor_area for c in communities}
-    metrics = [key for key in METRICS if key in SOURCES]
-    # Each month's point is the card's measure on that month's last day (today for this month):
-    # the chart's last point is the card, never a different quantity under it.
-    months = [Window.months_ending(min(today, Window.month(y, m).end)) for y, m in window.months()]
-    parts: dict = {}
-    overall, *by_month = measure_windows(session, [window, *months], metrics, parts)
-    monthly = [(f"{w.end:%Y-%m}", w, measured) for w, measured in zip(months, by_month)]
+    monthly = [(f"{w.end:%Y-%m}", w, values) for w, values in zip(measured.months, measured.by_month)]
 
-    def values_in(measured: dict[str, Values], metric: str, during: Window) -> dict[int, Fraction | None]:
-        return {c.id: value_for(metric, measured, (company, c.id)) for c in communities if c.managed_during(during)}
+    def values_in(values: dict[str, Values], metric: str, during: Window) -> dict[int, Fraction | None]:
+        return {c.id: value_for(metric, values, (company, c.id)) for c in communities if c.managed_during(during)}
 
     def company_value(key: str, n: int, values: dict[int, Fraction | None]) -> Fraction | None:
         if key not in parts:
@@ -122,10 +149,10 @@ def company_dashboard(session: Session, today: dt.date, community_id: int | None
         return pooled([parts[key][n].get((company, cid)) for cid in values])
 
     indicators = []
-    for key in metrics:
-        by_community = values_in(overall, key, window)
-        trend = [(label, company_value(key, n, values_in(measured, key, w)))
-                 for n, (label, w, measured) in enumerate(monthly, start=1)]
+    for key in (key for key in METRICS if key in SOURCES):
+        by_community = values_in(measured.overall, key, window)
+        trend = [(label, company_value(key, n, values_in(values, key, w)))
+                 for n, (label, w, values) in enumerate(monthly, start=1)]
         indicators.append(Indicator(METRICS[key], SOURCES[key], company_value(key, 0, by_community), by_community,
                                     trend))
     return Dashboard(window, communities, indicators)

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from red_property.core.audit import AuditEntry, _plain
 from red_property.core.exports import tenant_dir
+from red_property.core.generations import note_written
 from red_property.core.jobs import JobContext, JobRecord, enqueue
 from red_property.core.statistics import refresh_statistics
 from red_property.core.table_import import ImportRejected, read_table
@@ -95,6 +96,7 @@ def insert_audited(session: Session, model, rows: list[dict], progress: Progress
     listener, so both are done here."""
     tenant_id, actor_id, now = current_tenant_id(session), current_actor_id(session), clock.now()
     insert_batch = _insert_postgresql if session.get_bind().dialect.name == "postgresql" else _insert_portable
+    note_written(session, model.__tablename__)   # the PostgreSQL batch is a statement of its own
     ids: list[int] = []
     for start in range(0, len(rows), BATCH):
         chunk = [{**row, "tenant_id": tenant_id} for row in rows[start:start + BATCH]]
