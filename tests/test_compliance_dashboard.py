@@ -148,3 +148,16 @@ def test_the_kept_measurements_are_at_most_a_minute_old(app, client, web, world,
         with count_queries() as later:
             client.get("/company-a/compliance")
     assert [s for s in later.statements if "measured_window" in s or "window_month" in s]
+
+
+def test_without_redis_answering_nothing_is_kept_and_writes_still_commit(app, client, web, world, count_queries):
+    from tests.outage import free_port
+
+    app.config["REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"   # nobody listens there
+    web.login("a-admin@test.cn")
+    for _ in range(2):
+        with count_queries() as look:
+            assert client.get("/company-a/compliance").status_code == 200
+        assert [s for s in look.statements if "measured_window" in s or "window_month" in s]
+    _branch(app, world.a, world.community_a)
+    assert client.get("/company-a/compliance").status_code == 200

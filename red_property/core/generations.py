@@ -27,6 +27,7 @@ import hashlib
 import logging
 import secrets
 import threading
+import time
 from typing import Callable, Iterable, TypeVar
 
 from cachetools import TTLCache
@@ -52,6 +53,8 @@ _local_tokens: dict[str, str] = {}
 _kept: TTLCache = TTLCache(maxsize=KEPT_ENTRIES, ttl=KEPT_SECONDS)
 _lock = threading.Lock()
 _redis_clients: dict[str, object] = {}
+_redis_down_until: dict[str, float] = {}
+REDIS_RETRY_SECONDS = 5      # after Redis failed to answer, neither kept nor advanced for this long
 
 
 def _database(session: Session) -> str:
@@ -63,11 +66,23 @@ def _redis():
     url = current_app.config.get("REDIS_URL") if has_app_context() else None
     if not url:
         return None
+    if time.monotonic() < _redis_down_until.get(url, 0.0):
+        raise _RedisDown()
     if url not in _redis_clients:
         from redis import Redis
 
         _redis_clients[url] = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
     return _redis_clients[url]
+
+
+class _RedisDown(Exception):
+    """Redis failed to answer a moment ago: not asked again yet (a frozen Redis would cost every
+    write its timeout)."""
+
+
+def _redis_failed(exc: Exception) -> None:
+    _redis_down_until[current_app.config["REDIS_URL"]] = time.monotonic() + REDIS_RETRY_SECONDS
+    log.warning("generations: Redis did not answer (%s); nothing kept for %s s", exc, REDIS_RETRY_SECONDS)
 
 
 def _key(database: str, owner: str) -> str:
@@ -118,29 +133,34 @@ def advance(session: Session, owners: Iterable[str]) -> None:
     """Give each owner (a tenant id, or ``REGISTER``) a new generation."""
     database = _database(session)
     tokens = {_key(database, owner): secrets.token_hex(8) for owner in owners}
-    redis = _redis()
-    if redis is None:
-        _local_tokens.update(tokens)
-        return
     from redis.exceptions import RedisError
 
     try:
+        redis = _redis()
+        if redis is None:
+            _local_tokens.update(tokens)
+            return
         redis.mset(tokens)
-    except RedisError as exc:   # kept pages then live out their minute at most
-        log.warning("generations not advanced (%s): %s", exc, sorted(tokens))
+    except _RedisDown:
+        pass
+    except RedisError as exc:   # what was kept elsewhere then lives out its minute at most
+        _redis_failed(exc)
 
 
 def _tokens(session: Session, tenant_id: int) -> tuple | None:
     database = _database(session)
     keys = [_key(database, str(tenant_id)), _key(database, REGISTER)]
-    redis = _redis()
-    if redis is None:
-        return database, *(_local_tokens.get(k, "0") for k in keys)
     from redis.exceptions import RedisError
 
     try:
+        redis = _redis()
+        if redis is None:
+            return database, *(_local_tokens.get(k, "0") for k in keys)
         return database, *((v or b"0").decode() for v in redis.mget(keys))
-    except RedisError:
+    except _RedisDown:
+        return None
+    except RedisError as exc:
+        _redis_failed(exc)
         return None
 
 
