@@ -52,6 +52,7 @@ KEPT_ENTRIES = 512
 _local_tokens: dict[str, str] = {}
 _kept: TTLCache = TTLCache(maxsize=KEPT_ENTRIES, ttl=KEPT_SECONDS)
 _lock = threading.Lock()
+_computing: dict[tuple, threading.Lock] = {}
 _redis_clients: dict[str, object] = {}
 _redis_down_until: dict[str, float] = {}
 REDIS_RETRY_SECONDS = 5      # after Redis failed to answer, neither kept nor advanced for this long
@@ -175,10 +176,21 @@ def kept(session: Session, name: str, key: tuple, compute: Callable[[], T]) -> T
     full = (name, tenant_id, key, minute, *tokens)
     with _lock:
         value = _kept.get(full)
-    if value is None:
-        value = compute()
+        if value is None:   # one thread computes, the process's others wait for it (not compute it again)
+            computing = _computing.setdefault(full, threading.Lock())
+    if value is not None:
+        return value
+    with computing:
         with _lock:
-            _kept[full] = value
+            value = _kept.get(full)
+        if value is None:
+            try:
+                value = compute()
+                with _lock:
+                    _kept[full] = value
+            finally:
+                with _lock:
+                    _computing.pop(full, None)
     return value
 
 
