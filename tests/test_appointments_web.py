@@ -298,3 +298,5 @@ def test_web_refuses_committee_posts_and_the_pages_agree_with_the_public_page(ap
     index = client.get("/company-a/appointments").get_data(as_text=True)
     row = re.search(rf'<tr data-community="{world.community_a2}">(.*?)</tr>', index, re.S).group(1)
     assert "登记簿中无业委会" in row and "1 / 1" not in row
+    chart = index[index.index("<svg"):index.index("</svg>")] if "<svg" in index else ""
+    assert "甲二小区" not in chart                                   # nor a bar in the party-share chart

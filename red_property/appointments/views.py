@@ -33,7 +33,7 @@ LABELS = {"body": BODY_LABELS, "role": ROLE_LABELS, "procedure": PROCEDURE_LABEL
 @bp.route("/<slug:tenant_slug>/appointments")
 @login_required
 def index():
-    """Every managed community's cross-appointment indicators today: two queries in all."""
+    """Every managed community's cross-appointment indicators today: three queries in all."""
     require_kind(TenantKind.COMPANY)
     today = clock.today()
     communities = managed_communities(db.session, today)
@@ -41,7 +41,7 @@ def index():
     rows = [(c, name, indicators.get(c)) for c, name in communities if c in indicators]
     # the register answers whether a committee exists, as on the public page; posts kept without one stay history
     committees = with_committee(db.session, [c for c, _name, _i in rows])
-    shares = [(name, pct_value(i.party_share)) for _c, name, i in rows if i.party_share is not None]
+    shares = [(name, pct_value(i.party_share)) for c, name, i in rows if i.party_share is not None and c in committees]
     chart = bar_chart(sorted(shares, key=lambda s: s[1])[:20], title=_("业委会党员占比（目标 50%）"), unit="%",
                       max_value=100) if shares else None
     return render_template("appointments/index.html", rows=rows, chart=chart, committees=committees)
