@@ -115,6 +115,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "FEES_ISSUE_BATCH": int(env.get("FEES_ISSUE_BATCH", "200")),
         "FEES_RENDER_BATCH": int(env.get("FEES_RENDER_BATCH", "0")),
         "FEES_RENDER_HELPERS": int(env.get("FEES_RENDER_HELPERS", "1")),
+        # Arrears notices: households laid out per step of the job's progress (fees.arrears).
+        "FEES_ARREARS_BATCH": int(env.get("FEES_ARREARS_BATCH", "50")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: household lists, evidence, appeals
         # JSON bodies carry forms, not files, and nest three or four levels (core/json_body.py).
         "JSON_MAX_BYTES": 1024 * 1024,

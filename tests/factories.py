@@ -47,6 +47,15 @@ def make_community(session: Session, name: str, *, committee_id: int | None = No
     return community.id
 
 
+def register_committee(session: Session, world, community_id: int, slug: str, name: str) -> int:
+    """The bureau registers an owners' committee (a tenant of its own) for a community, as its register does."""
+    committee = make_tenant(session, TenantKind.COMMITTEE, slug, name)
+    with tenant_scope(session, world.bureau):
+        session.get(Community, community_id).committee_tenant_id = committee
+        session.commit()
+    return committee
+
+
 def make_contract(session: Session, community_id: int, company_id: int, start: dt.date,
                   end: dt.date | None = None) -> None:
     session.add(ManagementContract(community_id=community_id, company_tenant_id=company_id,

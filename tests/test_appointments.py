@@ -13,10 +13,18 @@ from red_property.core.errors import InputError
 from red_property.core.tenancy import bureau_cross_tenant_read, tenant_scope
 from red_property.extensions import db
 from red_property.party.models import Level
+from tests.factories import register_committee
 from tests.factories_party import TODAY, branch, member, person, post
 
 OC, BRANCH, OFFICE, RC = Body.OWNERS_COMMITTEE, Body.PARTY_BRANCH, Body.PROJECT_OFFICE, Body.RESIDENTS_COMMITTEE
 START = TODAY.replace(year=TODAY.year - 1)
+
+
+@pytest.fixture(autouse=True)
+def committee_a(app, world):
+    """甲一小区's register entry has an owners' committee, so A records its members there."""
+    with app.app_context():
+        return register_committee(db.session, world, world.community_a, "committee-a", "甲一小区业主委员会")
 
 
 @pytest.fixture
@@ -220,6 +228,7 @@ def test_a_project_manager_who_is_not_a_party_member_is_not_counted(a, world):
 def test_metric_sources_in_the_companys_scope_and_through_the_bureaus_audited_read(app, world, count_queries):
     window = Window.months_ending(TODAY)
     with app.app_context():
+        register_committee(db.session, world, world.community_b, "committee-b", "乙一小区业主委员会")
         with tenant_scope(db.session, world.a) as s:
             committee(s, world.community_a, 2, 3)
             post(s, person(s, world.community_a2, "非党员经理"), OFFICE, R.PROJECT_MANAGER, start=START)
@@ -274,3 +283,11 @@ def member_row(s, community, name):
     s.add(row)
     s.flush()
     return row.id
+
+
+def test_no_committee_posts_where_the_register_has_no_committee(a, world):
+    """The public page says 甲二小区 has no owners' committee (its register entry has none): no member is recorded."""
+    who = person(a, world.community_a2, "王主任")
+    message = refused("body", post, a, who, OC, R.CHAIR, start=START)
+    assert "登记簿" in message and "住建局" in message
+    assert post(a, who, RC, R.DIRECTOR, start=START).id     # the other bodies are not the register's

@@ -9,9 +9,17 @@ from red_property.appointments.models import Body, PostRole
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
 from tests.conftest import csrf_token
+from tests.factories import register_committee
 from tests.factories_party import PDF, PNG, TODAY, branch, member, person, post
 
 START = TODAY.replace(year=TODAY.year - 1)
+
+
+@pytest.fixture(autouse=True)
+def committee_a(app, world):
+    """甲一小区's register entry has an owners' committee, so A records its members there."""
+    with app.app_context():
+        return register_committee(db.session, world, world.community_a, "committee-a", "甲一小区业主委员会")
 
 
 def _errors(response):
@@ -202,7 +210,7 @@ def test_web_forms_refuse_bad_input_on_their_fields(app, client, login, world):
 
 def test_web_pages_of_another_companys_rows_are_404(app, client, login, world):
     with app.app_context(), tenant_scope(db.session, world.b) as s:
-        b_post = post(s, person(s, world.community_b, "乙主任"), Body.OWNERS_COMMITTEE, PostRole.CHAIR).id
+        b_post = post(s, person(s, world.community_x, "乙主任"), Body.OWNERS_COMMITTEE, PostRole.CHAIR).id
     page = f"/company-a/appointments/communities/{world.community_a}"
     assert client.get(f"/company-a/appointments/communities/{world.community_b}").status_code == 404
     assert login(f"/company-a/appointments/posts/{b_post}/end", {}, page).status_code == 404
@@ -241,3 +249,54 @@ def test_pages_read_in_english_too(client, web, world):
     page = client.get("/company-a/appointments").get_data(as_text=True)
     assert "at least 50% of" in page and "50%%" not in page
     assert "Party building" in client.get("/company-a/party").get_data(as_text=True)
+
+
+def _legacy_committee_post(app, world) -> int:
+    """An owners' committee post written before the rule (as an old import did): it is kept."""
+    from red_property.appointments.models import Post, Procedure
+
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        who = person(s, world.community_a2, "旧主任")
+        held = Post(person_id=who.id, body=Body.OWNERS_COMMITTEE, role=PostRole.CHAIR, term_start=START,
+                    term_end=START.replace(year=START.year + 3), procedure=Procedure.ELECTION, procedure_on=START)
+        s.add(held)
+        s.commit()
+        return who.id
+
+
+def test_api_refuses_committee_posts_where_the_register_has_no_committee(api, app, world):
+    """甲二小区's register entry has no owners' committee: the public page says none, and so does the API."""
+    person_id = _legacy_committee_post(app, world)
+    token = api.token("a-staff@test.cn")
+    good = {"person_id": person_id, "body": "owners_committee", "role": "member", "term_start": str(START),
+            "term_end": str(START.replace(year=START.year + 3)), "procedure": "election", "procedure_on": str(START)}
+    refused = api.post("/api/v1/appointments/posts", token, json=good)
+    assert refused.status_code == 422
+    assert "登记簿" in _errors(refused)["body"][0] and "住建局" in _errors(refused)["body"][0]
+    office = {**good, "body": "residents_committee", "role": "member"}
+    assert api.post("/api/v1/appointments/posts", token, json=office).status_code == 201   # other bodies are fine
+    listed = api.get(f"/api/v1/appointments/posts?community_id={world.community_a2}&body=owners_committee",
+                     token).get_json()
+    assert listed["total"] == 1                                                              # the old row is kept
+
+
+def test_web_refuses_committee_posts_and_the_pages_agree_with_the_public_page(app, client, login, world):
+    person_id = _legacy_committee_post(app, world)
+    page = f"/company-a/appointments/communities/{world.community_a2}"
+    form = {"post-person_id": str(person_id), "post-body": "owners_committee", "post-role": "member",
+            "post-term_start": str(START), "post-term_end": str(START.replace(year=START.year + 3)),
+            "post-procedure": "election", "post-procedure_on": str(START), "post-organisation_id": "0"}
+    response = login(f"{page}/posts", form, page, content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'data-field="post-body"' in html and "须由住建局先在登记簿中登记业委会" in html
+    shown = client.get(page).get_data(as_text=True)
+    assert 'id="no-committee"' in shown and "旧主任" in shown
+    assert 'id="no-committee"' not in client.get(f"/company-a/appointments/communities/{world.community_a}").get_data(
+        as_text=True)
+    public = client.get(f"/public/communities/{world.community_a2}").get_data(as_text=True)
+    assert "尚未成立业主委员会" in public
+    index = client.get("/company-a/appointments").get_data(as_text=True)
+    row = re.search(rf'<tr data-community="{world.community_a2}">(.*?)</tr>', index, re.S).group(1)
+    assert "登记簿中无业委会" in row and "1 / 1" not in row
+    chart = index[index.index("<svg"):index.index("</svg>")] if "<svg" in index else ""
+    assert "甲二小区" not in chart                                   # nor a bar in the party-share chart

@@ -2,6 +2,7 @@
 charts, time limits and the home page's overdue flags."""
 import datetime as dt
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -181,6 +182,25 @@ def test_check_now_runs_the_job_and_the_home_page_shows_overdue(app, page, world
     run_worker(app)
     home = page.text(f"{HOME}/")
     assert "超期未办结" in home and 'class="overdue"' in home
+
+
+def test_the_home_page_gives_the_overdue_count_once_in_the_task_list(app, page, world):
+    """The task list and the demands card both said how many demands were overdue: the task says it."""
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        for hours in (25, 30, 49):
+            demand(s, world.community_a, category="urgent_repair", at=clock.now() - dt.timedelta(hours=hours))
+        demand(s, world.community_a, category="urgent_repair", at=clock.now())   # open, not overdue
+    page.post(f"{HOME}/demands/check-overdue", {})
+    run_worker(app)
+    home = page.text(f"{HOME}/")
+    overdue_list = 'href="/company-a/demands?status=open&amp;overdue=1"'
+    assert home.count(overdue_list) == 1 and home.count("超期未办结") == 1
+    task = re.search(r'data-task="overdue_demands"><a href="[^"]+"><b class="count">(\d+)</b>', home)
+    assert task.group(1) == "3"
+    card = home[home.index("<h2>居民诉求</h2>"):]
+    card = card[:card.index("</section>")]
+    assert "<b>4</b>" in card and "<b>3</b>" not in card          # the open demands; the overdue ones as rows only
+    assert card.count('class="overdue"') == 3
 
 
 def test_pages_are_the_companys_own(app, client, web, world, page):

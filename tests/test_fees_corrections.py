@@ -230,3 +230,46 @@ def test_the_arrears_job_renders_a_page_per_household_in_arrears(app, bills, wor
     assert one.invoice_code not in text
     drawn = glyphs_drawn(data)
     assert all(drawn[char] for char in "催缴通知书尊敬的业主欠合计户名开户行账号")
+
+
+def test_arrears_notices_follow_the_natural_order_of_rooms(bills, world):
+    """Room 101 before 201 before 1001, as the bill list and billing order them (the shared collation)."""
+    from red_property.communities.models import Household
+
+    s, (one, two, three) = bills
+    for bill, room in ((one, "1001"), (two, "101"), (three, "201")):   # as text, "1001" sorts first
+        s.get(Household, bill.household_id).room = room
+    s.commit()
+    notices = arrears_notices(s, world.community_a, TODAY)
+    assert [n.household_id for n in notices] == [two.household_id, three.household_id, one.household_id]
+    assert [n.address.split()[-1] for n in notices] == ["101室", "201室", "1001室"]
+
+
+def test_the_arrears_job_moves_its_progress_as_each_batch_is_laid_out(app, bills, world, monkeypatch):
+    """Each batch of households moves the progress, written on its own (outside the job's transaction)
+    so that the job page sees it at once, as billing does per batch; the PDF still has a page each."""
+    from red_property.core.jobs import JobContext
+
+    s, _bills = bills
+    app.config["FEES_ARREARS_BATCH"] = 1
+    seen = []
+    written = JobContext.progress
+
+    def spy(self, percent, message=None):
+        seen.append((percent, message, self.session.in_transaction()))
+        written(self, percent, message)
+
+    monkeypatch.setattr(JobContext, "progress", spy)
+    record = start_arrears_notices(s, community_id=world.community_a, today=TODAY)
+    run_worker(app)
+    assert [(p, m) for p, m, _ in seen] == [(5, "正在查找欠费住户"), (10, "已生成 0/3 户的催缴通知书"),
+                                            (38, "已生成 1/3 户的催缴通知书"), (66, "已生成 2/3 户的催缴通知书"),
+                                            (95, "已生成 3/3 户的催缴通知书"), (100, "已生成 3 户的催缴通知书，可以下载")]
+    assert not any(in_transaction for _, _, in_transaction in seen[1:5])
+    s.expire_all()
+    done = s.get(JobRecord, record.id)
+    assert done.status == DONE and done.progress == 100 and done.result["households"] == 3
+    data = export_path(world.a, done.result["file"]).read_bytes()
+    assert len(PdfReader(__import__("io").BytesIO(data)).pages) == 3
+    drawn = glyphs_drawn(data)                                # the fonts of the three parts, in one document
+    assert all(drawn[char] for char in "催缴通知书尊敬的业主欠合计")

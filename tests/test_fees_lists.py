@@ -19,7 +19,7 @@ from tests.conftest import run_worker
 from tests.factories_fees import TODAY, billed
 
 A = "a-admin@test.cn"
-ADDRESS = re.compile(r"<td>(甲一小区 [^<]+室)</td>")
+ADDRESS = re.compile(r"<td>(?:<a [^>]+>)?(甲一小区 [^<]+室)(?:</a>)?</td>")   # linked to the household's account
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ PARSES = {
     "/api/v1/jobs/exports/community-register": ALL,
     "/api/v1/fees/subscription-invoices": set(),  # the platform's only
     "/api/v1/rating/runs": {BUREAU},
-    "/api/v1/rating/models": {BUREAU}, "/api/v1/rating/events": {BUREAU},
+    "/api/v1/rating/models": {BUREAU}, "/api/v1/rating/models/preview": {BUREAU}, "/api/v1/rating/events": {BUREAU},
     "/api/v1/rating/inspections": {BUREAU}, "/api/v1/rating/opinions": {BUREAU},
     "/api/v1/communities/{community_id}/households/import": {COMPANY},
     "/api/v1/users/{user_id}/invitation": ALL,

@@ -1,4 +1,7 @@
 """Rating API: the bureau's model, inputs and runs; a company's own published results."""
+import hashlib
+import re
+
 import pytest
 
 from tests.conftest import run_worker
@@ -17,7 +20,11 @@ def test_invalid_model_is_refused_with_lines(api, bureau):
     response = api.post("/api/v1/rating/models", bureau, json={"source": bad})
     assert response.status_code == 422
     assert any("权重合计为 101" in m and "行" in m for m in response.get_json()["errors"]["json"]["source"])
-    ok = api.post("/api/v1/rating/models", bureau, json={"source": SHIPPED.read_text("utf-8"), "note": "再存一版"})
+    preview = api.post("/api/v1/rating/models/preview", bureau, json={"source": bad})
+    assert preview.status_code == 422 and "source" in preview.get_json()["errors"]["json"]
+    source = SHIPPED.read_text("utf-8")
+    digest = api.post("/api/v1/rating/models/preview", bureau, json={"source": source}).get_json()["preview_digest"]
+    ok = api.post("/api/v1/rating/models", bureau, json={"source": source, "note": "再存一版", "preview_digest": digest})
     assert ok.status_code == 201 and ok.get_json()["version"] == 2
 
 
@@ -98,3 +105,55 @@ def test_results_list_query_count_is_flat(api, bureau, app, count_queries):
     with count_queries() as q:
         api.get(f"/api/v1/rating/runs/{run_id}/results", bureau)
     assert q.count <= 5, q.statements
+
+
+ONE_BAND = re.sub(r"bands = \[.*?\n\]", 'bands = [\n  { grade = "AAA", min = 0 },\n]', SHIPPED.read_text("utf-8"),
+                  flags=re.S)
+
+
+def _errors(response) -> dict:
+    return response.get_json()["errors"]["json"]
+
+
+def test_saving_a_model_needs_the_preview_of_that_very_text(api, bureau, app):
+    """As the editor page: the API saves only a text whose grade changes were previewed on the version in force."""
+    assert api.post("/api/v1/rating/runs", bureau, json={"period": "2026", "as_of": "2026-10-31"}).status_code == 202
+    run_worker(app)
+    never = api.post("/api/v1/rating/models", bureau, json={"source": ONE_BAND})
+    assert never.status_code == 422 and "preview_digest" in _errors(never)
+    forged = api.post("/api/v1/rating/models", bureau, json={"source": ONE_BAND,   # a plain hash of the text
+                                                              "preview_digest": hashlib.sha256(ONE_BAND.encode()).hexdigest()})
+    assert forged.status_code == 422 and "预览" in _errors(forged)["preview_digest"][0]
+
+    preview = api.post("/api/v1/rating/models/preview", bureau, json={"source": ONE_BAND})
+    assert preview.status_code == 200
+    body = preview.get_json()
+    assert body["base_version"] == 1 and body["companies"] == 2 and body["run_id"] and body["as_of"] == "2026-10-31"
+    assert body["changes"] and all(c["after"] == "AAA" and c["before"] != "AAA" for c in body["changes"])
+    assert {c["company_name"] for c in body["changes"]} <= {"甲物业有限公司", "乙物业有限公司"}
+    assert {"grade": "AAA", "before": 2 - len(body["changes"]), "after": 2} in body["counts"]
+    digest = body["preview_digest"]
+    assert len(api.get("/api/v1/rating/models", bureau).get_json()) == 1          # a preview saves nothing
+
+    edited = api.post("/api/v1/rating/models", bureau, json={"source": ONE_BAND + "\n# 又改了一处\n",
+                                                               "preview_digest": digest})
+    assert edited.status_code == 422 and "preview_digest" in _errors(edited)
+    saved = api.post("/api/v1/rating/models", bureau, json={"source": ONE_BAND, "note": "只留一个等级",
+                                                              "preview_digest": digest})
+    assert saved.status_code == 201 and saved.get_json()["version"] == 2
+    stale = api.post("/api/v1/rating/models", bureau, json={"source": ONE_BAND, "preview_digest": digest})
+    assert stale.status_code == 422 and "preview_digest" in _errors(stale)       # version 2 is in force now
+
+
+def test_the_preview_and_its_digest_are_in_the_api_schema(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "post" in spec["paths"]["/api/v1/rating/models/preview"]
+    schemas = spec["components"]["schemas"]
+    assert "Needed" in schemas["ModelVersionIn"]["properties"]["preview_digest"]["description"]
+    assert "preview_digest" in schemas["ModelPreviewOut"]["properties"]
+    assert "preview" in spec["paths"]["/api/v1/rating/models"]["post"]["description"]
+
+
+def test_a_company_cannot_preview(api, bureau):
+    company = api.token("a-admin@test.cn")
+    assert api.post("/api/v1/rating/models/preview", company, json={"source": ONE_BAND}).status_code == 404

@@ -87,12 +87,13 @@ def committee_records(app, world) -> dict:
 
 
 def _party_records(s, world):
-    """Company B's branch and a post of its owners' committee."""
+    """Company B's branch and a post of an owners' committee."""
     from red_property.appointments.models import Body, PostRole
     from tests.factories_party import branch, person, post
 
     organisation = branch(s, world.community_b, name="乙一小区党支部")
-    held = post(s, person(s, world.community_b, "乙主任"), Body.OWNERS_COMMITTEE, PostRole.CHAIR)
+    # 丙小区 (B's) is the one whose register entry has the committee: posts of no other are recorded
+    held = post(s, person(s, world.community_x, "乙主任"), Body.OWNERS_COMMITTEE, PostRole.CHAIR)
     return {"organisation_id": organisation.id, "post_id": held.id}
 
 

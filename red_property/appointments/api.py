@@ -74,7 +74,9 @@ class Posts(MethodView):
         longer than the body's legal maximum; the same person in the same body
         over overlapping days; a second secretary, owners' committee chair or
         project manager at the same time; a part-time branch member holding no
-        post in another body.
+        post in another body; an owners' committee post in a community whose
+        entry in the bureau's register has no committee (on `body`: the public
+        page says there is none, and the bureau registers it first).
         """
         return create_post(db.session, data, today=clock.today())
 

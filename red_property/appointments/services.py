@@ -3,6 +3,8 @@
 Rules (each an ``InputError`` in Chinese on the field at fault):
 
 - the role belongs to the body; the procedure is the one the law requires;
+- an owners' committee post only where the bureau's register has the committee
+  (``has_committee``, the answer the public page gives): the bureau registers it first;
 - a term ends after it starts, and no later than the body's legal maximum;
 - the election or appointment happens no later than the term starts;
 - a branch seat is held by a formal party member, in a branch covering the
@@ -22,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from red_property.appointments.models import (BODY_NAMES, MAX_TERM_YEARS, PROCEDURES, ROLE_NAMES, ROLES,
                                               SOLE_HOLDER, Body, Person, Post, PostRole, Procedure)
-from red_property.communities.services import managed_now
+from red_property.communities.services import has_committee, managed_now
 from red_property.core.errors import InputError
 from red_property.core.files import store_file
 from red_property.party.models import Level, OrganisationCommunity, PartyMember, PartyOrganisation
 
 COMMITTEE_LEVELS = (Level.COMMUNITY, Level.JOINT, Level.GRID)   # the levels that elect a committee
+NO_COMMITTEE = ("住建局的小区登记簿中本小区没有业主委员会（公示页也显示尚未成立）："
+                "须由住建局先在登记簿中登记业委会，才能登记其成员")
 OTHER_BODIES = (Body.OWNERS_COMMITTEE, Body.PROJECT_OFFICE, Body.RESIDENTS_COMMITTEE)
 
 
@@ -80,6 +84,8 @@ def create_post(session: Session, data: dict, *, today: dt.date,
     if role not in ROLES[body]:
         choices = "、".join(ROLE_NAMES[r] for r in ROLES[body])
         raise InputError("role", f"{BODY_NAMES[body]}的职务只有：{choices}")
+    if body == Body.OWNERS_COMMITTEE and not has_committee(session, person.community_id):
+        raise InputError("body", NO_COMMITTEE)
     start, end = data["term_start"], data.get("term_end")
     _check_term(body, start, end)
     procedure = Procedure(data["procedure"])

@@ -14,7 +14,7 @@ from red_property.appointments.models import Person, Post
 from red_property.appointments.services import (COMMITTEE_LEVELS, attach_record, create_person, create_post, end_post,
                                                 people_of)
 from red_property.communities.models import Community
-from red_property.communities.services import managed_now
+from red_property.communities.services import has_committee, managed_now, with_committee
 from red_property.core import clock
 from red_property.core.charts import bar_chart
 from red_property.core.formatting import pct_value
@@ -33,16 +33,18 @@ LABELS = {"body": BODY_LABELS, "role": ROLE_LABELS, "procedure": PROCEDURE_LABEL
 @bp.route("/<slug:tenant_slug>/appointments")
 @login_required
 def index():
-    """Every managed community's cross-appointment indicators today: two queries in all."""
+    """Every managed community's cross-appointment indicators today: three queries in all."""
     require_kind(TenantKind.COMPANY)
     today = clock.today()
     communities = managed_communities(db.session, today)
     indicators = today_by_community(db.session, today)
     rows = [(c, name, indicators.get(c)) for c, name in communities if c in indicators]
-    shares = [(name, pct_value(i.party_share)) for _c, name, i in rows if i.party_share is not None]
+    # the register answers whether a committee exists, as on the public page; posts kept without one stay history
+    committees = with_committee(db.session, [c for c, _name, _i in rows])
+    shares = [(name, pct_value(i.party_share)) for c, name, i in rows if i.party_share is not None and c in committees]
     chart = bar_chart(sorted(shares, key=lambda s: s[1])[:20], title=_("业委会党员占比（目标 50%）"), unit="%",
                       max_value=100) if shares else None
-    return render_template("appointments/index.html", rows=rows, chart=chart)
+    return render_template("appointments/index.html", rows=rows, chart=chart, committees=committees)
 
 
 def _community(community_id: int) -> Community:
@@ -89,6 +91,7 @@ def community(community_id: int, person: PersonForm | None = None, post: PostFor
     indicators = today_by_community(db.session, today, [community_id]).get(community_id)
     return render_template("appointments/community.html", community=record, people=people, person=person, post=post,
                            row_forms=forms, indicators=indicators, labels=LABELS, today=today,
+                           registered_committee=has_committee(db.session, community_id),
                            can_edit=managed_now(db.session, community_id, today)), status
 
 

@@ -144,6 +144,14 @@ def has_committee(session: Session, community_id: int) -> bool:
     return session.scalar(select(Community.committee_tenant_id).where(Community.id == community_id)) is not None
 
 
+def with_committee(session: Session, community_ids: list[int]) -> set[int]:
+    """Which of ``community_ids`` have an owners' committee in the register (``has_committee``): one query."""
+    if not community_ids:
+        return set()
+    return set(session.scalars(select(Community.id).where(Community.id.in_(community_ids),
+                                                          Community.committee_tenant_id.is_not(None))))
+
+
 def managed_now(session: Session, community_id: int, on: dt.date) -> bool:
     """Whether the current tenant has a contract for the community on ``on``."""
     from red_property.core.tenancy import current_tenant_id

@@ -117,6 +117,23 @@ def render_pdf(html: str) -> bytes:
     return _document(html).write_pdf()
 
 
+def render_pdf_parts(parts, progress=None) -> bytes:
+    """Render several HTML documents (``parts``, an iterable) as one PDF, their pages in order.
+
+    Laying out the pages is the slow part: each part is laid out on its own and
+    ``progress(done)`` is called after each, so a long document's job can say how
+    far it got; the pages are then written once, as one document.
+    """
+    documents = []
+    for html in parts:
+        documents.append(_document(html).render())
+        if progress is not None:
+            progress(len(documents))
+    if not documents:
+        return b""
+    return documents[0].copy([page for document in documents for page in document.pages]).write_pdf()
+
+
 def pdf_page(data: bytes, index: int) -> bytes:
     """Page ``index`` (0-based) of a stored PDF as a PDF of its own, copied as it is (never rendered again).
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from red_property.communities.imports import ImportRejected
 from red_property.core import clock
-from red_property.communities.models import Community
+from red_property.communities.models import Community, Household
 from red_property.core.errors import InputError
 from red_property.core.files import send_stored_file
 from red_property.core.pdf import pdf_bytes_response
@@ -17,6 +17,7 @@ from red_property.extensions import db
 from red_property.fees.bank_import import import_statement
 from red_property.fees.credit import credit_entries
 from red_property.fees.documents import issued_invoice, receipt_pdf, yuan
+from red_property.fees.ledger import household_ledger
 from red_property.fees.forms import METHOD_NAMES, SIGNER_NAMES, CommitmentForm, PaymentForm, StatementForm, fen_of
 from red_property.fees.models import Bill, CommitmentLetter, Payment, PaymentMethod, SignerKind
 from red_property.fees.payments import PaymentData, record_payment, reversed_ids
@@ -97,6 +98,15 @@ def bill(bill_id: int):
     """One bill: amounts, payments with receipts, the household's commitment letters."""
     company_page()
     return _bill_page(_bill(bill_id))
+
+
+@bp.route("/<slug:tenant_slug>/fees/households/<int:household_id>")
+@login_required
+def household(household_id: int):
+    """One household's account: its bills, payments, reversals and credit, with the running balance."""
+    company_page()
+    return render_template("fees/household.html",
+                           ledger=household_ledger(db.session, db.get_or_404(Household, household_id)))
 
 
 @bp.route("/<slug:tenant_slug>/fees/bills/<int:bill_id>/payments", methods=["POST"])
@@ -212,7 +222,7 @@ def payments_export():
     header = [_("收据号码"), _("缴费通知单号"), _("房屋"), _("日期"), _("金额（元）"), _("方式"), _("交款人"), _("银行流水号")]
     rows = ([p.receipt_code, code, address, p.paid_on.isoformat(), p.amount_fen / 100, str(METHOD_NAMES[p.method.value]),
              p.payer_name, p.bank_ref or ""]
-            for p, code, address in db.session.execute(
+            for p, code, address, _household in db.session.execute(
                 filters.statement().order_by(*filters.order()).limit(EXPORT_LIMIT)))
     name = f"payments-{clock.today():%Y%m%d}.{fmt}"
     return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("收款"))

@@ -110,8 +110,8 @@ class PaymentListFilter:
                    errors=errors)
 
     def statement(self) -> Select:
-        """(payment, invoice code, address) rows the filter keeps."""
-        stmt = select(Payment, Bill.invoice_code, Bill.address).join(
+        """(payment, invoice code, address, household id) rows the filter keeps."""
+        stmt = select(Payment, Bill.invoice_code, Bill.address, Bill.household_id).join(
             Bill, (Bill.id == Payment.bill_id) & (Bill.tenant_id == Payment.tenant_id))
         if self.community_id:
             stmt = stmt.where(Bill.community_id == self.community_id)

@@ -1,4 +1,5 @@
 """Rating API: ``/api/v1/rating``.  The bureau runs ratings; a company reads its published results."""
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
@@ -9,15 +10,17 @@ from red_property.core.visibility import visible_or_404
 from red_property.extensions import db
 from red_property.rating import records
 from red_property.rating.appeals import appeals_of_run, decide_appeal, file_appeal
-from red_property.rating.model import ModelError
+from red_property.core.tenancy import current_tenant_id
+from red_property.rating.model import ModelError, parse_model
 from red_property.rating.models import Appeal, ModelVersion, RatingRun
 from red_property.rating.presenters import result_rows
 from red_property.rating.runs import RunError, correct_run, discard_run, publish_run, rerun, start_run, sync_run_status
-from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, DecisionIn, DecisionOut, EventIn, InspectionIn, ModelVersionDetail,
-                                         ModelVersionIn, ModelVersionOut, OpinionIn, RecordCorrectionIn, RecordOut,
+from red_property.rating.schemas import (AppealIn, AppealOut, CorrectionIn, DecisionIn, DecisionOut, EventIn, InspectionIn, ModelPreviewIn,
+                                         ModelPreviewOut, ModelVersionDetail, ModelVersionIn, ModelVersionOut, OpinionIn, RecordCorrectionIn, RecordOut,
                                          RecordVoidIn, ResultOut, RunIn,
                                          RunListArgs, RunOut)
-from red_property.rating.versions import save_version
+from red_property.rating.preview import check_preview_token, preview_model, preview_token
+from red_property.rating.versions import latest_version, parsed, save_version
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
 
@@ -48,11 +51,61 @@ class Models(MethodView):
     @blp.arguments(ModelVersionIn)
     @blp.response(201, ModelVersionDetail)
     def post(self, data):
-        """Save a new model version; an invalid model is refused with each problem and its line."""
-        try:
-            return save_version(db.session, data["source"], data["note"])
-        except ModelError as exc:
-            abort(422, errors={"json": {"source": [str(issue) for issue in exc.issues]}})
+        """Save a previewed text as the next model version.
+
+        As on the model editor page, only a text whose grade changes were
+        previewed is saved: send the `preview_digest` that
+        `POST /api/v1/rating/models/preview` returned for this very `source`.
+        Refused (422): an invalid model, with each problem and its line, on
+        `source`; a missing digest, or one of another text or of a version
+        that has since been superseded, on `preview_digest`.
+        """
+        source = _source(data)
+        _parse(source)
+        version = latest_version(db.session)
+        check_preview_token(current_app.config["SECRET_KEY"], current_tenant_id(db.session),
+                            version.version if version else 0, source, data["preview_digest"])
+        return save_version(db.session, source, data["note"])
+
+
+def _source(data) -> str:
+    return data["source"].replace("\r\n", "\n")   # as the editor page keeps it
+
+
+def _parse(source: str):
+    try:
+        return parse_model(source)
+    except ModelError as exc:
+        abort(422, errors={"json": {"source": [str(issue) for issue in exc.issues]}})
+
+
+@blp.route("/models/preview")
+class ModelPreview(MethodView):
+    decorators = BUREAU_ONLY
+
+    @blp.arguments(ModelPreviewIn)
+    @blp.response(200, ModelPreviewOut)
+    def post(self, data):
+        """Preview an edited model: which companies' grades would change.
+
+        The latest run's companies are graded under the model in force and
+        under `source`, on the same inputs (the companies' records are read
+        through the audited cross-tenant path, as a run reads them).  Nothing
+        is saved; the answer's `preview_digest` lets `POST /api/v1/rating/models`
+        save this very text while no other version is saved in between.
+        An invalid model is refused (422) with each problem and its line.
+        """
+        source = _source(data)
+        edited = _parse(source)
+        version = latest_version(db.session)
+        base, current = (version.version, parsed(version)) if version else (0, edited)
+        token = preview_token(current_app.config["SECRET_KEY"], current_tenant_id(db.session), base, source)
+        preview = preview_model(db.session, current, edited)
+        run = preview.run
+        return {"base_version": base, "preview_digest": token, "run_id": run.id if run else None,
+                "as_of": run.as_of if run else None, "companies": preview.companies,
+                "changes": [vars(c) for c in preview.changes],
+                "counts": [{"grade": g, "before": was, "after": will} for g, was, will in preview.counts]}
 
 
 @blp.route("/models/<int:version_id>")

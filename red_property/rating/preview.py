@@ -7,12 +7,14 @@ between the two columns is the model's doing, never a record that changed since.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core.errors import InputError
 from red_property.rating.inputs import company_record_metrics, gather_inputs
 from red_property.rating.model import RatingModel
 from red_property.rating.models import RatingRun
@@ -41,6 +43,22 @@ class ModelPreview:
 def source_digest(source: str) -> str:
     """What the page remembers of a previewed text: saving needs the same text previewed first."""
     return hashlib.sha256(source.encode()).hexdigest()
+
+
+def preview_token(secret: str, bureau_id: int, base_version: int, source: str) -> str:
+    """What the API hands back with a preview: a digest of the previewed text on top of the
+    version in force, keyed with the app's secret so that only a preview can produce it (a
+    client cannot compute it and skip the preview).  Another save in between makes it stale."""
+    message = f"rating-model-preview\n{bureau_id}\n{base_version}\n{source}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def check_preview_token(secret: str, bureau_id: int, base_version: int, source: str, token: str) -> None:
+    """Refuse (on ``preview_digest``) a save whose text was not previewed as it stands, on this version."""
+    if not hmac.compare_digest(preview_token(secret, bureau_id, base_version, source), token or ""):
+        raise InputError("preview_digest",
+                         "没有这段文本的预览，或预览后文本已修改、模型已另存新版：请先预览（POST /api/v1/rating/models/preview）"
+                         "看清哪些企业的等级会变化，再用返回的 preview_digest 保存")
 
 
 def preview_model(session: Session, current: RatingModel, edited: RatingModel) -> ModelPreview:

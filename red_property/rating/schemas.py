@@ -27,9 +27,44 @@ class ModelVersionDetail(ModelVersionOut):
     source = fields.String()
 
 
-class ModelVersionIn(Schema):
-    source = fields.String(required=True, validate=validate.Length(min=1, max=200_000))
+class ModelPreviewIn(Schema):
+    source = fields.String(required=True, validate=validate.Length(min=1, max=200_000),
+                           metadata={"description": "The edited model (TOML), as it will be saved."})
+
+
+class ModelVersionIn(ModelPreviewIn):
     note = fields.String(load_default="", validate=validate.Length(max=500))
+    # needed, but checked after ``source`` (so a broken model is told its lines first): a missing one is a 422 here
+    preview_digest = fields.String(load_default="", validate=validate.Length(max=64), metadata={
+        "description": "Needed: the `preview_digest` that `POST /api/v1/rating/models/preview` returned for this "
+                       "very `source` on the version in force.  A save without it, or after the text or the "
+                       "version changed, is refused (422 on this field)."})
+
+
+class GradeChangeOut(Schema):
+    company_id = fields.Integer()
+    company_name = fields.String()
+    before = fields.String(metadata={"description": "The grade under the model in force."})
+    after = fields.String(metadata={"description": "The grade under the edited model."})
+    score_before = fields.Decimal(as_string=True, allow_none=True)
+    score_after = fields.Decimal(as_string=True, allow_none=True)
+
+
+class GradeCountOut(Schema):
+    grade = fields.String()
+    before = fields.Integer()
+    after = fields.Integer()
+
+
+class ModelPreviewOut(Schema):
+    base_version = fields.Integer(metadata={"description": "The version in force the preview compared with (0: none)."})
+    preview_digest = fields.String(metadata={"description": "Send it with the same `source` to save it."})
+    run_id = fields.Integer(allow_none=True, metadata={"description": "The latest run whose companies and date "
+                                                                       "were used; null when there is no run yet."})
+    as_of = fields.Date(allow_none=True)
+    companies = fields.Integer()
+    changes = fields.List(fields.Nested(GradeChangeOut), metadata={"description": "Companies whose grade changes."})
+    counts = fields.List(fields.Nested(GradeCountOut), metadata={"description": "Companies per grade, before and after."})
 
 
 class EventIn(Schema):

@@ -1,6 +1,6 @@
 """A company's clerk overpays a bill (the rest becomes credit), reverses that payment (first without a
 reason, which is refused beside the field), sets the payee account, and prints the community's arrears
-notices from the job page; the bill and the reversal pages fit a 390 px phone."""
+notices from the job page; the bill, the household account and the reversal pages fit a 390 px phone."""
 import datetime as dt
 import io
 
@@ -60,6 +60,11 @@ def test_a_clerk_reverses_a_payment_and_prints_the_arrears_notices(live_server, 
     # the bill and the reversal pages on a phone
     page.set_viewport_size({"width": 390, "height": 844})
     assert _fits(page), "the bill page is wider than a phone"
+    page.get_by_role("link", name="甲一小区 1栋 1单元 101室").click()    # the household's account
+    expect(page.locator("#ledger tr[data-kind]")).to_have_count(3)      # the bill, the payment, its reversal
+    expect(page.locator('#ledger tr[data-kind="reversal"]')).to_contain_text("金额录错")
+    assert _fits(page), "the household account is wider than a phone"
+    page.go_back()
     page.goto(page.url.replace(f"/fees/bills/{page.url.rsplit('/', 1)[-1]}", "/fees/payments/1/reverse"))
     expect(page.get_by_text("不能重复红冲")).to_be_visible()
     assert _fits(page), "the reversal page is wider than a phone"
