@@ -9,16 +9,16 @@ from red_property.core.fields import mask_phone
 from red_property.demands.models import Demand
 from red_property.demands.queries import DemandDetail
 
-SUMMARY = ("id", "community_id", "source", "hotline_ticket", "category", "route", "handler", "status",
+SUMMARY = ("id", "community_id", "source", "hotline_ticket", "category", "route", "handler", "assignee_id", "status",
            "received_at", "due_at", "closed_at", "overdue_at", "contact_name", "rating")
 DETAIL = ("description", "location", "building_id", "household_id", "route_reason", "resolution", "informed_at",
           "rating_comment", "rated_at")
 
 
-def summary(demand: Demand, community: str) -> dict:
+def summary(demand: Demand, community: str, assignee: str | None = None) -> dict:
     """A list row: the phone masked."""
     out = {key: getattr(demand, key) for key in SUMMARY}
-    out.update(community=community, overdue=demand.overdue_at is not None,
+    out.update(community=community, assignee=assignee, overdue=demand.overdue_at is not None,
                contact_phone=mask_phone(demand.contact_phone))
     return out
 
@@ -26,7 +26,7 @@ def summary(demand: Demand, community: str) -> dict:
 def full(detail: DemandDetail) -> dict:
     """One demand with its history: the phone as given, for calling the resident back."""
     demand = detail.demand
-    out = summary(demand, detail.community)
+    out = summary(demand, detail.community, detail.assignee)
     out.update({key: getattr(demand, key) for key in DETAIL})
     out.update(contact_phone=demand.contact_phone or "", place=detail.place, mediations=detail.mediations,
                events=[{"kind": e.kind, "at": e.at, "actor": actor, "from_status": e.from_status,

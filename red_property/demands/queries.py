@@ -28,6 +28,7 @@ class DemandFilter:
     route: Route | None = None
     overdue: bool | None = None
     source: Source | None = None
+    assignee_id: int | None = None          # assigned to this user ("我的": the current user)
     q: str | None = None                    # the search box (see ``demands.search``)
 
     def apply(self, stmt: Select) -> Select:
@@ -45,6 +46,8 @@ class DemandFilter:
             stmt = stmt.where(Demand.overdue_at.is_not(None) if self.overdue else Demand.overdue_at.is_(None))
         if self.source is not None:
             stmt = stmt.where(Demand.source == self.source)
+        if self.assignee_id is not None:
+            stmt = stmt.where(Demand.assignee_id == self.assignee_id)
         if self.q:
             stmt = stmt.where(search_clause(self.q))
         return stmt
@@ -101,10 +104,11 @@ class DemandDetail:
     place: str                                   # building / household as recorded
     events: list[tuple[DemandEvent, str | None]]  # (event, actor's name; None for the system)
     mediations: list[Mediation]
+    assignee: str | None = None                  # the assignee's name
 
 
 def demand_detail(session: Session, demand_id: int) -> DemandDetail | None:
-    """A demand with its history and mediations, or None: at most five queries."""
+    """A demand with its history and mediations, or None: at most six queries."""
     demand = session.get(Demand, demand_id)
     if demand is None:
         return None
@@ -125,7 +129,9 @@ def demand_detail(session: Session, demand_id: int) -> DemandDetail | None:
                              .order_by(DemandEvent.at, DemandEvent.id)).tuples().all()
     mediations = session.scalars(select(Mediation).where(Mediation.demand_id == demand.id)
                                  .order_by(Mediation.held_on, Mediation.id)).all()
-    return DemandDetail(demand, community, place, list(events), list(mediations))
+    assignee = (session.scalar(select(User.name).where(User.id == demand.assignee_id))
+                if demand.assignee_id is not None else None)
+    return DemandDetail(demand, community, place, list(events), list(mediations), assignee)
 
 
 @dataclass
