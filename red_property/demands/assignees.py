@@ -45,4 +45,4 @@ def names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
     """The names of the given users (deactivated ones too: a closed demand keeps its assignee): one query,
     run even for no ids so that a page costs the same queries whatever its rows."""
     ids = sorted({i for i in user_ids if i is not None})
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples())
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
