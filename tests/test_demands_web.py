@@ -106,6 +106,28 @@ def test_a_demand_through_the_detail_page(page, world):
     assert 'action="' + path + '/rating"' not in detail  # rated once: the form is gone
 
 
+def test_the_detail_page_assigns_to_a_colleague_picked_from_the_list(app, page, world):
+    from red_property.accounts.models import Role
+
+    admin, other = world.users["a"][Role.ADMIN], world.users["b"][Role.ADMIN]
+    made = page.post(f"{HOME}/demands/new", {"community_id": world.community_a, "source": "phone",
+                                              "category": "repair", "description": "2栋电梯间的灯坏了"})
+    path = made.headers["Location"]
+    form = page.text(path)
+    assert 'name="route-assignee_id"' in form and f'<option value="{admin}">a admin</option>' in form
+    assert "b admin" not in form
+    for bad, field in ((str(other), "route-assignee_id"), ("x1", "route-assignee_id"), ("", "route-handler")):
+        refused = page.post(f"{path}/route", {"route-route": "service", "route-category": "repair",
+                                              "route-assignee_id": bad, "route-handler": ""})
+        assert refused.status_code == 422 and f'data-field="{field}"' in refused.get_data(as_text=True), bad
+    assert page.post(f"{path}/route", {"route-route": "service", "route-category": "repair",
+                                       "route-assignee_id": str(admin), "route-handler": ""}).status_code == 302
+    detail = page.text(path)
+    assert f'<span class="assignee" data-assignee="{admin}">a admin</span>' in detail
+    assert f'<option selected value="{admin}">' in detail   # the form shows who it is assigned to
+    assert 'name="route-handler" type="text" value=""' in detail   # not the assignee's name again
+
+
 def test_forms_for_mediation_and_closing_unresolved(page, world):
     made = page.post(f"{HOME}/demands/new", {"community_id": world.community_a, "source": "yard_meeting",
                                               "category": "dispute", "description": "楼上漏水殃及楼下，两户争执"})
