@@ -245,3 +245,19 @@ def test_list_and_lists_cost_the_same_queries_for_many_rows(app, page, world, co
         with count_queries() as q:
             page.text(path)
         assert q.count == before[path], path
+
+
+def test_the_home_page_counts_what_is_assigned_to_me_and_the_tasks_list_names_the_assignee(app, page, world):
+    from red_property.accounts.models import Role
+
+    staff, admin = world.users["a"][Role.STAFF], world.users["a"][Role.ADMIN]
+    with app.app_context(), tenant_scope(db.session, world.a, admin) as s:
+        for who in (staff, staff, admin):
+            d = demand(s, world.community_a, at=clock.now() - dt.timedelta(hours=1))
+            services.route_demand(s, d, route=d.route, handler="工程部", assignee_id=who)
+    home = page.text(f"{HOME}/")
+    tile = home.split('id="my-demands-tile"', 1)[1].split("</a>", 1)[0]
+    assert f"assignee_id={staff}" in tile and "<b>2</b>" in tile
+    tasks = page.text(f"{HOME}/demands/tasks")
+    assert f'data-assignee="{staff}">a staff</span> <small class="muted">工程部</small>' in tasks
+    assert '<table class="stack">' in tasks

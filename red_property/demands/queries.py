@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from red_property.accounts.models import User
@@ -139,12 +139,16 @@ class OverdueSummary:
     open: int
     overdue: int
     oldest: list[tuple[Demand, str]]
+    mine: int = 0      # open demands assigned to the viewer
 
 
-def overdue_summary(session: Session, shown: int = 5) -> OverdueSummary:
-    """For the company's home page: open demands, the flagged ones and the longest overdue (two queries)."""
-    open_count, overdue = session.execute(
-        select(func.count(Demand.id), func.count(Demand.overdue_at)).where(Demand.status.in_(OPEN))).one()
+def overdue_summary(session: Session, shown: int = 5, user_id: int | None = None) -> OverdueSummary:
+    """For the company's home page: open demands, the flagged ones, those assigned to ``user_id`` and the
+    longest overdue (two queries)."""
+    open_count, overdue, mine = session.execute(
+        select(func.count(Demand.id), func.count(Demand.overdue_at),
+               func.count(case((Demand.assignee_id == user_id, 1))) if user_id is not None else literal(0))
+        .where(Demand.status.in_(OPEN))).one()
     oldest = session.execute(_listed(DemandFilter(status=OPEN_FILTER, overdue=True))
                              .order_by(Demand.due_at, Demand.id).limit(shown)).tuples().all()
-    return OverdueSummary(open_count or 0, overdue or 0, list(oldest))
+    return OverdueSummary(open_count or 0, overdue or 0, list(oldest), mine or 0)
