@@ -265,5 +265,8 @@ def test_assigning_through_the_web_list_and_the_mine_filter(app, client, web, wo
     assert mine.status_code == 200 and f'data-assignee="{staff}"' in html
     listed = 'name="demand_ids" value="{}"'
     assert listed.format(seeded["lamp"]) in html and listed.format(seeded["hotline"]) not in html
+    with client.get(f"{HOME}/demands/export?assignee_id={staff}") as exported:
+        lines = exported.get_data().decode("utf-8-sig").splitlines()
+    assert len(lines) == 3 and all(line.endswith(",a staff") for line in lines[1:])
     assert 'id="my-demands"' in client.get(f"{HOME}/demands").get_data(as_text=True)
     assert client.get(f"{HOME}/demands?assignee_id={other}").status_code == 400   # not a choice here

@@ -162,7 +162,7 @@ def test_exports_follow_the_filters_and_neutralise_formulas(app, page, world):
     _seed(app, world)
     with page.get(f"{HOME}/demands/export?category=noise") as response:
         rows = response.get_data().decode("utf-8-sig").splitlines()
-    assert rows[0].startswith("编号,小区,来源") and len(rows) == 4
+    assert rows[0].startswith("编号,小区,来源") and rows[0].endswith(",指派给") and len(rows) == 4
     assert "138****5678" in rows[1] and "'=HYPERLINK" in rows[1]
     with page.get(f"{HOME}/demands/export?format=xlsx&status=resolved") as response:
         sheet = load_workbook(io.BytesIO(response.get_data())).active

@@ -160,7 +160,8 @@ def export():
     if count_demands(db.session, flt) > EXPORT_LIMIT:
         flash(_("符合条件的诉求超过 %(n)s 条，请缩小筛选范围后再导出。", n=EXPORT_LIMIT), "error")
         return redirect(url_for("demands.index", **flt.args()))
-    header, rows = export_table(export_rows(db.session, flt, EXPORT_LIMIT))
+    rows = export_rows(db.session, flt, EXPORT_LIMIT)
+    header, rows = export_table(rows, assignees.names(db.session, (d.assignee_id for d, _c in rows)))
     name = f"demands-{clock.today():%Y%m%d}.{fmt}"
     return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("居民诉求"))
 
