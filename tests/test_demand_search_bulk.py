@@ -177,3 +177,96 @@ def test_bulk_through_the_web_list(client, web, world, seeded):
         "csrf_token": token, "operation": "assign", "handler": "工程部王师傅", "outcome": "unresolved", "demand_ids": [str(seeded["lamp"])]})
     assert done.status_code == 302 and "q=" in done.headers["Location"]
     assert "工程部王师傅" in client.get(done.headers["Location"]).get_data(as_text=True)
+
+
+# --- assigning to a colleague (issue 13: the person who must act is a user, not a guessed name) ------
+
+
+def _inactive_user(app, world) -> int:
+    """A deactivated staff user of company A."""
+    from red_property.accounts.models import Role, User
+    from red_property.accounts.services import create_user, update_user
+
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        user = create_user(s, email="a-left@test.cn", name="已离职", role=Role.STAFF, password=None)
+        s.commit()
+        update_user(s, s.get(User, user.id), actor_id=world.users["a"][Role.ADMIN], active=False)
+        return user.id
+
+
+def _assignees(app, world, ids):
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        return {d.id: (d.assignee_id, d.handler) for d in s.scalars(select(Demand).where(Demand.id.in_(ids)))}
+
+
+def test_bulk_assign_to_a_colleague_names_them_as_handler_unless_a_team_is_given(app, world, seeded):
+    from red_property.accounts.models import Role
+
+    staff = world.users["a"][Role.STAFF]
+    with app.app_context(), tenant_scope(db.session, world.a, world.users["a"][Role.ADMIN]) as s:
+        assign_demands(s, [seeded["lamp"]], assignee_id=staff)
+        assign_demands(s, [seeded["landline"]], assignee_id=staff, handler="保洁班")
+        notes = s.scalars(select(DemandEvent.note).where(DemandEvent.kind == EventKind.ROUTED)
+                          .order_by(DemandEvent.id)).all()
+    assert _assignees(app, world, [seeded["lamp"], seeded["landline"]]) == {
+        seeded["lamp"]: (staff, "a staff"), seeded["landline"]: (staff, "保洁班")}
+    assert notes == ["a staff", "a staff（保洁班）"]
+    with app.app_context(), tenant_scope(db.session, world.a) as s:   # routing again to a team only: nobody's
+        assign_demands(s, [seeded["lamp"]], handler="工程部")
+    assert _assignees(app, world, [seeded["lamp"]])[seeded["lamp"]] == (None, "工程部")
+
+
+@pytest.mark.parametrize("who", ["other_company", "inactive", "readonly", "unknown", "text", "neither"])
+def test_an_assignee_who_cannot_act_is_refused_on_the_field_and_nothing_changes(app, world, seeded, who):
+    from red_property.accounts.models import Role
+    from red_property.core.errors import InputError
+
+    assignee = _inactive_user(app, world) if who == "inactive" else {
+        "other_company": world.users["b"][Role.STAFF], "readonly": world.users["a"][Role.READONLY],
+        "unknown": 10**15, "text": "a staff", "neither": None}[who]
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        with pytest.raises(InputError) as caught:
+            assign_demands(s, [seeded["lamp"]], assignee_id=assignee)
+    assert caught.value.field == ("handler" if who == "neither" else "assignee_id")
+    assert _assignees(app, world, [seeded["lamp"]])[seeded["lamp"]] == (None, None)
+
+
+def test_the_mine_filter_lists_what_is_assigned_to_the_user(app, world, seeded):
+    from red_property.accounts.models import Role
+
+    staff, admin = world.users["a"][Role.STAFF], world.users["a"][Role.ADMIN]
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        assign_demands(s, [seeded["lamp"], seeded["room"]], assignee_id=staff)
+        assign_demands(s, [seeded["hotline"]], assignee_id=admin)
+        mine = list_demands(s, DemandFilter(assignee_id=staff))
+    assert sorted(d.id for d, _name in mine.items) == sorted([seeded["lamp"], seeded["room"]])
+
+
+def test_assigning_through_the_web_list_and_the_mine_filter(app, client, web, world, seeded):
+    from red_property.accounts.models import Role
+
+    staff, other = world.users["a"][Role.STAFF], world.users["b"][Role.STAFF]
+    web.login("a-staff@test.cn")
+    page = client.get(f"{HOME}/demands").get_data(as_text=True)
+    assert f'<option value="{staff}">a staff</option>' in page and "b staff" not in page   # colleagues only
+    assert f'<option value="{world.users["a"][Role.READONLY]}">' not in page
+    token = csrf_token(page)
+    base = {"csrf_token": token, "operation": "assign", "outcome": "unresolved", "handler": ""}
+    for foreign in (str(other), str(_inactive_user(app, world)), "abc"):
+        refused = client.post(f"{HOME}/demands/bulk", data={**base, "assignee_id": foreign,
+                                                               "demand_ids": [str(seeded["lamp"])]})
+        assert refused.status_code == 422 and 'data-field="assignee_id"' in refused.get_data(as_text=True)
+    assert _assignees(app, world, [seeded["lamp"]])[seeded["lamp"]] == (None, None)
+    done = client.post(f"{HOME}/demands/bulk", data={**base, "assignee_id": str(staff),
+                                                      "demand_ids": [str(seeded["lamp"]), str(seeded["room"])]})
+    assert done.status_code == 302
+    mine = client.get(f"{HOME}/demands?assignee_id={staff}&status=open")
+    html = mine.get_data(as_text=True)
+    assert mine.status_code == 200 and f'data-assignee="{staff}"' in html
+    listed = 'name="demand_ids" value="{}"'
+    assert listed.format(seeded["lamp"]) in html and listed.format(seeded["hotline"]) not in html
+    with client.get(f"{HOME}/demands/export?assignee_id={staff}") as exported:
+        lines = exported.get_data().decode("utf-8-sig").splitlines()
+    assert len(lines) == 3 and all(line.endswith(",a staff") for line in lines[1:])
+    assert 'id="my-demands"' in client.get(f"{HOME}/demands").get_data(as_text=True)
+    assert client.get(f"{HOME}/demands?assignee_id={other}").status_code == 400   # not a choice here

@@ -175,3 +175,42 @@ def test_list_query_count_does_not_grow_with_rows(app, api, token, world, count_
     with count_queries() as detail:
         api.get(f"{BASE}/1", token)
     assert detail.count <= few.count + 4
+
+
+def test_routing_to_a_colleague_and_listing_mine(app, api, token, world):
+    from red_property.accounts.models import Role
+
+    staff, admin = world.users["a"][Role.STAFF], world.users["a"][Role.ADMIN]
+    first, second = (create(api, token, world).get_json()["id"] for _ in range(2))
+    routed = api.post(f"{BASE}/{first}/route", token, json={"route": "service", "assignee_id": staff})
+    assert routed.status_code == 200, routed.get_json()
+    body = routed.get_json()
+    assert (body["assignee_id"], body["assignee"], body["handler"]) == (staff, "a staff", "a staff")
+    bulk = api.post(f"{BASE}/bulk/assign", token, json={"demand_ids": [second], "assignee_id": admin,
+                                                         "handler": "工程部"})
+    assert bulk.status_code == 200
+    for query, ids in (("mine=true", [first]), (f"assignee_id={admin}", [second]), ("", [second, first])):
+        listed = api.get(f"{BASE}?{query}", token).get_json()["items"]
+        assert [item["id"] for item in listed] == ids, query
+    assert api.get(f"{BASE}/{second}", token).get_json()["assignee"] == "a admin"
+    for query in ("assignee_id=0", "assignee_id=x", "mine=maybe"):
+        assert api.get(f"{BASE}?{query}", token).status_code == 422, query
+
+
+def test_an_assignee_of_another_company_or_inactive_is_a_422_on_the_field(app, api, token, world):
+    from red_property.accounts.models import Role, User
+    from red_property.accounts.services import update_user
+
+    demand_id = create(api, token, world).get_json()["id"]
+    with app.app_context(), tenant_scope(db.session, world.a) as s:
+        viewer = s.get(User, world.users["a"][Role.READONLY])
+        update_user(s, viewer, actor_id=world.users["a"][Role.ADMIN], role=Role.STAFF, active=False)
+    for assignee in (world.users["b"][Role.STAFF], world.users["a"][Role.READONLY], 2**63, "1", True, 1.5):
+        for path, body in (("/route", {"route": "service"}), ("/bulk/assign", {"demand_ids": [demand_id]})):
+            url = f"{BASE}/{demand_id}/route" if path == "/route" else f"{BASE}/bulk/assign"
+            response = api.post(url, token, json={**body, "assignee_id": assignee})
+            assert response.status_code == 422, (assignee, path, response.get_json())
+            assert list(response.get_json()["errors"]["json"]) == ["assignee_id"], (assignee, path)
+    neither = api.post(f"{BASE}/{demand_id}/route", token, json={"route": "service"})
+    assert neither.status_code == 422 and "handler" in neither.get_json()["errors"]["json"]
+    assert api.get(f"{BASE}/{demand_id}", token).get_json()["status"] == "received"

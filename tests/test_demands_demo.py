@@ -49,6 +49,21 @@ def test_the_demo_city_has_a_year_of_demands_worth_looking_at(demo_app):
     assert history[EventKind.OVERDUE] == sum(1 for r in rows if r[5] is not None)
 
 
+def test_the_demo_assigns_demands_to_staff_users(demo_app):
+    from red_property.accounts.models import Role, User
+
+    with demo_app.app_context():
+        company = db.session.scalar(select(Tenant.id).where(Tenant.slug == "company-1"))
+        with tenant_scope(db.session, company) as s:
+            staff1 = s.scalar(select(User.id).where(User.email == "staff1@demo.test"))
+            assigned = s.execute(select(User.role, func.count(Demand.id)).join(User, User.id == Demand.assignee_id)
+                                 .group_by(User.role)).tuples().all()
+            open_mine = s.scalar(select(func.count(Demand.id)).where(Demand.assignee_id == staff1,
+                                                                     Demand.status.in_(OPEN)))
+    assert dict(assigned).keys() == {Role.STAFF} and dict(assigned)[Role.STAFF] > 20
+    assert open_mine >= 1   # 我的 shows staff1 something to act on
+
+
 def test_the_scale_generator_adds_demands_in_bulk(app):
     from red_property.demo.scale import generate_scale
 

@@ -107,6 +107,28 @@ def test_a_demand_through_the_detail_page(page, world):
     assert 'action="' + path + '/rating"' not in detail  # rated once: the form is gone
 
 
+def test_the_detail_page_assigns_to_a_colleague_picked_from_the_list(app, page, world):
+    from red_property.accounts.models import Role
+
+    admin, other = world.users["a"][Role.ADMIN], world.users["b"][Role.ADMIN]
+    made = page.post(f"{HOME}/demands/new", {"community_id": world.community_a, "source": "phone",
+                                              "category": "repair", "description": "2栋电梯间的灯坏了"})
+    path = made.headers["Location"]
+    form = page.text(path)
+    assert 'name="route-assignee_id"' in form and f'<option value="{admin}">a admin</option>' in form
+    assert "b admin" not in form
+    for bad, field in ((str(other), "route-assignee_id"), ("x1", "route-assignee_id"), ("", "route-handler")):
+        refused = page.post(f"{path}/route", {"route-route": "service", "route-category": "repair",
+                                              "route-assignee_id": bad, "route-handler": ""})
+        assert refused.status_code == 422 and f'data-field="{field}"' in refused.get_data(as_text=True), bad
+    assert page.post(f"{path}/route", {"route-route": "service", "route-category": "repair",
+                                       "route-assignee_id": str(admin), "route-handler": ""}).status_code == 302
+    detail = page.text(path)
+    assert f'<span class="assignee" data-assignee="{admin}">a admin</span>' in detail
+    assert f'<option selected value="{admin}">' in detail   # the form shows who it is assigned to
+    assert 'name="route-handler" type="text" value=""' in detail   # not the assignee's name again
+
+
 def test_forms_for_mediation_and_closing_unresolved(page, world):
     made = page.post(f"{HOME}/demands/new", {"community_id": world.community_a, "source": "yard_meeting",
                                               "category": "dispute", "description": "楼上漏水殃及楼下，两户争执"})
@@ -141,7 +163,7 @@ def test_exports_follow_the_filters_and_neutralise_formulas(app, page, world):
     _seed(app, world)
     with page.get(f"{HOME}/demands/export?category=noise") as response:
         rows = response.get_data().decode("utf-8-sig").splitlines()
-    assert rows[0].startswith("编号,小区,来源") and len(rows) == 4
+    assert rows[0].startswith("编号,小区,来源") and rows[0].endswith(",指派给") and len(rows) == 4
     assert "138****5678" in rows[1] and "'=HYPERLINK" in rows[1]
     with page.get(f"{HOME}/demands/export?format=xlsx&status=resolved") as response:
         sheet = load_workbook(io.BytesIO(response.get_data())).active
@@ -243,3 +265,19 @@ def test_list_and_lists_cost_the_same_queries_for_many_rows(app, page, world, co
         with count_queries() as q:
             page.text(path)
         assert q.count == before[path], path
+
+
+def test_the_home_page_counts_what_is_assigned_to_me_and_the_tasks_list_names_the_assignee(app, page, world):
+    from red_property.accounts.models import Role
+
+    staff, admin = world.users["a"][Role.STAFF], world.users["a"][Role.ADMIN]
+    with app.app_context(), tenant_scope(db.session, world.a, admin) as s:
+        for who in (staff, staff, admin):
+            d = demand(s, world.community_a, at=clock.now() - dt.timedelta(hours=1))
+            services.route_demand(s, d, route=d.route, handler="工程部", assignee_id=who)
+    home = page.text(f"{HOME}/")
+    tile = home.split('id="my-demands-tile"', 1)[1].split("</a>", 1)[0]
+    assert f"assignee_id={staff}" in tile and "<b>2</b>" in tile
+    tasks = page.text(f"{HOME}/demands/tasks")
+    assert f'data-assignee="{staff}">a staff</span> <small class="muted">工程部</small>' in tasks
+    assert '<table class="stack">' in tasks

@@ -72,6 +72,38 @@ def test_a_bulk_assignment_notifies_once_every_row_stands_and_not_at_all_when_re
     assert sorted(row[2] for row in _all(app, world.a)) == sorted(ids)
 
 
+def test_an_assigned_demand_tells_its_assignee_not_whoever_the_handler_text_names(app, world):
+    from red_property.demands.bulk import BulkRejected, assign_demands
+
+    staff, admin = world.users["a"][Role.STAFF], world.users["a"][Role.ADMIN]
+    with app.app_context(), tenant_scope(db.session, world.a, staff) as s:
+        d = demand(s, world.community_a, at=clock.now() - dt.timedelta(hours=1))
+        # the handler text names the staff user, the assignee is the admin: only the admin is told
+        demands.route_demand(s, d, route="service", handler="a staff", assignee_id=admin)
+        mine = demand(s, world.community_a, at=clock.now() - dt.timedelta(hours=1))
+        demands.route_demand(s, mine, route="service", assignee_id=staff)   # to oneself: nobody
+        batch = [demand(s, world.community_a, at=clock.now() - dt.timedelta(hours=1)).id for _ in range(2)]
+        with pytest.raises(BulkRejected):
+            assign_demands(s, [*batch, 10**15], assignee_id=admin)
+        first = d.id
+        assert _all(app, world.a) == [(admin, "demand_assigned", first, "2")]   # a refused batch tells nobody
+        assign_demands(s, batch, assignee_id=admin, handler="工程部")
+    assert sorted(row[2] for row in _all(app, world.a) if row[0] == admin) == sorted([first, *batch])
+    assert all(row[0] == admin for row in _all(app, world.a))
+    assert _all(app, world.b) == []
+
+
+def test_an_overdue_demand_tells_its_assignee_and_the_admins(app, world):
+    staff, admin = world.users["a"][Role.STAFF], world.users["a"][Role.ADMIN]
+    with app.app_context(), tenant_scope(db.session, world.a, admin) as s:
+        d = demand(s, world.community_a, category="urgent_repair", at=clock.now() - dt.timedelta(hours=30))
+        demands.route_demand(s, d, route="service", handler="工程部", assignee_id=staff)
+        demands.flag_overdue(s)
+        assert triggers.overdue_demands(s) == 2
+    overdue = [row[0] for row in _all(app, world.a) if row[1] == "demand_overdue"]
+    assert sorted(overdue) == sorted([admin, staff])
+
+
 def _overdue(app, world) -> int:
     with app.app_context(), tenant_scope(db.session, world.a, world.users["a"][Role.ADMIN]) as s:
         d = demand(s, world.community_a, category="urgent_repair", at=clock.now() - dt.timedelta(hours=30))

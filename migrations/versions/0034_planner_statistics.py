@@ -6,7 +6,7 @@ which analyzes named tables of the public schema and nothing else
 (red_property.core.statistics).  PostgreSQL only.
 
 Revision ID: 0034_planner_statistics
-Revises: 0032_finding
+Revises: 0033_demand_assignee
 Create Date: 2026-12-03 08:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 from red_property.core import rls
 
 revision = '0034_planner_statistics'
-down_revision = '0032_finding'
+down_revision = '0033_demand_assignee'
 branch_labels = None
 depends_on = None
 

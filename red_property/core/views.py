@@ -97,7 +97,7 @@ def home():
     if kind == TenantKind.COMPANY:
         from red_property.demands.queries import overdue_summary
 
-        demands = overdue_summary(db.session)
+        demands = overdue_summary(db.session, user_id=current_user.id)
         tasks = home_tasks.company_tasks(db.session, today, demands.overdue)
     return render_template("core/home.html", stats=stats, jobs=jobs, demands=demands, tasks=tasks)
 

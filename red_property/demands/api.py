@@ -3,7 +3,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from red_property.core.visibility import visible_or_404
-from red_property.demands import services
+from red_property.core.tenancy import current_actor_id
+from red_property.demands import assignees, services
 from red_property.demands.bulk import BulkRejected, assign_demands, close_demands
 from red_property.demands.intake import create_demand
 from red_property.demands.limits import effective_limits, set_time_limits
@@ -39,11 +40,15 @@ class Demands(MethodView):
     @blp.arguments(DemandListArgs, location="query")
     @blp.response(200, DemandPage)
     def get(self, args):
-        """Demands, newest first, filtered by community, status, category, route, overdue flag, source and a search."""
+        """Demands, newest first, filtered by community, status, category, route, overdue flag, source,
+        assignee (``mine=true``: the token's user) and a search."""
         page, per_page = args.pop("page"), args.pop("per_page")
+        if args.pop("mine", False):
+            args["assignee_id"] = current_actor_id(db.session)
         result = list_demands(db.session, DemandFilter(**args), page=page, per_page=per_page)
-        return {"items": [summary(d, name) for d, name in result.items], "page": page, "per_page": per_page,
-                "total": result.total}
+        names = assignees.names(db.session, (d.assignee_id for d, _name in result.items))
+        return {"items": [summary(d, name, names.get(d.assignee_id)) for d, name in result.items], "page": page,
+                "per_page": per_page, "total": result.total}
 
     @blp.arguments(DemandIn)
     @blp.response(201, DemandDetailOut)
@@ -82,7 +87,8 @@ def _transition(path: str, schema, status: int, apply, summary: str) -> None:
 
 for _path, _schema, _status, _apply, _summary in (
     ("route", RouteIn, 200, lambda d, data: services.route_demand(db.session, d, **data),
-     "Route the demand to its handler (服务/管理/执法解决); another route than the default needs a reason."),
+     "Route the demand (服务/管理/执法解决) to a colleague (assignee_id, notified) and/or a handler (a team, "
+     "a unit); another route than the default needs a reason."),
     ("progress", ProgressIn, 200, lambda d, data: services.add_progress(db.session, d, data["note"]),
      "Note how a demand in progress is getting on."),
     ("mediations", MediationIn, 201, lambda d, data: services.record_mediation(db.session, d, **data),
@@ -113,8 +119,9 @@ class BulkAssign(MethodView):
     @blp.arguments(BulkAssignIn)
     @blp.response(200, BulkOut)
     def post(self, data):
-        """Assign several open demands to one handler (each keeps its route): all or none."""
-        return _bulk(lambda: assign_demands(db.session, data["demand_ids"], handler=data["handler"]))
+        """Assign several open demands to one colleague and/or handler (each keeps its route): all or none."""
+        return _bulk(lambda: assign_demands(db.session, data["demand_ids"], handler=data["handler"],
+                                            assignee_id=data["assignee_id"]))
 
 
 @blp.route("/bulk/close")

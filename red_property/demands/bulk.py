@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from red_property.core.errors import InputError
 from red_property.core.fields import text
 from red_property.demands import services
+from red_property.demands.assignees import assignable
 from red_property.demands.models import Demand
 
 MAX_ROWS = 200
@@ -75,11 +76,17 @@ def _apply_all(session: Session, demand_ids, step: Callable[[Demand], object]) -
     return done
 
 
-def assign_demands(session: Session, demand_ids, *, handler) -> list[Demand]:
-    """Assign (派单) each selected open demand to ``handler`` on the route it already has: all or none."""
-    handler = text("handler", handler, required=True, min_len=2, max_len=100)
+def assign_demands(session: Session, demand_ids, *, handler=None, assignee_id=None) -> list[Demand]:
+    """Assign (派单) each selected open demand to a colleague (``assignee_id``) and/or a free-text
+    ``handler``, on the route it already has: all or none.  The two are checked once, before any
+    row (an assignee who cannot be is the form's error, not every row's)."""
+    handler = text("handler", handler, required=False, min_len=2, max_len=100)
+    assignee = assignable(session, assignee_id)
+    if handler is None and assignee is None:
+        raise InputError("handler", "请选择指派人员，或填写办理人或单位")
     return _apply_all(session, demand_ids, lambda d: services.route_demand(
-        session, d, route=d.route, handler=handler, reason=d.route_reason))
+        session, d, route=d.route, handler=handler, reason=d.route_reason,
+        assignee_id=assignee.id if assignee is not None else None))
 
 
 def close_demands(session: Session, demand_ids, *, resolved: bool, resolution) -> list[Demand]:

@@ -107,7 +107,7 @@ def plan_demands(rng: random.Random, *, tenant_id: int, community_id: int, stree
         text = rng.choice(WHAT[category]).format(b=f"{rng.randint(1, 12)}栋", u=rng.randint(1, 3))
         row = dict(tenant_id=tenant_id, community_id=community_id, source=source, hotline_ticket=ticket,
                    category=category, description=text, received_at=received, due_at=due, route=route,
-                   route_reason=reason, handler=None, status=Status.RECEIVED, resolution=None, closed_at=None,
+                   route_reason=reason, handler=None, assignee_id=None, status=Status.RECEIVED, resolution=None, closed_at=None,
                    informed_at=None, rating=None, rating_comment=None, rated_at=None, overdue_at=None,
                    contact_name=None if source == Source.HOTLINE else names.person(rng),
                    contact_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}", created_at=received, version=1,
@@ -223,9 +223,31 @@ def add_demo_records(session: Session, rng: random.Random, tenants: dict, today:
                     if event["kind"] != EventKind.OVERDUE and not (
                             event["kind"] == EventKind.RECEIVED and plan.row["source"] == Source.PUBLIC_PAGE):
                         event["actor_id"] = staff
+            _assign_some(s, company.slug, planned)
             insert_planned(s, company.id, planned)
             s.commit()
             services.flag_overdue(s, now=now)
+
+
+def _assign_some(session: Session, slug: str, planned: list[Planned]) -> None:
+    """Assign about a third of the routed service demands to a colleague (the staff, else the admin), the
+    team staying their handler, so the lists show assignees and 我的 has something in it.  Its own random
+    stream: the demo's other numbers stay as they were."""
+    users = session.execute(select(User.id, User.name, User.role).where(User.role != Role.READONLY, User.active)
+                            .order_by(User.id)).all()
+    staff = [(i, name) for i, name, role in users if role == Role.STAFF] or [(i, name) for i, name, _r in users]
+    if not staff:
+        return
+    rng = random.Random(f"demand-assignees-{slug}")
+    for plan in planned:
+        row = plan.row
+        if row["status"] == Status.RECEIVED or row["route"] != Route.SERVICE or rng.random() >= 0.35:
+            continue
+        user_id, name = rng.choice(staff)
+        row["assignee_id"] = user_id
+        for event in plan.events:
+            if event["kind"] == EventKind.ROUTED:
+                event["note"] = f"{name}（{event['note']}）"
 
 
 def add_scale_records(session: Session, rng: random.Random, company_id: int,

@@ -34,6 +34,14 @@ class FilterForm(FlaskForm):
     overdue = SelectField(_l("超期"), choices=_any([SelectChoice("1", _l("超期")), SelectChoice("0", _l("未超期"))]),
                           validators=[Optional()])
     source = SelectField(_l("来源"), choices=_any(labels.choices(labels.SOURCE)), validators=[Optional()])
+    # choices (我的, then each colleague) are the viewer's: set by the view
+    assignee_id = SelectField(_l("指派给"), validators=[Optional()])
+
+
+def assignee_field():
+    """The colleague a demand is assigned to.  Any value is accepted here: the service checks it
+    (an active admin or staff user of the company) and names ``assignee_id`` when it is not one."""
+    return SelectField(_l("指派给"), validate_choice=False, validators=[Optional()])
 
 
 class IntakeForm(FlaskForm):
@@ -51,7 +59,8 @@ class IntakeForm(FlaskForm):
 
 class RouteForm(FlaskForm):
     route = SelectField(_l("分流方式"), choices=labels.choices(labels.ROUTE))
-    handler = StringField(_l("办理人或单位"), validators=[DataRequired(), Length(min=2, max=100)])
+    assignee_id = assignee_field()
+    handler = StringField(_l("办理人或单位"), validators=[Optional(), Length(min=2, max=100)])
     reason = StringField(_l("改变默认分流的理由"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("类别（可更正）"), choices=labels.choices(labels.CATEGORY))
 
@@ -79,6 +88,7 @@ class BulkForm(FlaskForm):
     """The list's bulk actions; the selected rows arrive as ``demand_ids`` checkboxes."""
 
     operation = SelectField(_l("批量操作"), choices=[SelectChoice("assign", _l("派单给")), SelectChoice("close", _l("办结"))])
+    assignee_id = assignee_field()
     handler = StringField(_l("办理人或单位"), validators=[Optional(), Length(max=100)])
     outcome = SelectField(_l("办结结果"), choices=[SelectChoice("unresolved", _l("未解决")),
                                                SelectChoice("resolved", _l("已解决"))])

@@ -111,6 +111,8 @@ class Demand(TenantScoped, Base):
     __extra_table_args__ = (
         ForeignKeyConstraint(["tenant_id", "building_id"], ["building.tenant_id", "building.id"]),
         ForeignKeyConstraint(["tenant_id", "household_id"], ["household.tenant_id", "household.id"]),
+        # the assignee is a user of the same company: the tenant is part of the key
+        ForeignKeyConstraint(["tenant_id", "assignee_id"], ["user_account.tenant_id", "user_account.id"]),
         # a hotline ticket is entered once per company (the 12345 centre may send it again)
         UniqueConstraint("tenant_id", "hotline_ticket"),
         CheckConstraint("due_at > received_at", name="due_after_receipt"),
@@ -123,6 +125,7 @@ class Demand(TenantScoped, Base):
         # the bureau's rating reads every company's demands by these windows
         Index("ix_demand_due_at", "due_at"),
         Index("ix_demand_closed_at", "closed_at"),
+        Index("ix_demand_tenant_assignee", "tenant_id", "assignee_id"),
     )
 
     community_id: Mapped[int] = mapped_column(BigId, ForeignKey("community.id"))
@@ -140,6 +143,7 @@ class Demand(TenantScoped, Base):
     route: Mapped[Route] = mapped_column(_enum(Route, "demand_route"))
     route_reason: Mapped[str | None] = mapped_column(String(200))   # why the default route was overridden
     handler: Mapped[str | None] = mapped_column(String(100))        # who handles it: person, team, unit
+    assignee_id: Mapped[int | None] = mapped_column(BigId)          # the colleague it is assigned to, if any
     status: Mapped[Status] = mapped_column(_enum(Status, "demand_status"), default=Status.RECEIVED)
     resolution: Mapped[str | None] = mapped_column(String(2000))    # what was done, or why it was not
     closed_at: Mapped[dt.datetime | None]

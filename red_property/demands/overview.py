@@ -18,6 +18,7 @@ from red_property.core.job_links import links_for
 from red_property.demands import labels
 from red_property.demands.forms import limits_form
 from red_property.demands.limits import effective_limits, set_time_limits
+from red_property.demands import assignees
 from red_property.demands.lists import monthly_rates, needs, resources, route_shares, tasks
 from red_property.demands.models import DEFAULTS, Category, Demand, Status
 from red_property.demands.views import attach
@@ -51,8 +52,9 @@ def tasks_list():
     """任务清单: routed demands in progress, who handles each and by when."""
     page = max(1, min(request.args.get("page", 1, type=int), 1_000_000))
     waiting = db.session.scalar(select(func.count(Demand.id)).where(Demand.status == Status.RECEIVED))
-    return render_template("demands/tasks.html", result=tasks(db.session, page=page, per_page=PER_PAGE),
-                           waiting=waiting or 0)
+    result = tasks(db.session, page=page, per_page=PER_PAGE)
+    return render_template("demands/tasks.html", result=result, waiting=waiting or 0,
+                           assignees=assignees.names(db.session, (d.assignee_id for d, _c in result.items)))
 
 
 @bp.route("/<slug:tenant_slug>/demands/resources")

@@ -9,16 +9,16 @@ from red_property.core.fields import mask_phone
 from red_property.demands.models import Demand
 from red_property.demands.queries import DemandDetail
 
-SUMMARY = ("id", "community_id", "source", "hotline_ticket", "category", "route", "handler", "status",
+SUMMARY = ("id", "community_id", "source", "hotline_ticket", "category", "route", "handler", "assignee_id", "status",
            "received_at", "due_at", "closed_at", "overdue_at", "contact_name", "rating")
 DETAIL = ("description", "location", "building_id", "household_id", "route_reason", "resolution", "informed_at",
           "rating_comment", "rated_at")
 
 
-def summary(demand: Demand, community: str) -> dict:
+def summary(demand: Demand, community: str, assignee: str | None = None) -> dict:
     """A list row: the phone masked."""
     out = {key: getattr(demand, key) for key in SUMMARY}
-    out.update(community=community, overdue=demand.overdue_at is not None,
+    out.update(community=community, assignee=assignee, overdue=demand.overdue_at is not None,
                contact_phone=mask_phone(demand.contact_phone))
     return out
 
@@ -26,7 +26,7 @@ def summary(demand: Demand, community: str) -> dict:
 def full(detail: DemandDetail) -> dict:
     """One demand with its history: the phone as given, for calling the resident back."""
     demand = detail.demand
-    out = summary(demand, detail.community)
+    out = summary(demand, detail.community, detail.assignee)
     out.update({key: getattr(demand, key) for key in DETAIL})
     out.update(contact_phone=demand.contact_phone or "", place=detail.place, mediations=detail.mediations,
                events=[{"kind": e.kind, "at": e.at, "actor": actor, "from_status": e.from_status,
@@ -35,11 +35,13 @@ def full(detail: DemandDetail) -> dict:
     return out
 
 
-def export_table(rows: list[tuple[Demand, str]]) -> tuple[list[str], list[list]]:
-    """Header and rows of the filtered list, in the reader's language; phones masked."""
+def export_table(rows: list[tuple[Demand, str]], assignees: dict[int, str] | None = None) -> tuple[list[str], list[list]]:
+    """Header and rows of the filtered list, in the reader's language; phones masked.  The assignee comes
+    last, so the columns sheets already read keep their places."""
+    assignees = assignees or {}
     header = [_("编号"), _("小区"), _("来源"), _("热线工单号"), _("类别"), _("分流方式"), _("办理人"), _("状态"),
               _("受理时间"), _("办结时限"), _("办结时间"), _("超期"), _("联系人"), _("联系电话"), _("诉求内容"),
-              _("处理结果"), _("评价")]
+              _("处理结果"), _("评价"), _("指派给")]
 
     def when(value):
         return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
@@ -47,6 +49,7 @@ def export_table(rows: list[tuple[Demand, str]]) -> tuple[list[str], list[list]]
     body = [[d.id, community, str(labels.SOURCE[d.source]), d.hotline_ticket or "", str(labels.CATEGORY[d.category]),
              str(labels.ROUTE[d.route]), d.handler or "", str(labels.STATUS[d.status]), when(d.received_at),
              when(d.due_at), when(d.closed_at), _("是") if d.overdue_at else "", d.contact_name or "",
-             mask_phone(d.contact_phone), d.description, d.resolution or "", d.rating or ""]
+             mask_phone(d.contact_phone), d.description, d.resolution or "", d.rating or "",
+             assignees.get(d.assignee_id, "")]
             for d, community in rows]
     return header, body

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from red_property.accounts.models import User
@@ -28,6 +28,7 @@ class DemandFilter:
     route: Route | None = None
     overdue: bool | None = None
     source: Source | None = None
+    assignee_id: int | None = None          # assigned to this user ("我的": the current user)
     q: str | None = None                    # the search box (see ``demands.search``)
 
     def apply(self, stmt: Select) -> Select:
@@ -45,6 +46,8 @@ class DemandFilter:
             stmt = stmt.where(Demand.overdue_at.is_not(None) if self.overdue else Demand.overdue_at.is_(None))
         if self.source is not None:
             stmt = stmt.where(Demand.source == self.source)
+        if self.assignee_id is not None:
+            stmt = stmt.where(Demand.assignee_id == self.assignee_id)
         if self.q:
             stmt = stmt.where(search_clause(self.q))
         return stmt
@@ -101,10 +104,11 @@ class DemandDetail:
     place: str                                   # building / household as recorded
     events: list[tuple[DemandEvent, str | None]]  # (event, actor's name; None for the system)
     mediations: list[Mediation]
+    assignee: str | None = None                  # the assignee's name
 
 
 def demand_detail(session: Session, demand_id: int) -> DemandDetail | None:
-    """A demand with its history and mediations, or None: at most five queries."""
+    """A demand with its history and mediations, or None: at most six queries."""
     demand = session.get(Demand, demand_id)
     if demand is None:
         return None
@@ -125,7 +129,9 @@ def demand_detail(session: Session, demand_id: int) -> DemandDetail | None:
                              .order_by(DemandEvent.at, DemandEvent.id)).tuples().all()
     mediations = session.scalars(select(Mediation).where(Mediation.demand_id == demand.id)
                                  .order_by(Mediation.held_on, Mediation.id)).all()
-    return DemandDetail(demand, community, place, list(events), list(mediations))
+    assignee = (session.scalar(select(User.name).where(User.id == demand.assignee_id))
+                if demand.assignee_id is not None else None)
+    return DemandDetail(demand, community, place, list(events), list(mediations), assignee)
 
 
 @dataclass
@@ -133,12 +139,16 @@ class OverdueSummary:
     open: int
     overdue: int
     oldest: list[tuple[Demand, str]]
+    mine: int = 0      # open demands assigned to the viewer
 
 
-def overdue_summary(session: Session, shown: int = 5) -> OverdueSummary:
-    """For the company's home page: open demands, the flagged ones and the longest overdue (two queries)."""
-    open_count, overdue = session.execute(
-        select(func.count(Demand.id), func.count(Demand.overdue_at)).where(Demand.status.in_(OPEN))).one()
+def overdue_summary(session: Session, shown: int = 5, user_id: int | None = None) -> OverdueSummary:
+    """For the company's home page: open demands, the flagged ones, those assigned to ``user_id`` and the
+    longest overdue (two queries)."""
+    open_count, overdue, mine = session.execute(
+        select(func.count(Demand.id), func.count(Demand.overdue_at),
+               func.count(case((Demand.assignee_id == user_id, 1))) if user_id is not None else literal(0))
+        .where(Demand.status.in_(OPEN))).one()
     oldest = session.execute(_listed(DemandFilter(status=OPEN_FILTER, overdue=True))
                              .order_by(Demand.due_at, Demand.id).limit(shown)).tuples().all()
-    return OverdueSummary(open_count or 0, overdue or 0, list(oldest))
+    return OverdueSummary(open_count or 0, overdue or 0, list(oldest), mine or 0)

@@ -27,14 +27,27 @@ class DemandListArgs(PageArgs):
     route = _enum(Route)
     overdue = fields.Boolean(metadata={"description": "flagged overdue (true) or not (false)"})
     source = _enum(Source)
+    assignee_id = fields.Integer(validate=validate.Range(min=1, max=2**63 - 1),
+                                 metadata={"description": "assigned to this user"})
+    mine = fields.Boolean(metadata={"description": "assigned to the token's user (true); overrides assignee_id"})
     q = fields.String(validate=validate.Length(max=50),
                       metadata={"description": "search: words of the description, a phone (full or partial), "
                                                "a 12345 ticket number, the demand's number, or a room/address"})
 
 
+ASSIGNEE_DOC = "a colleague: an active admin or staff user of the company, who is notified"
+
+
+def _assignee():
+    return fields.Integer(strict=True, allow_none=True, load_default=None,
+                          validate=validate.Range(min=1, max=2**63 - 1), metadata={"description": ASSIGNEE_DOC})
+
+
 class BulkAssignIn(Schema):
     demand_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=200))
-    handler = fields.String(required=True, validate=validate.Length(min=2, max=100))
+    handler = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=2, max=100),
+                            metadata={"description": "a team or unit; optional with an assignee_id"})
+    assignee_id = _assignee()
 
 
 class BulkCloseIn(Schema):
@@ -77,6 +90,8 @@ class DemandOut(Schema):
     category = _enum(Category)
     route = _enum(Route)
     handler = fields.String(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    assignee = fields.String(allow_none=True, metadata={"description": "the assignee's name"})
     status = _enum(Status)
     received_at = fields.AwareDateTime()
     due_at = fields.AwareDateTime()
@@ -127,8 +142,10 @@ class DemandDetailOut(DemandOut):
 
 class RouteIn(Schema):
     route = _enum(Route, required=True)
-    handler = fields.String(required=True, validate=validate.Length(min=2, max=100),
-                            metadata={"description": "who handles it: a worker, a team, a unit"})
+    handler = fields.String(allow_none=True, load_default=None, validate=validate.Length(min=2, max=100),
+                            metadata={"description": "who handles it: a worker, a team, a unit; "
+                                                     "optional with an assignee_id (then their name)"})
+    assignee_id = _assignee()
     reason = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=200),
                            metadata={"description": "required when the route is not the category's default"})
     category = _enum(Category, allow_none=True, load_default=None,

@@ -20,6 +20,7 @@ from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.tenancy import current_actor_id
 from red_property.core.fields import member, text
+from red_property.demands.assignees import assignable
 from red_property.demands.intake import CLOCK_SKEW
 from red_property.demands.limits import due_time
 from red_property.notifications.triggers import demand_assigned
@@ -72,10 +73,15 @@ def _require(demand: Demand, allowed: tuple[Status, ...], message: str) -> None:
         raise InputError("status", message)
 
 
-def route_demand(session: Session, demand: Demand, *, route, handler, reason=None, category=None,
-                 now: dt.datetime | None = None) -> Demand:
+def route_demand(session: Session, demand: Demand, *, route, handler=None, reason=None, category=None,
+                 assignee_id=None, now: dt.datetime | None = None) -> Demand:
     """Route a demand (分流派单) to whoever handles it, by the 721 method.
 
+    Whoever handles it is a colleague (``assignee_id``: an active user of the company who
+    may act on demands, who is then notified), a free-text handler (a team, an outside unit),
+    or both; one of them is required.  With only an assignee, the handler is their name, so
+    the history, the resources list and the exports name them as before.  Routing again
+    replaces both (no assignee: the demand is no longer anyone's).
     The category's default route applies unless a reason is given for another.
     The category may be corrected while routing: the due time then follows the
     corrected category's limit from the time of receipt.  A demand in progress
@@ -85,18 +91,24 @@ def route_demand(session: Session, demand: Demand, *, route, handler, reason=Non
     _require(demand, OPEN, "已办结的诉求不能再分流")
     route = member(Route, "route", route)
     category = member(Category, "category", category) if category is not None else demand.category
-    handler = text("handler", handler, required=True, min_len=2, max_len=100)
+    assignee = assignable(session, assignee_id)
+    handler = text("handler", handler, required=False, min_len=2, max_len=100)
+    if handler is None and assignee is None:
+        raise InputError("handler", "请选择指派人员，或填写办理人或单位")
+    handler = handler or assignee.name[:100]
     reason = text("reason", reason, required=False, min_len=4, max_len=200)
     default = DEFAULTS[category].route
     if route != default and reason is None:
         raise InputError("reason", f"该类诉求默认{ROUTE_NAMES[default]}，改为{ROUTE_NAMES[route]}需说明理由")
     corrected = category if category != demand.category else None
+    who = handler if assignee is None or assignee.name == handler else f"{assignee.name}（{handler}）"
     _log(session, demand, EventKind.ROUTED, at=now, route=route, category=corrected,
-         note=handler + (f"（理由：{reason}）" if reason and route != default else ""),
+         note=who + (f"（理由：{reason}）" if reason and route != default else ""),
          to_status=Status.IN_PROGRESS if demand.status == Status.RECEIVED else None)
     if corrected:
         demand.category, demand.due_at = category, due_time(session, category, demand.received_at)
     demand.route, demand.handler = route, handler
+    demand.assignee_id = assignee.id if assignee is not None else None
     demand.route_reason = reason if route != default else None
     demand.status = Status.IN_PROGRESS
     _commit(session)

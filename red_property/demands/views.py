@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -14,7 +14,7 @@ from red_property.core import clock
 from red_property.core.errors import InputError
 from red_property.core.tabular import csv_response, xlsx_response
 from red_property.core.tenancy import current_tenant_id
-from red_property.demands import labels, services
+from red_property.demands import assignees, labels, services
 from red_property.demands.bulk import BulkRejected, assign_demands, close_demands
 from red_property.demands.forms import (BulkForm, CloseForm, FilterForm, InformForm, IntakeForm, MediationForm, ProgressForm,
                                         RatingForm, RouteForm)
@@ -52,10 +52,25 @@ def _communities() -> list[tuple[int, str]]:
     return list(db.session.execute(select(Community.id, Community.name).order_by(Community.name)).tuples())
 
 
-def _filters() -> tuple[FilterForm, DemandFilter | None]:
+def _user_id(value):
+    """A user id from a form's select ("" is none); anything else goes to the service as it is, to be refused."""
+    if not value:
+        return None
+    return int(value) if value.isdigit() and len(value) <= 18 else value
+
+
+def _assignee_choices(colleagues: list[tuple[int, str]], none_label: str) -> list[SelectChoice]:
+    return [SelectChoice("", none_label)] + [SelectChoice(str(i), name) for i, name in colleagues]
+
+
+def _filters(colleagues: list[tuple[int, str]] | None = None) -> tuple[FilterForm, DemandFilter | None]:
     """The list's filters from the query string; None when one is not a valid choice."""
     form = FilterForm(request.args)
     form.community_id.choices = [SelectChoice("", _("全部"))] + [SelectChoice(str(i), name) for i, name in _communities()]
+    me = current_user.id
+    others = [c for c in (assignees.colleagues(db.session) if colleagues is None else colleagues) if c[0] != me]
+    form.assignee_id.choices = [SelectChoice("", _("全部")), SelectChoice(str(me), _("我的"))] + [
+        SelectChoice(str(i), name) for i, name in others]
     if not form.validate():
         return form, None
     data = form.data
@@ -66,6 +81,7 @@ def _filters() -> tuple[FilterForm, DemandFilter | None]:
         route=Route(data["route"]) if data["route"] else None,
         overdue=data["overdue"] == "1" if data["overdue"] else None,
         source=Source(data["source"]) if data["source"] else None,
+        assignee_id=int(data["assignee_id"]) if data["assignee_id"] else None,
         q=(data["q"] or "").strip() or None)
 
 
@@ -83,46 +99,51 @@ def _staff_names() -> list[str]:
     return list(dict.fromkeys([*staff, *handlers]))
 
 
-def _index(form, flt, *, bulk=None, selected=(), problems=(), status: int = 200):
+def _index(form, flt, colleagues, *, bulk=None, selected=(), problems=(), status: int = 200):
     if flt is None:
         return render_template("demands/index.html", form=form, result=None, args={}, bulk=None), 400
     page = max(1, min(request.args.get("page", 1, type=int), 1_000_000))
     result = list_demands(db.session, flt, page=page, per_page=PER_PAGE)
+    bulk = bulk or BulkForm()
+    bulk.assignee_id.choices = _assignee_choices(colleagues, _("（不指派）"))
     return render_template("demands/index.html", form=form, result=result, args=flt.args(),
-                           bulk=bulk or BulkForm(), selected=set(selected), problems=problems,
-                           staff=_staff_names()), status
+                           bulk=bulk, selected=set(selected), problems=problems, staff=_staff_names(),
+                           assignees=assignees.names(db.session, (d.assignee_id for d, _c in result.items))), status
 
 
 @bp.route("/<slug:tenant_slug>/demands")
 @login_required
 def index():
-    """Demands, filtered (and searched) and paged, newest first."""
-    form, flt = _filters()
-    return _index(form, flt)
+    """Demands, filtered (and searched) and paged, newest first; "我的": those assigned to the viewer."""
+    colleagues = assignees.colleagues(db.session)
+    form, flt = _filters(colleagues)
+    return _index(form, flt, colleagues)
 
 
 @bp.route("/<slug:tenant_slug>/demands/bulk", methods=["POST"])
 @login_required
 def bulk():
     """Assign or close the selected demands, all or none; the list comes back as it was filtered."""
-    form, flt = _filters()
+    colleagues = assignees.colleagues(db.session)
+    form, flt = _filters(colleagues)
     bulk_form = BulkForm()
     raw = request.form.getlist("demand_ids")
     ids = [int(v) for v in raw if v.isdigit() and len(v) <= 18]
     if not bulk_form.validate_on_submit() or len(ids) != len(raw):
-        return _index(form, flt, bulk=bulk_form, selected=ids, status=400)
+        return _index(form, flt, colleagues, bulk=bulk_form, selected=ids, status=400)
     try:
         if bulk_form.operation.data == "assign":
-            done = assign_demands(db.session, ids, handler=bulk_form.handler.data)
+            done = assign_demands(db.session, ids, handler=bulk_form.handler.data,
+                                  assignee_id=_user_id(bulk_form.assignee_id.data))
         else:
             done = close_demands(db.session, ids, resolved=bulk_form.outcome.data == "resolved",
                                  resolution=bulk_form.resolution.data)
     except BulkRejected as exc:
-        return _index(form, flt, bulk=bulk_form, selected=ids, problems=exc.problems, status=422)
+        return _index(form, flt, colleagues, bulk=bulk_form, selected=ids, problems=exc.problems, status=422)
     except InputError as exc:
         db.session.rollback()
         attach(bulk_form, exc)
-        return _index(form, flt, bulk=bulk_form, selected=ids, status=422)
+        return _index(form, flt, colleagues, bulk=bulk_form, selected=ids, status=422)
     flash(_("已派单 %(n)s 条诉求。", n=len(done)) if bulk_form.operation.data == "assign"
           else _("已办结 %(n)s 条诉求。", n=len(done)), "success")
     return redirect(url_for("demands.index", **(flt.args() if flt else {})))
@@ -139,7 +160,8 @@ def export():
     if count_demands(db.session, flt) > EXPORT_LIMIT:
         flash(_("符合条件的诉求超过 %(n)s 条，请缩小筛选范围后再导出。", n=EXPORT_LIMIT), "error")
         return redirect(url_for("demands.index", **flt.args()))
-    header, rows = export_table(export_rows(db.session, flt, EXPORT_LIMIT))
+    rows = export_rows(db.session, flt, EXPORT_LIMIT)
+    header, rows = export_table(rows, assignees.names(db.session, (d.assignee_id for d, _c in rows)))
     name = f"demands-{clock.today():%Y%m%d}.{fmt}"
     return csv_response(name, header, rows) if fmt == "csv" else xlsx_response(name, header, rows, _("居民诉求"))
 
@@ -184,12 +206,15 @@ def new():
                            limits=effective_limits(db.session)), status
 
 
-def _forms(demand: Demand, **given) -> dict:
+def _forms(demand: Demand, assignee: str | None, **given) -> dict:
     forms = {name: given.get(name) or step[0](prefix=name) for name, step in STEPS.items()}
+    forms["route"].assignee_id.choices = _assignee_choices(assignees.colleagues(db.session), _("（不指派）"))
     if "route" not in given:
         forms["route"].route.data = demand.route.value
         forms["route"].category.data = demand.category.value
-        forms["route"].handler.data = demand.handler
+        forms["route"].assignee_id.data = str(demand.assignee_id or "")
+        # the handler the service filled in with the assignee's name is not a team to keep
+        forms["route"].handler.data = demand.handler if demand.handler != assignee else None
     return forms
 
 
@@ -202,7 +227,8 @@ def show(demand_id: int, status: int = 200, **given):
         abort(404)
     handlers = db.session.scalars(select(Demand.handler).where(Demand.handler.is_not(None)).distinct()
                                   .order_by(Demand.handler).limit(200)).all()
-    return render_template("demands/show.html", detail=detail, d=detail.demand, forms=_forms(detail.demand, **given),
+    return render_template("demands/show.html", detail=detail, d=detail.demand,
+                           forms=_forms(detail.demand, detail.assignee, **given),
                            handlers=handlers, defaults=DEFAULTS), status
 
 
@@ -225,7 +251,8 @@ def _act(demand_id: int, name: str) -> object:
 # The detail page's forms: name -> (form, URL path, how a service applies the validated form)
 STEPS = {
     "route": (RouteForm, "route", lambda d, f: services.route_demand(
-        db.session, d, route=f.route.data, handler=f.handler.data, reason=f.reason.data, category=f.category.data)),
+        db.session, d, route=f.route.data, handler=f.handler.data, reason=f.reason.data, category=f.category.data,
+        assignee_id=_user_id(f.assignee_id.data))),
     "progress": (ProgressForm, "progress", lambda d, f: services.add_progress(db.session, d, f.note.data)),
     "mediation": (MediationForm, "mediations", lambda d, f: services.record_mediation(
         db.session, d, held_on=f.held_on.data, mediator=f.mediator.data, parties=f.parties.data,

@@ -34,6 +34,14 @@ def handler_users(session: Session, handler: str | None) -> list[int]:
         User.active.is_(True), or_(User.name == handler, func.lower(User.email) == handler.lower()))))
 
 
+def demand_users(session: Session, demand) -> list[int]:
+    """Who a demand is for: its assignee while active; a demand without one (routed before demands
+    had assignees, or to a free-text handler only) falls back to the user its handler names."""
+    if demand.assignee_id is None:
+        return handler_users(session, demand.handler)
+    return list(session.scalars(select(User.id).where(User.id == demand.assignee_id, User.active.is_(True))))
+
+
 def _demand_params(session: Session, demand) -> dict:
     from red_property.communities.models import Community
 
@@ -42,9 +50,10 @@ def _demand_params(session: Session, demand) -> dict:
 
 
 def demand_assigned(session: Session, demand) -> int:
-    """A demand was routed to a handler: tell the user it names (not the one who routed it to themselves)."""
+    """A demand was routed: tell its assignee (or the user its handler names, when it has none),
+    not the one who routed it to themselves."""
     actor = current_actor_id(session)
-    users = [u for u in handler_users(session, demand.handler) if u != actor]
+    users = [u for u in demand_users(session, demand) if u != actor]
     # one per routing: routing again to someone else (or back) is a new assignment
     occasion = f"{demand.version}"
     made = notify(session, kinds.DEMAND_ASSIGNED, demand.id, users=users, occasion=occasion,
@@ -58,7 +67,8 @@ def demand_assigned(session: Session, demand) -> int:
 
 
 def overdue_demands(session: Session, now: dt.datetime | None = None) -> int:
-    """Tell the handler and the company's admins of every demand flagged overdue lately; idempotent:
+    """Tell the assignee (else the user the handler names) and the company's admins of every demand
+    flagged overdue lately; idempotent:
     one notification per demand and overdue event (its ``overdue_at``)."""
     from red_property.demands.models import OPEN, Demand
 
@@ -71,7 +81,7 @@ def overdue_demands(session: Session, now: dt.datetime | None = None) -> int:
     for demand in demands:
         params = {**_demand_params(session, demand), "due": demand.due_at.astimezone(dt.timezone.utc).isoformat()}
         made += notify(session, kinds.DEMAND_OVERDUE, demand.id,
-                       users=admins + handler_users(session, demand.handler),
+                       users=admins + demand_users(session, demand),
                        occasion=demand.overdue_at.astimezone(dt.timezone.utc).isoformat(), params=params)
     if made:
         mail.send_pending(session)   # already in a job: mail at once

@@ -3,6 +3,7 @@ them: first without a reason (refused, nothing changes), then with one."""
 import pytest
 from playwright.sync_api import expect
 
+from red_property.accounts.models import Role
 from red_property.core import clock
 from red_property.core.tenancy import tenant_scope
 from red_property.extensions import db
@@ -68,3 +69,38 @@ def test_search_then_bulk_assign_then_bulk_close_on_a_phone(live_server, page, w
     expect(status).to_have_text(["已解决", "已解决"])
     page.get_by_role("link", name=str(lamps[0]), exact=True).click()
     expect(page.get_by_text("已更换灯具，照明恢复").first).to_be_visible()
+
+
+def test_a_dispatcher_assigns_to_a_colleague_who_finds_it_under_mine_on_a_phone(live_server, page, world, demands):
+    lamps, other = demands
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    def log_in(email):
+        page.context.clear_cookies()
+        page.goto(f"{live_server}/login")
+        page.get_by_label("邮箱").fill(email)
+        page.get_by_label("密码").fill("correct horse battery")
+        page.get_by_role("button", name="登录").click()
+        expect(page).to_have_url(f"{live_server}/company-a/")
+
+    log_in("a-admin@test.cn")
+    page.goto(f"{live_server}/company-a/demands?q=灯不亮")
+    page.get_by_label("全选本页").check()
+    bulk = page.locator("form#bulk")
+    bulk.get_by_label("批量操作").select_option("assign")
+    bulk.get_by_label("指派给").select_option(label="a staff")     # picked from the company's users
+    bulk.get_by_role("button", name="执行").click()
+    expect(page.get_by_role("alert").first).to_contain_text("已派单 2 条诉求")
+    expect(page.locator('tbody td[data-label="办理人"] .assignee')).to_have_text(["a staff", "a staff"])
+    _no_sideways_scroll(page)
+
+    log_in("a-staff@test.cn")
+    expect(page.locator("header.topbar a.bell .count")).to_have_text("2")
+    page.locator("#my-demands-tile").click()
+    expect(page.locator('input[name="demand_ids"]')).to_have_count(2)
+    expect(page.get_by_role("link", name=str(other), exact=True)).to_have_count(0)
+    expect(page.locator("form.filters").get_by_label("指派给")).to_have_value(str(world.users["a"][Role.STAFF]))
+    _no_sideways_scroll(page)
+    page.get_by_role("link", name=str(lamps[0]), exact=True).click()
+    expect(page.locator(".facts .assignee")).to_have_text("a staff")
+    _no_sideways_scroll(page)
