@@ -386,3 +386,19 @@ def smtp_server():
     controller.start()
     yield controller, handler
     controller.stop()
+
+
+@pytest.fixture
+def job_progress(monkeypatch) -> list[tuple]:
+    """Every progress a job reports, as (percent, message, whether its own transaction was open)."""
+    from red_property.core.jobs import JobContext
+
+    seen: list[tuple] = []
+    written = JobContext.progress
+
+    def spy(self, percent, message=None):
+        seen.append((percent, message, self.session.in_transaction()))
+        written(self, percent, message)
+
+    monkeypatch.setattr(JobContext, "progress", spy)
+    return seen

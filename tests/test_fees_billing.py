@@ -207,21 +207,12 @@ def test_issued_bills_never_change(app, a, world):
         a.flush()
 
 
-def test_billing_progress_is_written_as_each_batch_finishes(app, a, world, monkeypatch):
+def test_billing_progress_is_written_as_each_batch_finishes(app, a, world, job_progress):
     """Every batch issued and every batch of PDFs rendered moves the job's progress, each written in its own
     transaction (outside the job's), so that the job page sees it at once, on SQLite as on PostgreSQL."""
-    from red_property.core.jobs import JobContext
-
     app.config["FEES_ISSUE_BATCH"] = 1
     app.config["FEES_RENDER_BATCH"] = 1
-    seen = []
-    written = JobContext.progress
-
-    def spy(self, percent, message=None):
-        seen.append((percent, message, self.session.in_transaction()))
-        written(self, percent, message)
-
-    monkeypatch.setattr(JobContext, "progress", spy)
+    seen = job_progress
     run = billed(a, world.community_a)
     run_worker(app)
     assert [(p, m) for p, m, _ in seen] == [(6, "已开票 1/3 户"), (13, "已开票 2/3 户"), (20, "已开票 3/3 户"),

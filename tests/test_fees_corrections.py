@@ -245,21 +245,12 @@ def test_arrears_notices_follow_the_natural_order_of_rooms(bills, world):
     assert [n.address.split()[-1] for n in notices] == ["101室", "201室", "1001室"]
 
 
-def test_the_arrears_job_moves_its_progress_as_each_batch_is_laid_out(app, bills, world, monkeypatch):
+def test_the_arrears_job_moves_its_progress_as_each_batch_is_laid_out(app, bills, world, job_progress):
     """Each batch of households moves the progress, written on its own (outside the job's transaction)
     so that the job page sees it at once, as billing does per batch; the PDF still has a page each."""
-    from red_property.core.jobs import JobContext
-
     s, _bills = bills
     app.config["FEES_ARREARS_BATCH"] = 1
-    seen = []
-    written = JobContext.progress
-
-    def spy(self, percent, message=None):
-        seen.append((percent, message, self.session.in_transaction()))
-        written(self, percent, message)
-
-    monkeypatch.setattr(JobContext, "progress", spy)
+    seen = job_progress
     record = start_arrears_notices(s, community_id=world.community_a, today=TODAY)
     run_worker(app)
     assert [(p, m) for p, m, _ in seen] == [(5, "正在查找欠费住户"), (10, "已生成 0/3 户的催缴通知书"),
