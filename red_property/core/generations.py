@@ -48,6 +48,7 @@ BOOKKEEPING = frozenset({"api_token", "audit_entry", "browser_session", "cross_r
 WRITTEN = "generations_written"
 KEPT_SECONDS = 120           # longer than the minute in the key: the cache's own bound on memory
 KEPT_ENTRIES = 512
+TOKEN_SECONDS = 86400
 
 _local_tokens: dict[str, str] = {}
 _kept: TTLCache = TTLCache(maxsize=KEPT_ENTRIES, ttl=KEPT_SECONDS)
@@ -141,7 +142,11 @@ def advance(session: Session, owners: Iterable[str]) -> None:
         if redis is None:
             _local_tokens.update(tokens)
             return
-        redis.mset(tokens)
+        with redis.pipeline(transaction=False) as pipe:
+            for key, token in tokens.items():
+                # a token not renewed for a day goes: a missing one reads "0", and nothing kept is that old
+                pipe.set(key, token, ex=TOKEN_SECONDS)
+            pipe.execute()
     except _RedisDown:
         pass
     except RedisError as exc:   # what was kept elsewhere then lives out its minute at most
