@@ -77,7 +77,7 @@ def test_a_job_is_failed_within_a_minute_of_its_death_and_never_while_it_beats(a
         record = s.get(JobRecord, job_id)
         record.status, record.started_at, record.heartbeat_at = "running", beat, beat
         s.commit()
-        rq_job = Job.create("red_property.core.jobs.run_job", args=(world.a, job_id), id=f"rp-job-{job_id}",
+        rq_job = Job.create("red_property.core.jobs.run_job", args=(world.a, job_id), id=jobs.rq_job_id(job_id, app),
                             connection=jobs.get_queue(app).connection)
         rq_job.save()
         rq_job.set_status(JobStatus.FAILED)  # what RQ says of a job whose worker died

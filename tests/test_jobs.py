@@ -80,12 +80,12 @@ def test_a_job_the_queue_lost_is_shown_failed_after_a_minute(app, api, world):
         pytest.skip("needs Redis: the queue is what loses the job")
     from rq.job import Job
 
-    from red_property.core.jobs import get_queue
+    from red_property.core.jobs import get_queue, rq_job_id
 
     token = api.token("a-staff@test.cn")
     job_id = api.post("/api/v1/jobs/exports/community-register", token).get_json()["id"]
     with app.app_context():
-        Job.fetch(f"rp-job-{job_id}", connection=get_queue(app).connection).delete()
+        Job.fetch(rq_job_id(job_id, app), connection=get_queue(app).connection).delete()
     assert api.get(f"/api/v1/jobs/{job_id}", token).get_json()["status"] == "queued"  # just enqueued: wait
     with app.app_context(), tenant_scope(db.session, world.a) as s:
         s.get(JobRecord, job_id).created_at = clock.now() - dt.timedelta(minutes=2)

@@ -155,7 +155,7 @@ def dispatch(session: Session, record: JobRecord) -> JobRecord:
 
         try:
             get_queue(app).enqueue("red_property.core.jobs.run_job", tenant_id, job_id,
-                                   job_id=f"rp-job-{job_id}", job_timeout=3600, result_ttl=86400)
+                                   job_id=rq_job_id(job_id, app), job_timeout=3600, result_ttl=86400)
         except RedisError as exc:
             log.error("job %s could not be queued: %s", job_id, exc)
             _update_record(tenant_id, job_id, status=FAILED, finished_at=clock.now(), message=MESSAGE_QUEUE,
@@ -173,6 +173,14 @@ def enqueue(session: Session, name: str, **params: Any) -> JobRecord:
     record = record_job(session, name, **params)
     session.commit()
     return dispatch(session, record)
+
+def rq_job_id(record_id: int, app=None) -> str:
+    """RQ's id for a job record: its queue's name and the record's id.  Record ids restart in
+    every database, and RQ keeps a job's data under its id for the whole Redis database:
+    two installations (or test databases) sharing one Redis, each with its own queue,
+    would otherwise overwrite each other's job 1."""
+    return f"{(app or current_app).config['RQ_QUEUE']}-job-{record_id}"
+
 
 def get_queue(app=None, *, worker: bool = False):
     """The app's RQ queue.  Web requests give Redis a few seconds to answer (a frozen Redis is then a 503,
@@ -330,7 +338,7 @@ def reconcile(record: JobRecord) -> JobRecord:
     from rq.job import Job, JobStatus
 
     try:
-        status = Job.fetch(f"rp-job-{record.id}", connection=get_queue(app).connection).get_status(refresh=False)
+        status = Job.fetch(rq_job_id(record.id, app), connection=get_queue(app).connection).get_status(refresh=False)
     except NoSuchJobError:
         status = None
     except RedisError:
@@ -349,7 +357,7 @@ def _rq_failure(job_id: int) -> str | None:
     from rq.job import Job, JobStatus
 
     try:
-        job = Job.fetch(f"rp-job-{job_id}", connection=get_queue().connection)
+        job = Job.fetch(rq_job_id(job_id), connection=get_queue().connection)
         status = job.get_status(refresh=False)
         if status not in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
             return None
