@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -51,8 +52,6 @@ def restore_statistics(owner: str) -> None:
 
 def build(owner: str, app_url: str):
     from flask_migrate import upgrade
-
-    from pathlib import Path
 
     from red_property import create_app
     from red_property.demo.city import build_demo_city

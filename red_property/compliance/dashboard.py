@@ -105,6 +105,7 @@ class Measurements:
     source's values for the window and each of its months (the costly part; kept, see below)."""
     window: Window
     communities: list[ManagedCommunity]
+    metrics: list[str]                  # the registered indicators measured, in the rating's order
     months: list[Window]
     overall: dict[str, Values]
     by_month: list[dict[str, Values]]
@@ -123,7 +124,7 @@ def measurements(session: Session, today: dt.date) -> Measurements:
         parts: dict = {}
         metrics = [key for key in METRICS if key in SOURCES]
         overall, *by_month = measure_windows(session, [window, *months], metrics, parts)
-        return Measurements(window, communities, months, overall, by_month, parts)
+        return Measurements(window, communities, metrics, months, overall, by_month, parts)
 
     return kept(session, "compliance.measurements", (today,), measure)
 
@@ -149,7 +150,7 @@ def company_dashboard(session: Session, today: dt.date, community_id: int | None
         return pooled([parts[key][n].get((company, cid)) for cid in values])
 
     indicators = []
-    for key in (key for key in METRICS if key in SOURCES):
+    for key in measured.metrics:
         by_community = values_in(measured.overall, key, window)
         trend = [(label, company_value(key, n, values_in(values, key, w)))
                  for n, (label, w, values) in enumerate(monthly, start=1)]

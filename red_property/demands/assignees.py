@@ -28,9 +28,10 @@ def assignable(session: Session, user_id) -> User | None:
         return None
     if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id < 2**63:
         raise InputError("assignee_id", NOT_ASSIGNABLE)
-    user = session.scalar(select(User).where(User.id == user_id, User.active.is_(True),
-                                             User.role.in_(ACTING_ROLES)))
-    if user is None:
+    # by primary key: the tenant filter applies, and a bulk assignment checking the same user for
+    # every row finds it in the session instead of asking the database again
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.role not in ACTING_ROLES:
         raise InputError("assignee_id", NOT_ASSIGNABLE)
     return user
 

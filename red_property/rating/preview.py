@@ -40,15 +40,11 @@ class ModelPreview:
     companies: int
 
 
-def source_digest(source: str) -> str:
-    """What the page remembers of a previewed text: saving needs the same text previewed first."""
-    return hashlib.sha256(source.encode()).hexdigest()
-
-
 def preview_token(secret: str, bureau_id: int, base_version: int, source: str) -> str:
-    """What the API hands back with a preview: a digest of the previewed text on top of the
-    version in force, keyed with the app's secret so that only a preview can produce it (a
-    client cannot compute it and skip the preview).  Another save in between makes it stale."""
+    """What a preview leaves for the save: a digest of the previewed text on top of the version in
+    force, keyed with the app's secret so that only a preview can produce it (an API client cannot
+    compute it and skip the preview; the editor page keeps it in the session).  Another save in
+    between makes it stale."""
     message = f"rating-model-preview\n{bureau_id}\n{base_version}\n{source}".encode()
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 

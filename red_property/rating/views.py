@@ -1,7 +1,7 @@
 """Rating pages: the bureau's runs and league tables; a company's own published results."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -27,7 +27,7 @@ from red_property.rating.evidence import indicator_evidence
 from red_property.rating.evidence_filters import evidence_filter_args
 from red_property.rating.appeals import appeals_of_run, attachment_path, file_appeal, pending_appeals
 from red_property.rating.model import ModelError, parse_model
-from red_property.rating.preview import preview_model, source_digest
+from red_property.rating.preview import preview_model, preview_token
 from red_property.rating.models import Appeal, RatingRun
 from red_property.rating.presenters import (UNPUBLISHED, company_trend, grade_distribution, has_missing, metric_value,
                                             rank_band, result_rows)
@@ -343,7 +343,8 @@ def model():
         source = form.source.data.replace("\r\n", "\n")
         saving = request.form.get("action") == "save"
         # a preview holds for this text on top of this version: another save in between asks again
-        previewed = source_digest(f"{version.version if version else 0}\n{source}")
+        previewed = preview_token(current_app.config["SECRET_KEY"], current_user.tenant_id,
+                                  version.version if version else 0, source)
         try:
             edited = parse_model(source)
             if saving and session.get(PREVIEWED) == previewed:
