@@ -10,14 +10,14 @@ from marshmallow import Schema, fields
 from red_property.communities.household_upload import upload_households
 from red_property.communities.imports import ImportRejected
 from red_property.communities.models import Community
-from red_property.communities.presenters import community_dict, detail_dict
+from red_property.communities.presenters import detail_dict, register_json
 from red_property.communities.schemas import CommunityDetailOut, CommunityListArgs, CommunityOut
-from red_property.communities.services import NotManaged, get_community, list_communities
+from red_property.communities.services import NotManaged, get_community, register_rows
 from red_property.core import clock
 from red_property.core.jobs import JobRecord
 from red_property.core.jobs_api import JobOut
 from red_property.core.visibility import visible_or_404
-from red_property.core.schemas import page_schema
+from red_property.core.schemas import envelope, page_schema, prepared
 from red_property.extensions import db
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
@@ -40,11 +40,8 @@ class Communities(MethodView):
         committee its own community.
         """
         today = clock.today()
-        result = list_communities(db.session, **args, on=today)
-        return {
-            "items": [community_dict(c, result.contracts[c.id], today) for c in result.items],
-            "page": result.page, "per_page": result.per_page, "total": result.total,
-        }
+        result = register_rows(db.session, **args, on=today)
+        return prepared(envelope(args, register_json(result, today), result.total))
 
 
 @blp.route("/<int:community_id>")

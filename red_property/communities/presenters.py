@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from red_property.communities.services import CommunityDetail
+from red_property.communities.services import LISTED, CommunityDetail, RegisterRows
+from red_property.core.schemas import json_date, json_decimal
 
 
 def contract_dicts(contracts, today: dt.date) -> list[dict]:
@@ -31,3 +32,31 @@ def detail_dict(detail: CommunityDetail, today: dt.date) -> dict:
         for b, n, area in detail.buildings
     ]
     return out
+
+
+def register_json(page: RegisterRows, today: dt.date) -> list[dict]:
+    """The API list's items, JSON-ready, straight from ``register_rows``: what ``CommunityOut``
+    dumps from ``community_dict`` (tests/test_api_list_json.py holds the two equal), without
+    building an object and dumping it field by field for every row."""
+    items: list[dict] = []
+    last = None
+    width = len(LISTED)
+    for row in page.rows:
+        if row[0] != last:
+            last = row[0]
+            (community_id, name, address, district, street, neighbourhood, households, area, year_built,
+             retired_on) = row[:width]
+            contracts: list[dict] = []
+            items.append({
+                "id": community_id, "name": name, "address": address, "district": district, "street": street,
+                "neighbourhood": neighbourhood, "household_count": households, "floor_area": json_decimal(area),
+                "year_built": year_built, "retired_on": json_date(retired_on), "contracts": contracts,
+            })
+        contract_no, starts_on, ends_on, company_id, company_name = row[width + 1:]
+        if starts_on is not None:
+            contracts.append({
+                "contract_no": contract_no, "starts_on": starts_on.isoformat(), "ends_on": json_date(ends_on),
+                "company": {"id": company_id, "name": company_name},
+                "current": starts_on <= today and (ends_on is None or today <= ends_on),
+            })
+    return items

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from red_property.communities.models import Building, Community, Household, ManagementContract
@@ -28,15 +28,18 @@ class CommunityPage:
     contracts: dict[int, list[tuple[ManagementContract, Tenant]]]
 
 
-def list_communities(session: Session, *, page: int = 1, per_page: int = 50, q: str | None = None,
-                     district: str | None = None, street: str | None = None, company_id: int | None = None,
-                     on: dt.date | None = None) -> CommunityPage:
-    """One page of visible communities with their visible contracts: two queries.
+ORDER = (Community.district, Community.name, Community.id)
+LISTED = (Community.id, Community.name, Community.address, Community.district, Community.street,
+          Community.neighbourhood, Community.household_count, Community.floor_area, Community.year_built,
+          Community.retired_on)
+CONTRACT_LISTED = (ManagementContract.contract_no, ManagementContract.starts_on, ManagementContract.ends_on,
+                   Tenant.id.label("company_id"), Tenant.name.label("company_name"))
 
-    ``q`` searches names and addresses; ``company_id`` keeps the communities that
-    company manages on ``on`` (by their contracts).
-    """
-    stmt = select(Community)
+
+def _filtered(stmt: Select, *, q: str | None, district: str | None, street: str | None, company_id: int | None,
+              on: dt.date | None) -> Select:
+    """The list's filters: ``q`` searches names and addresses; ``company_id`` keeps the
+    communities that company manages on ``on`` (by their contracts)."""
     if q:
         stmt = stmt.where(Community.name.contains(q.strip()) | Community.address.contains(q.strip()))
     if district:
@@ -49,10 +52,58 @@ def list_communities(session: Session, *, page: int = 1, per_page: int = 50, q: 
         stmt = stmt.where(Community.id.in_(select(ManagementContract.community_id).where(
             ManagementContract.company_tenant_id == company_id, ManagementContract.starts_on <= on,
             ManagementContract.ends_on.is_(None) | (ManagementContract.ends_on >= on))))
-    rows, total = counted_page(session, stmt.order_by(Community.district, Community.name, Community.id),
-                               page, per_page)
+    return stmt
+
+
+def list_communities(session: Session, *, page: int = 1, per_page: int = 50, q: str | None = None,
+                     district: str | None = None, street: str | None = None, company_id: int | None = None,
+                     on: dt.date | None = None) -> CommunityPage:
+    """One page of visible communities with their visible contracts, as objects: two queries."""
+    stmt = _filtered(select(Community), q=q, district=district, street=street, company_id=company_id, on=on)
+    rows, total = counted_page(session, stmt.order_by(*ORDER), page, per_page)
     items = [row[0] for row in rows]
     return CommunityPage(items, total, page, per_page, contracts_for(session, [c.id for c in items]))
+
+
+@dataclass
+class RegisterRows:
+    """One page of the register as plain rows: ``LISTED``, the total, then ``CONTRACT_LISTED``; a
+    community once per visible contract, newest contract first, or once with the contract's columns None."""
+    rows: list[tuple]
+    total: int
+
+
+def register_rows(session: Session, *, page: int = 1, per_page: int = 50, q: str | None = None,
+                  district: str | None = None, street: str | None = None, company_id: int | None = None,
+                  on: dt.date | None = None) -> RegisterRows:
+    """What ``list_communities`` reads, for the API's list: one statement and no objects.
+
+    The page (with its total, ``count(*) OVER ()``) is a subquery that the contracts and
+    their companies join, so the tenant's criteria on both apply as they do in
+    ``contracts_for``.  An owners' committee reads contracts on the public path, so its
+    page (its one community) takes ``contracts_for``'s second query.
+    """
+    listed = _filtered(select(*LISTED, func.count().over().label("total")), q=q, district=district,
+                       street=street, company_id=company_id, on=on)
+    paged = listed.order_by(*ORDER).limit(per_page).offset((page - 1) * per_page).subquery()
+    tenant = session.get(Tenant, current_tenant_id(session))
+    if tenant is not None and tenant.kind == TenantKind.COMMITTEE:
+        page_rows = session.execute(select(paged).order_by(paged.c.district, paged.c.name, paged.c.id)).all()
+        contracts = contracts_for(session, [row.id for row in page_rows])
+        rows = []
+        for row in page_rows:  # the public path reads no contract numbers
+            rows += [(*row, None, c.starts_on, c.ends_on, company.id, company.name)
+                     for c, company in contracts[row.id]] or [(*row, None, None, None, None, None)]
+    else:
+        rows = session.execute(
+            select(paged, *CONTRACT_LISTED)
+            .outerjoin(ManagementContract, ManagementContract.community_id == paged.c.id)
+            .outerjoin(Tenant, Tenant.id == ManagementContract.company_tenant_id)
+            .order_by(paged.c.district, paged.c.name, paged.c.id, ManagementContract.starts_on.desc())).all()
+    if rows:
+        return RegisterRows(rows, rows[0][len(LISTED)])
+    total = 0 if page == 1 else session.scalar(select(func.count()).select_from(listed.subquery())) or 0
+    return RegisterRows([], total)
 
 
 def contracts_for(session: Session, community_ids: list[int]) -> dict[int, list]:

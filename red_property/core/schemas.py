@@ -1,4 +1,8 @@
-"""Schemas shared by every API: strict paging arguments and the page envelope."""
+"""Schemas shared by every API: strict paging arguments, the page envelope, prepared lists."""
+import datetime as dt
+from decimal import Decimal
+
+from flask import Response, jsonify
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
@@ -87,3 +91,25 @@ def page_of(session, stmt, args: dict, *order) -> dict:
     """One page of ``stmt`` in ``order`` with its total, as ``envelope``: one query (``counted_page``)."""
     rows, total = counted_page(session, stmt.order_by(*order), args["page"], args["per_page"])
     return envelope(args, [row[0] for row in rows], total)
+
+
+# JSON-ready values for lists answered without a field-by-field marshmallow dump (``prepared``):
+# exactly what the documented schema's fields would write.
+CENTS = Decimal("0.01")
+
+
+def json_date(value: dt.date | dt.datetime | None) -> str | None:
+    """A ``fields.Date``/``fields.DateTime``/``fields.AwareDateTime`` value: ISO 8601, or None."""
+    return None if value is None else value.isoformat()
+
+
+def json_decimal(value: Decimal | None) -> str | None:
+    """A ``fields.Decimal(as_string=True, places=2)`` value: "12345.67", or None."""
+    return None if value is None else format(Decimal(str(value)).quantize(CENTS), "f")
+
+
+def prepared(payload: dict) -> Response:
+    """A list already shaped as its documented schema dumps it (each such list has a test that compares
+    its answer with the schema's dump of the same rows).  flask-smorest passes a response through
+    without dumping it again: a page of 50 rows took marshmallow 2.7 ms, more than reading it."""
+    return jsonify(payload)

@@ -4,16 +4,16 @@ from flask_smorest import Blueprint, abort
 
 from red_property.core.visibility import visible_or_404
 from red_property.core.tenancy import current_actor_id
-from red_property.demands import assignees, services
+from red_property.demands import services
 from red_property.demands.bulk import BulkRejected, assign_demands, close_demands
 from red_property.demands.intake import create_demand
 from red_property.demands.limits import effective_limits, set_time_limits
 from red_property.demands.models import DEFAULTS, Category, Demand
-from red_property.demands.presenters import full, summary
-from red_property.demands.queries import DemandFilter, demand_detail, list_demands
+from red_property.demands.presenters import full, summary_json
+from red_property.demands.queries import DemandFilter, demand_detail, demand_rows
 from red_property.demands.schemas import (BulkAssignIn, BulkCloseIn, BulkOut, CloseIn, DemandDetailOut, DemandIn, DemandListArgs, DemandOut, InformIn,
                                           MediationIn, ProgressIn, RatingIn, RouteIn, TimeLimitOut, TimeLimitsIn)
-from red_property.core.schemas import page_schema
+from red_property.core.schemas import page_schema, prepared
 from red_property.extensions import db
 from red_property.tenants.access import for_kinds
 from red_property.tenants.models import TenantKind
@@ -45,10 +45,8 @@ class Demands(MethodView):
         page, per_page = args.pop("page"), args.pop("per_page")
         if args.pop("mine", False):
             args["assignee_id"] = current_actor_id(db.session)
-        result = list_demands(db.session, DemandFilter(**args), page=page, per_page=per_page)
-        names = assignees.names(db.session, (d.assignee_id for d, _name in result.items))
-        return {"items": [summary(d, name, names.get(d.assignee_id)) for d, name in result.items], "page": page,
-                "per_page": per_page, "total": result.total}
+        rows, total = demand_rows(db.session, DemandFilter(**args), page=page, per_page=per_page)
+        return prepared({"items": summary_json(rows), "page": page, "per_page": per_page, "total": total})
 
     @blp.arguments(DemandIn)
     @blp.response(201, DemandDetailOut)

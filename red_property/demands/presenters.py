@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from red_property.demands import labels
 from red_property.core.fields import mask_phone
+from red_property.core.schemas import json_date
 from red_property.demands.models import Demand
 from red_property.demands.queries import DemandDetail
 
@@ -21,6 +22,27 @@ def summary(demand: Demand, community: str, assignee: str | None = None) -> dict
     out.update(community=community, assignee=assignee, overdue=demand.overdue_at is not None,
                contact_phone=mask_phone(demand.contact_phone))
     return out
+
+
+def summary_json(rows: list[tuple]) -> list[dict]:
+    """The API list's items, JSON-ready, straight from ``queries.demand_rows``: what ``DemandOut`` dumps
+    from ``summary`` (tests/test_api_list_json.py holds the two equal), without a dump per field."""
+    items = []
+    for (demand_id, community_id, source, ticket, category, route, handler, assignee_id, status, received_at,
+         due_at, closed_at, overdue_at, contact_name, rating, phone, community, assignee) in rows:
+        items.append({
+            "id": demand_id, "community_id": community_id, "community": community, "source": _value(source),
+            "hotline_ticket": ticket, "category": _value(category), "route": _value(route), "handler": handler,
+            "assignee_id": assignee_id, "assignee": assignee, "status": _value(status),
+            "received_at": json_date(received_at), "due_at": json_date(due_at), "closed_at": json_date(closed_at),
+            "overdue": overdue_at is not None, "overdue_at": json_date(overdue_at), "contact_name": contact_name,
+            "contact_phone": mask_phone(phone), "rating": rating,
+        })
+    return items
+
+
+def _value(member):
+    return None if member is None else member.value
 
 
 def full(detail: DemandDetail) -> dict:

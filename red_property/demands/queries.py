@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 from sqlalchemy import Select, case, func, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from red_property.accounts.models import User
 from red_property.communities.models import Building, Community, Household
+from red_property.core.schemas import counted_page
 from red_property.demands.models import OPEN, Category, Demand, DemandEvent, Mediation, Route, Source, Status
 from red_property.demands.search import search_clause
 
@@ -85,6 +86,21 @@ def list_demands(session: Session, flt: DemandFilter, *, page: int = 1, per_page
     rows = session.execute(_listed(flt).order_by(Demand.received_at.desc(), Demand.id.desc())
                            .limit(per_page).offset((page - 1) * per_page)).tuples().all()
     return DemandPage(list(rows), total or 0, page, per_page)
+
+
+LISTED = tuple(getattr(Demand, key) for key in ("id", "community_id", "source", "hotline_ticket", "category", "route",
+                                                "handler", "assignee_id", "status", "received_at", "due_at",
+                                                "closed_at", "overdue_at", "contact_name", "rating", "contact_phone"))
+
+
+def demand_rows(session: Session, flt: DemandFilter, *, page: int = 1, per_page: int = 30) -> tuple[list[tuple], int]:
+    """What ``list_demands`` reads, for the API's list, as plain rows: ``LISTED``, then the community's
+    and the assignee's names.  One statement (the total rides on the rows) and no objects."""
+    assignee = aliased(User)
+    stmt = flt.apply(select(*LISTED, Community.name, assignee.name)
+                     .join(Community, Community.id == Demand.community_id)
+                     .outerjoin(assignee, assignee.id == Demand.assignee_id))
+    return counted_page(session, stmt.order_by(Demand.received_at.desc(), Demand.id.desc()), page, per_page)
 
 
 def count_demands(session: Session, flt: DemandFilter) -> int:
