@@ -26,7 +26,9 @@ wrk (``apt-get install wrk``) drives each for ``--seconds`` at concurrency 8 and
 and p99 and the product's share of the floor's throughput (issue 14 goal: at
 least 50%, p99 under 250 ms at concurrency 32).  ``--with-rating`` measures the
 same while another process runs city-scale rating runs back to back (each as the
-worker's job runs it; the province was not built: about four hours on this machine).
+worker's job runs it).  ``--alone ROUNDS`` first times the compliance dashboard one
+request at a time in-process (issue 14 part 1 on PostgreSQL): after a write (measured),
+after none (kept), and its floor.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres uv run python -m benchmarks.web_load
 """
@@ -235,6 +237,40 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def dashboard_alone(token: str, company: int, rounds: int) -> None:
+    """``--alone``: the compliance dashboard of one of the largest companies, one request at a time
+    in-process (issue 14 part 1 on PostgreSQL): as the API answers it after a write (every indicator
+    measured; the kept measurements cleared first), after no write (kept), and the floor's rows, each
+    round in turn; p50 of ``rounds``."""
+    from red_property.core.generations import clear_kept
+
+    app = make_app()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def computed():
+        clear_kept()
+        return client.get("/api/v1/compliance", headers=headers)
+
+    cases = {"computed (after a write)": computed,
+             "kept (after no write)": lambda: client.get("/api/v1/compliance", headers=headers),
+             "floor (reads the rows)": lambda: client.get(f"/floor/compliance?tenant={company}")}
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for n in range(rounds + 2):
+        for name, call in cases.items():
+            started = time.perf_counter()
+            response = call()
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, response.get_data(as_text=True)[:200]
+            if n >= 2:  # the first two rounds warm the caches and the connections
+                samples[name].append(elapsed)
+    floor = sorted(samples["floor (reads the rows)"])[rounds // 2]
+    print(f"\ncompliance dashboard alone, in-process, p50 of {rounds} (goal: under 150 ms):")
+    for name, values in samples.items():
+        p50 = sorted(values)[rounds // 2]
+        print(f"  {name:<26} {p50:7.1f} ms  {p50 / floor:5.1f}x the floor")
+
+
 def rating_loop(app_role: str, bureau: int) -> None:
     """``--rating-loop``: rating runs back to back, each executed as the worker's job executes it."""
     from benchmarks.rating import AS_OF
@@ -261,6 +297,8 @@ def main() -> None:
     parser.add_argument("--with-rating", action="store_true", help="while rating runs go on in another process")
     parser.add_argument("--only", help="comma-separated case names (communities-bureau, communities-company, "
                                        "demands, compliance, payment)")
+    parser.add_argument("--alone", type=int, metavar="ROUNDS", help="first time the compliance dashboard one "
+                                                                   "request at a time, in-process (part 1)")
     parser.add_argument("--rating-loop", nargs=2, metavar=("APP_URL", "BUREAU"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rating_loop:
@@ -279,6 +317,9 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": app_role, "MIGRATE_DATABASE_URL": owner,
            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
            "SECRET_KEY": "benchmark-" + "x" * 40, "GUNICORN_BIND": f"127.0.0.1:{PORT}"}
+    if args.alone:
+        os.environ.update(env)
+        dashboard_alone(tokens["bench-co@test.cn"], company, args.alone)
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "ops" / "gunicorn.conf.py"),
                                "--access-logfile", "/dev/null", "benchmarks.web_load:make_app()"],
                               env=env, cwd=ROOT, start_new_session=True)

@@ -67,6 +67,19 @@ def _real(session) -> Session:
     return session() if isinstance(session, scoped_session) else session
 
 
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring what the session holds, for a write that answers with the rows it
+    just wrote: reading them back after the commit cost a transaction (the tenant's settings and a
+    SELECT) per request.  Only for the end of a request: later reads in the session would see
+    these values, not other transactions' changes since."""
+    real = _real(session)
+    previous, real.expire_on_commit = real.expire_on_commit, False
+    try:
+        real.commit()
+    finally:
+        real.expire_on_commit = previous
+
+
 def current_tenant_id(session: Session) -> int | None:
     return session.info.get(TENANT)
 

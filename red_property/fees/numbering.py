@@ -1,14 +1,13 @@
 """Document numbers per tenant, series and year: 1, 2, 3 ... with no gap and no duplicate.
 
 One counter row per (tenant, series, year).  ``reserve_numbers`` increments it
-with ``UPDATE ... RETURNING``, which holds the row lock until the caller's
+with ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, which holds the row lock until the caller's
 transaction ends: a concurrent issuer waits, and a rolled-back transaction
 takes its numbers back with it.  The caller must write the numbered documents
 in the same transaction, so numbers and documents commit or vanish together.
 """
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,13 +20,12 @@ def reserve_numbers(session: Session, series: Series, year: int, count: int) -> 
     if count < 1:
         raise ValueError("count must be positive")
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    # The first document of a year creates its counter; a concurrent creator
-    # waits on the unique index and then does nothing.
-    session.execute(dialect.insert(DocumentCounter)
-                    .values(tenant_id=current_tenant_id(session), series=series, year=year, last_number=0)
-                    .on_conflict_do_nothing(index_elements=["tenant_id", "series", "year"]))
+    # One statement: the first document of a year creates its counter (a concurrent creator waits
+    # on the unique index, then increments it); every later one increments the existing row.
+    insert = dialect.insert(DocumentCounter).values(tenant_id=current_tenant_id(session), series=series, year=year,
+                                                    last_number=count)
     last = session.execute(
-        update(DocumentCounter).where(DocumentCounter.series == series, DocumentCounter.year == year)
-        .values(last_number=DocumentCounter.last_number + count).returning(DocumentCounter.last_number)
-        .execution_options(synchronize_session=False)).scalar_one()
+        insert.on_conflict_do_update(index_elements=["tenant_id", "series", "year"],
+                                     set_={"last_number": DocumentCounter.last_number + count})
+        .returning(DocumentCounter.last_number)).scalar_one()
     return last - count + 1
