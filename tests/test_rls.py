@@ -40,6 +40,22 @@ def test_every_tenant_table_has_forced_rls_and_policies(app, app_engine):
         assert {"tenant_read", "tenant_insert", "tenant_update", "tenant_delete"} <= set(policies), name
 
 
+def test_policies_ask_for_the_tenant_once_per_statement(app, app_engine):
+    """A bare ``app_current_tenant()`` in a policy is evaluated for every row read (migration
+    0035_policy_initplans): a new policy must wrap it, ``(SELECT app_current_tenant())``.  And the
+    bureau reader's ticket check must not keep its reads out of parallel plans."""
+    bare = r"(?<!SELECT )app_current_(tenant|day)\(\)"
+    with app_engine.connect() as conn:
+        unwrapped = conn.execute(text(
+            "SELECT tablename || '.' || policyname FROM pg_policies WHERE schemaname = 'public' "
+            "AND (qual ~ :bare OR with_check ~ :bare)"), {"bare": bare}).scalars().all()
+        wrapped = conn.execute(text("SELECT count(*) FROM pg_policies WHERE qual LIKE '%SELECT app_current_tenant()%'"))
+        parallel = conn.execute(text("SELECT proparallel FROM pg_proc WHERE proname = 'cross_read_allowed'")).scalar()
+    assert unwrapped == []
+    assert wrapped.scalar() > 50
+    assert parallel == "s"
+
+
 def test_raw_sql_without_a_tenant_sees_nothing(app, app_engine, world):
     with app_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM household")).scalar() == 0
