@@ -25,10 +25,11 @@ wrk (``apt-get install wrk``) drives each for ``--seconds`` at concurrency 8 and
 32, product and floor alternating, and the script prints requests per second, p50
 and p99 and the product's share of the floor's throughput (issue 14 goal: at
 least 50%, p99 under 250 ms at concurrency 32).  ``--with-rating`` measures the
-same while another process runs city-scale rating runs back to back (each as the
-worker's job runs it).  ``--alone ROUNDS`` first times the compliance dashboard one
-request at a time in-process (issue 14 part 1 on PostgreSQL): after a write (measured),
-after none (kept), and its floor.
+same while another process runs rating runs back to back (each as the worker's job
+runs it), of this city or (``--with-rating province``) of the province database that
+``benchmarks.rating --scale province`` built on the same server.  ``--alone ROUNDS``
+first times the compliance dashboard one request at a time in-process (issue 14 part 1
+on PostgreSQL): after a write (measured), after none (kept), and its floor.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/postgres uv run python -m benchmarks.web_load
 """
@@ -294,7 +295,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--reuse", action="store_true", help=f"measure the database {DATABASE} an earlier run built")
-    parser.add_argument("--with-rating", action="store_true", help="while rating runs go on in another process")
+    parser.add_argument("--with-rating", nargs="?", const="city", choices=["city", "province"],
+                        help="while rating runs go on in another process: of this city (the default), or of the "
+                             "province that benchmarks.rating --scale province built, on the same server")
     parser.add_argument("--only", help="comma-separated case names (communities-bureau, communities-company, "
                                        "demands, compliance, payment)")
     parser.add_argument("--alone", type=int, metavar="ROUNDS", help="first time the compliance dashboard one "
@@ -325,7 +328,13 @@ def main() -> None:
                               env=env, cwd=ROOT, start_new_session=True)
     rating = None
     if args.with_rating:
-        rating = subprocess.Popen([sys.executable, "-m", "benchmarks.web_load", "--rating-loop", app_role, str(bureau)],
+        rated, rated_bureau = app_role, bureau
+        if args.with_rating != "city":  # the province the rating benchmark built (benchmarks.rating --scale province)
+            from benchmarks.rating import reuse
+
+            _owner, rated, rated_bureau = reuse(args.with_rating)
+        rating = subprocess.Popen([sys.executable, "-m", "benchmarks.web_load", "--rating-loop", rated,
+                                   str(rated_bureau)],
                                   env=env, cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{PORT}"
     cases = {  # name: (product path, token, floor path, wrk script)
