@@ -90,6 +90,12 @@ SELECTION_LABELS = {ContractSelection.TENDER: _l("招投标"), ContractSelection
                     ContractSelection.OWNERS_ASSEMBLY: _l("业主大会选聘")}
 
 
+def contract_is_current(starts_on: dt.date, ends_on: dt.date | None, on: dt.date) -> bool:
+    """A contract is current on ``on`` from its first day through its last (open-ended when
+    it has none).  Shared by the object and by lists that read contracts as rows."""
+    return starts_on <= on and (ends_on is None or on <= ends_on)
+
+
 class ManagementContract(TenantScoped, TimestampMixin, Base):
     """物业服务合同备案: company X manages community Y from ``starts_on`` to
     ``ends_on`` (open-ended when None).  Owned by the bureau, readable by the company."""
@@ -142,7 +148,7 @@ class ManagementContract(TenantScoped, TimestampMixin, Base):
         return None if "contract_no" in sa_inspect(self).unloaded else self.contract_no
 
     def is_current(self, on: dt.date) -> bool:
-        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+        return contract_is_current(self.starts_on, self.ends_on, on)
 
 
 class OwnersCommittee(TenantScoped, TimestampMixin, Base):

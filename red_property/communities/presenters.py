@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from red_property.communities.models import contract_is_current
 from red_property.communities.services import LISTED, CommunityDetail, RegisterRows
 from red_property.core.schemas import json_date, json_decimal
 
@@ -57,6 +58,6 @@ def register_json(page: RegisterRows, today: dt.date) -> list[dict]:
             contracts.append({
                 "contract_no": contract_no, "starts_on": starts_on.isoformat(), "ends_on": json_date(ends_on),
                 "company": {"id": company_id, "name": company_name},
-                "current": starts_on <= today and (ends_on is None or today <= ends_on),
+                "current": contract_is_current(starts_on, ends_on, today),
             })
     return items

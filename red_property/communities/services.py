@@ -86,8 +86,7 @@ def register_rows(session: Session, *, page: int = 1, per_page: int = 50, q: str
     listed = _filtered(select(*LISTED, func.count().over().label("total")), q=q, district=district,
                        street=street, company_id=company_id, on=on)
     paged = listed.order_by(*ORDER).limit(per_page).offset((page - 1) * per_page).subquery()
-    tenant = session.get(Tenant, current_tenant_id(session))
-    if tenant is not None and tenant.kind == TenantKind.COMMITTEE:
+    if _reads_contracts_publicly(session):
         page_rows = session.execute(select(paged).order_by(paged.c.district, paged.c.name, paged.c.id)).all()
         contracts = contracts_for(session, [row.id for row in page_rows])
         rows = []
@@ -115,11 +114,16 @@ def contracts_for(session: Session, community_ids: list[int]) -> dict[int, list]
     """
     if not community_ids:
         return {}
-    tenant = session.get(Tenant, current_tenant_id(session))
-    if tenant is not None and tenant.kind == TenantKind.COMMITTEE:
+    if _reads_contracts_publicly(session):
         with public_read() as public:
             return _contracts(public, community_ids)
     return _contracts(session, community_ids)
+
+
+def _reads_contracts_publicly(session: Session) -> bool:
+    """An owners' committee keeps no contracts; it reads who manages its community on the public path."""
+    tenant = session.get(Tenant, current_tenant_id(session))
+    return tenant is not None and tenant.kind == TenantKind.COMMITTEE
 
 
 def _contracts(session: Session, community_ids: list[int]) -> dict[int, list]:

@@ -76,16 +76,17 @@ class DemandPage:
         return max(1, -(-self.total // self.per_page))
 
 
+NEWEST_FIRST = (Demand.received_at.desc(), Demand.id.desc())   # every list of demands, and its exports
+
+
 def _listed(flt: DemandFilter) -> Select:
     return flt.apply(select(Demand, Community.name).join(Community, Community.id == Demand.community_id))
 
 
 def list_demands(session: Session, flt: DemandFilter, *, page: int = 1, per_page: int = 30) -> DemandPage:
-    """One page of demands, newest first: two queries."""
-    total = session.scalar(flt.apply(select(func.count(Demand.id))))
-    rows = session.execute(_listed(flt).order_by(Demand.received_at.desc(), Demand.id.desc())
-                           .limit(per_page).offset((page - 1) * per_page)).tuples().all()
-    return DemandPage(list(rows), total or 0, page, per_page)
+    """One page of demands, newest first: one query (``counted_page``)."""
+    rows, total = counted_page(session, _listed(flt).order_by(*NEWEST_FIRST), page, per_page)
+    return DemandPage(rows, total, page, per_page)
 
 
 LISTED = tuple(getattr(Demand, key) for key in ("id", "community_id", "source", "hotline_ticket", "category", "route",
@@ -100,7 +101,7 @@ def demand_rows(session: Session, flt: DemandFilter, *, page: int = 1, per_page:
     stmt = flt.apply(select(*LISTED, Community.name, assignee.name)
                      .join(Community, Community.id == Demand.community_id)
                      .outerjoin(assignee, assignee.id == Demand.assignee_id))
-    return counted_page(session, stmt.order_by(Demand.received_at.desc(), Demand.id.desc()), page, per_page)
+    return counted_page(session, stmt.order_by(*NEWEST_FIRST), page, per_page)
 
 
 def count_demands(session: Session, flt: DemandFilter) -> int:
@@ -109,7 +110,7 @@ def count_demands(session: Session, flt: DemandFilter) -> int:
 
 def export_rows(session: Session, flt: DemandFilter, limit: int) -> list[tuple[Demand, str]]:
     """Every demand the filter matches (up to ``limit``), newest first: one query."""
-    return list(session.execute(_listed(flt).order_by(Demand.received_at.desc(), Demand.id.desc())
+    return list(session.execute(_listed(flt).order_by(*NEWEST_FIRST)
                                 .limit(limit)).tuples())
 
 
