@@ -1,10 +1,11 @@
 """Cross-appointments: every rule on posts with a passing and a failing case, the indicators, the metric sources."""
 import datetime as dt
+import itertools
 from fractions import Fraction
 
 import pytest
 
-from red_property.appointments.indicators import today_by_community
+from red_property.appointments.indicators import CrossAppointment, today_by_community
 from red_property.appointments.models import Body
 from red_property.appointments.models import PostRole as R
 from red_property.appointments.services import add_years, create_person, end_post
@@ -291,3 +292,18 @@ def test_no_committee_posts_where_the_register_has_no_committee(a, world):
     message = refused("body", post, a, who, OC, R.CHAIR, start=START)
     assert "登记簿" in message and "住建局" in message
     assert post(a, who, RC, R.DIRECTOR, start=START).id     # the other bodies are not the register's
+
+
+def test_score_is_the_share_of_the_checks_met_for_every_combination():
+    """``score`` reads the three verdicts without wording the messages; it must agree with
+    ``checks`` for every combination of counts and flags a community can have."""
+    seen = set()
+    for members, party, *flags in itertools.product(range(4), range(4), *[(False, True)] * 5):
+        if party > members:
+            continue
+        indicators = CrossAppointment(members, party, *flags)
+        met = [check.met for check in indicators.checks() if check.met is not None]
+        expected = Fraction(sum(met), len(met)) if met else None
+        assert indicators.score == expected, indicators
+        seen.add(expected)
+    assert seen == {None, 0, Fraction(1, 3), Fraction(1, 2), Fraction(2, 3), 1}

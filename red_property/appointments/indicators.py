@@ -56,17 +56,38 @@ class CrossAppointment:
 
     @property
     def score(self) -> Fraction | None:
-        """The share of applicable checks met (0..1), None when none applies."""
-        applicable = [c.met for c in self.checks() if c.met is not None]
+        """The share of applicable checks met (0..1), None when none applies.
+
+        Read from the three verdicts alone: a rating run scores every community of the
+        province, and the messages that ``checks`` words for a person are not needed."""
+        applicable = [met for met in (self._share_met(), self._branch_met(), self._manager_met()) if met is not None]
         return Fraction(sum(applicable), len(applicable)) if applicable else None
+
+    def _share_met(self) -> bool | None:
+        if not self.committee_members:
+            return None
+        return self.committee_party_members * GOAL.denominator >= GOAL.numerator * self.committee_members
+
+    def _branch_met(self) -> bool | None:
+        if not self.committee_members:
+            return None
+        return self.branch_on_committee or self.branch_chairs_committee
+
+    def _manager_met(self) -> bool | None:
+        if not self.manager:
+            return False
+        if not self.manager_party_member:
+            return None
+        return self.manager_on_branch
 
     def _share_check(self) -> Check:
         members, party = self.committee_members, self.committee_party_members
-        if not members:
+        met = self._share_met()
+        if met is None:
             return Check("committee_party_share", None,
                          "没有登记在任的业委会委员：小区已成立业委会的，请登记其成员及选举记录。")
         percent = pct(Fraction(party, members))
-        if self.party_share >= GOAL:
+        if met:
             return Check("committee_party_share", True,
                          f"业委会在任委员 {members} 名，其中党员 {party} 名（{percent}），达到不低于 50% 的目标。")
         needed = -(-members // 2) - party
@@ -75,22 +96,24 @@ class CrossAppointment:
                      f"还需 {needed} 名党员进入业委会，应在换届或补选时推荐党员参选。")
 
     def _branch_check(self) -> Check:
-        if not self.committee_members:
+        met = self._branch_met()
+        if met is None:
             return Check("branch_on_committee", None, "没有在任的业委会，此项暂不适用。")
         if self.branch_chairs_committee:
             return Check("branch_on_committee", True, "支部委员担任业委会主任。")
-        if self.branch_on_committee:
+        if met:
             return Check("branch_on_committee", True,
                          "有支部委员进入业委会；尚无支部委员担任主任，换届时可推荐符合条件的支部书记或委员参选主任。")
         return Check("branch_on_committee", False,
                      "没有支部委员进入业委会：应推荐支部书记或委员经业主大会选举进入业委会，符合条件的担任主任。")
 
     def _manager_check(self) -> Check:
+        met = self._manager_met()
         if not self.manager:
             return Check("manager_on_branch", False, "没有登记在任的项目经理：请在物业项目部登记项目经理及任命文件。")
-        if not self.manager_party_member:
+        if met is None:
             return Check("manager_on_branch", None, "项目经理不是党员（或未关联党员名册），此项不适用。")
-        if self.manager_on_branch:
+        if met:
             return Check("manager_on_branch", True, "项目经理是党员，已进入支部委员会（兼职委员）。")
         return Check("manager_on_branch", False,
                      "项目经理是党员，但没有进入支部委员会：应经党员大会选举担任兼职委员。")
