@@ -1,4 +1,6 @@
 """Rating runs: results, visibility, publication, immutability, corrections."""
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -182,3 +184,38 @@ def test_re_rating_one_company_reads_only_its_records_and_gives_the_full_runs_re
         rerate_company(s, s.get(RatingRun, run_id), world.a)
     _, after = _results(app, world.bureau, run_id)
     assert after == before
+
+
+def test_a_blacklisted_company_stays_blacklisted_when_another_is_re_rated(app, world):
+    """Regrading reads each company's blacklist flag from its own column: kept with the breakdown's."""
+    from decimal import Decimal
+
+    from red_property.rating.models import Inspection, RatingEvent
+    from red_property.rating.runs import rerate_company
+    from red_property.rating.versions import save_version
+    from tests.factories_rating import SHIPPED
+
+    with app.app_context():
+        rating_inputs(world)
+        with tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+            # every score above 4 is AAA, so that only the blacklist makes a C
+            bands = {"85": "4", "75": "3", "60": "2", "45": "1"}
+            text = SHIPPED.read_text("utf-8")
+            for before, after in bands.items():
+                text = text.replace(f"min = {before} }}", f"min = {after} }}")
+            save_version(s, text)
+            s.add(RatingEvent(company_tenant_id=world.a, kind="blacklist", occurred_on=dt.date(2026, 5, 1),
+                              reference="锦建失信〔2026〕1号"))
+            s.commit()
+            run_id = start_run(s, period="2026", as_of=AS_OF).id
+    run_worker(app)
+    with app.app_context(), tenant_scope(db.session, world.bureau, bureau_admin(world)) as s:
+        flags = {r.company_tenant_id: (r.blacklisted, r.breakdown["blacklisted"], r.grade)
+                 for r in results_of(s, s.get(RatingRun, run_id))}
+        assert flags == {world.a: (True, True, "C"), world.b: (False, False, "AAA")}
+        s.add(Inspection(company_tenant_id=world.b, community_id=world.community_b, inspected_on=AS_OF,
+                         score=Decimal("100")))
+        s.commit()
+        rerate_company(s, s.get(RatingRun, run_id), world.b)
+        after = {r.company_tenant_id: (r.blacklisted, r.grade, r.rank) for r in results_of(s, s.get(RatingRun, run_id))}
+    assert after[world.a][:2] == (True, "C") and after[world.b][0] is False

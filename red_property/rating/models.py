@@ -10,7 +10,7 @@ import decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (JSON, CheckConstraint, ForeignKey, ForeignKeyConstraint, Numeric, String, Text,
-                        UniqueConstraint, and_, or_, select)
+                        UniqueConstraint, false, and_, or_, select)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from red_property.core import clock
@@ -167,6 +167,8 @@ class RatingResult(TenantScoped, Base):
     score: Mapped[decimal.Decimal | None] = mapped_column(Numeric(6, 2))
     grade: Mapped[str] = mapped_column(String(20))
     rank: Mapped[int | None]
+    # Also in the breakdown; a column of its own so that regrading reads no JSON (0036).
+    blacklisted: Mapped[bool] = mapped_column(default=False, server_default=false())
     breakdown: Mapped[dict] = mapped_column(JSON)
 
     @classmethod

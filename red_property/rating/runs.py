@@ -196,7 +196,7 @@ def _score_and_store(ctx: JobContext, session: Session, run_id: int, as_of: dt.d
         num = DecimalText()
         insert_rows(session, RatingResult, [
             dict(tenant_id=run.tenant_id, run_id=run.id, company_tenant_id=s.company_id, score=s.score,
-                 grade=s.grade, rank=s.rank, breakdown=breakdown(s, num)) for s in scores])
+                 grade=s.grade, rank=s.rank, blacklisted=s.blacklisted, breakdown=breakdown(s, num)) for s in scores])
     run.status, run.input_digest = "ready", digest(inputs, version.source, run.as_of)
     run.rated_companies = len(scores)
     session.commit()
@@ -242,7 +242,7 @@ def rerate_company(session: Session, run: RatingRun, company_id: int) -> RatingR
     # and only the rows whose grade or rank moved are loaded to be written.
     stored = session.execute(
         select(RatingResult.company_tenant_id, RatingResult.score, RatingResult.grade, RatingResult.rank,
-               RatingResult.breakdown["blacklisted"].as_boolean())
+               RatingResult.blacklisted)
         .where(RatingResult.run_id == run.id)).all()
     before = {company: (grade, rank) for company, _, grade, rank, _ in stored}
     if company_id not in before or not fresh:
@@ -256,7 +256,7 @@ def rerate_company(session: Session, run: RatingRun, company_id: int) -> RatingR
     for row in rows:
         score = moved[row.company_tenant_id]
         if row.company_tenant_id == company_id:
-            row.score, row.breakdown, rerated = score.score, breakdown(score), row
+            row.score, row.blacklisted, row.breakdown, rerated = score.score, score.blacklisted, breakdown(score), row
         row.grade, row.rank = score.grade, score.rank
     session.commit()
     return rerated
