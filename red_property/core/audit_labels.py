@@ -81,6 +81,7 @@ FIELDS = {
     "paid_on": _l("缴费日期"), "bank_ref": _l("银行流水号"), "receipt_year": _l("收据年度"),
     "receipt_number": _l("收据号码"), "receipt_code": _l("收据代码"), "grade": _l("等级"), "rank": _l("名次"),
     "breakdown": _l("得分明细"), "activity_id": _l("活动"), "minutes": _l("纪要"), "content": _l("内容"),
+    "blacklisted": _l("列入失信名单"),
     "fingerprint": _l("指纹"), "published_by": _l("发布人"), "slug": _l("网址标识"),
     "suspended_at": _l("暂停时间"), "mediator": _l("调解人"), "parties": _l("当事人"),
     "agreed": _l("达成调解协议"), "summary": _l("摘要"), "person_id": _l("任职人员"), "body": _l("机构"),
