@@ -108,9 +108,9 @@ class CrossAppointment:
                      "没有支部委员进入业委会：应推荐支部书记或委员经业主大会选举进入业委会，符合条件的担任主任。")
 
     def _manager_check(self) -> Check:
-        met = self._manager_met()
         if not self.manager:
             return Check("manager_on_branch", False, "没有登记在任的项目经理：请在物业项目部登记项目经理及任命文件。")
+        met = self._manager_met()
         if met is None:
             return Check("manager_on_branch", None, "项目经理不是党员（或未关联党员名册），此项不适用。")
         if met:

@@ -10,6 +10,9 @@ Keep these functions backward compatible: old migrations call them.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 from alembic import op
 
 APP_ROLE = "red_property_app"
@@ -29,6 +32,19 @@ def _after_database_wall() -> bool:
     """Whether migration 0027 (cross-read tickets, keyed identity lookups) has run."""
     return op.get_bind().exec_driver_sql(
         "SELECT to_regprocedure('public.cross_read_allowed()') IS NOT NULL").scalar()
+
+
+@contextmanager
+def unforced(*tables: str) -> Iterator[None]:
+    """Let a migration, run by the tables' owner, read and fill every tenant's rows of ``tables``;
+    FORCE ROW LEVEL SECURITY again after (the same transaction: a failure undoes both)."""
+    if _pg():
+        for table in tables:
+            op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    yield
+    if _pg():
+        for table in tables:
+            op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
 
 
 def create_roles_and_functions() -> None:
