@@ -78,9 +78,11 @@ def submit_public_demand(session: Session, community_id: int, *, category, descr
     Idempotent within ``REPEAT_WINDOW``: a repeat returns the demand already received
     (nothing is written), so a resident who submits twice has one ticket.
     """
-    now = now or clock.now()
     contact_phone = phone("contact_phone", contact_phone, required=True)
     _lock_repeats(session, community_id, contact_phone)
+    # Read the clock only once the lock is held: a copy that waited for it must not look for
+    # the first copy before an instant earlier than the first copy's own.
+    now = now or clock.now()
     demand = _new(session, community_id=community_id, source=Source.PUBLIC_PAGE, category=category,
                   description=description, received_at=now, location=location, contact_name=contact_name,
                   contact_phone=contact_phone, min_description=10, max_description=1000)
