@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from red_property.core.bulk import insert_rows, write_rows
 from red_property.activities.models import (Activity, ActivityKind, ActivityParticipant, NegativeRecord,
                                             ServiceReport)
 from red_property.communities.models import ManagementContract
@@ -142,7 +143,7 @@ def add_scale_records(session: Session, rng: random.Random, company_id: int, com
                 home_organisation=None if n < 4 else rng.choice(EMPLOYERS), building_head=False)
            for c in community_ids if c not in have for n in range(5)]
     if new:
-        session.execute(insert(PartyMember), new)
+        write_rows(session, PartyMember, new)
     members: dict[int, list[tuple[int, str]]] = {}
     for member_id, community_id, name in session.execute(
             select(PartyMember.id, PartyMember.community_id, PartyMember.name)
@@ -156,8 +157,8 @@ def add_scale_records(session: Session, rng: random.Random, company_id: int, com
                              title=rng.choice(TITLES[ActivityKind.THEME_DAY]), place="小区党群服务站"))
     if not rows:
         return 0
-    ids = session.execute(insert(Activity).returning(Activity.id, sort_by_parameter_order=True), rows).scalars().all()
-    session.execute(insert(ActivityParticipant), [
+    ids = insert_rows(session, Activity, rows, ordered=True)
+    write_rows(session, ActivityParticipant, [
         dict(tenant_id=company_id, activity_id=activity_id, member_id=member_id, name=name, minutes=120)
         for activity_id, row in zip(ids, rows)
         for member_id, name in rng.sample(members.get(row["community_id"], []),

@@ -15,9 +15,10 @@ import datetime as dt
 import random
 from collections import defaultdict
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from red_property.core.bulk import insert_rows, write_rows
 from red_property.appointments.models import Body, Person, Post, PostRole, Procedure
 from red_property.appointments.services import add_years
 from red_property.communities.models import ManagementContract
@@ -26,7 +27,6 @@ from red_property.core.files import store_file
 from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
 from red_property.demo.samples import pdf
-from red_property.party.demo import bulk_insert
 from red_property.party.models import Level, OrganisationCommunity, PartyMember, PartyOrganisation
 from red_property.tenants.models import Tenant, TenantKind
 
@@ -210,9 +210,9 @@ def add_scale_records(session: Session, rng: random.Random, company_id: int, par
             role = PostRole.CHAIR if n == 0 and not chaired else PostRole.MEMBER
             add(community_id, members[2 + n] if n < in_party else None,
                 dict(body=Body.OWNERS_COMMITTEE, role=role, organisation_id=None, **elected))
-    ids = bulk_insert(session, Person, people)
+    ids = insert_rows(session, Person, people, ordered=True)
     rows = [dict(tenant_id=company_id, person_id=person_id, term_start=start, procedure_on=start, **post)
             for person_id, posts in zip(ids, planned) for post in posts]
     if rows:
-        session.execute(insert(Post), rows)
+        write_rows(session, Post, rows)
     return len(rows)

@@ -13,9 +13,10 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core.bulk import insert_rows, write_rows
 from red_property.accounts.models import Role, User
 from red_property.communities.models import Community, ManagementContract
 from red_property.core import clock
@@ -173,18 +174,15 @@ def insert_planned(session: Session, tenant_id: int, planned: list[Planned]) -> 
     """Bulk-insert demands, their history and mediations in the session's (the company's) scope."""
     if not planned:
         return
-    ids = session.execute(insert(Demand).returning(Demand.id, sort_by_parameter_order=True),
-                          [p.row for p in planned]).scalars().all()
+    ids = insert_rows(session, Demand, [p.row for p in planned], ordered=True)
     events, mediations = [], []
     for demand_id, plan in zip(ids, planned, strict=True):
         for event in plan.events:
             events.append(dict(dict.fromkeys(("actor_id", "from_status", "to_status", "route", "category", "note")),
                                tenant_id=tenant_id, demand_id=demand_id, **event))
         mediations += [dict(tenant_id=tenant_id, demand_id=demand_id, recorded_by=None, **m) for m in plan.mediations]
-    for start in range(0, len(events), 5000):
-        session.execute(insert(DemandEvent), events[start:start + 5000])
-    if mediations:
-        session.execute(insert(Mediation), mediations)
+    write_rows(session, DemandEvent, events)
+    write_rows(session, Mediation, mediations)
 
 
 def add_demo_records(session: Session, rng: random.Random, tenants: dict, today: dt.date) -> None:

@@ -13,9 +13,10 @@ from typing import Callable
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core.bulk import write_rows
 from red_property.accounts.models import Role
 from red_property.accounts.services import create_user
 from red_property.activities.demo import add_demo_records as add_activities
@@ -182,7 +183,7 @@ def _company_records(session, rng, company, communities) -> int:
                                  floor_area=Decimal(rng.randrange(5500, 14500)) / 100,
                                  owner_name=names.person(rng),
                                  party_member_household=rng.random() < 0.06))
-            session.execute(insert(Household), rows)
+            write_rows(session, Household, rows)
             made += count
         session.commit()
     return made

@@ -12,7 +12,7 @@ import time
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from red_property.appointments.demo import add_scale_records as add_appointment_records
@@ -21,6 +21,7 @@ from red_property.communities.models import Building, Community, Household, Mana
 from red_property.extensions import db
 from red_property.core.statistics import refresh_statistics
 from red_property.core import clock
+from red_property.core.bulk import insert_rows, write_rows
 from red_property.core.owner import owner_session
 from red_property.core.tenancy import tenant_scope
 from red_property.demands.demo import add_scale_records as add_scale_demands
@@ -32,7 +33,6 @@ from red_property.tenants.changes import add_tenant
 from red_property.tenants.models import Tenant, TenantKind
 
 SCALES = {"city": (249, 513), "province": (249 * 40, 513 * 40)}
-BATCH = 5000
 
 
 def generate_scale(session: Session, *, companies: int, communities: int, households_per_community: int = 40,
@@ -58,10 +58,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
     with tenant_scope(session, bureau_id):
         rows = [dict(tenant_id=bureau_id, **row) for row in community_rows(rng, communities, households_per_community,
                                                                           used)]
-        community_ids = []
-        for chunk in _chunks(rows):
-            community_ids += session.execute(insert(Community).returning(
-                Community.id, sort_by_parameter_order=True), chunk).scalars().all()
+        community_ids = insert_rows(session, Community, rows, ordered=True)
         streets = {community_id: row["street"] for community_id, row in zip(community_ids, rows, strict=True)}
         contracts = []
         for n, community_id in enumerate(community_ids):
@@ -69,8 +66,7 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
             contracts.append(dict(tenant_id=bureau_id, community_id=community_id, company_tenant_id=company_id,
                                   contract_no=f"S-{n:06d}", starts_on=today.replace(year=today.year - 2)))
             assignment[company_id].append((community_id, households_per_community))
-        for chunk in _chunks(contracts):
-            session.execute(insert(ManagementContract), chunk)
+        write_rows(session, ManagementContract, contracts)
         session.commit()
     progress(f"{communities} communities")
 
@@ -82,9 +78,8 @@ def generate_scale(session: Session, *, companies: int, communities: int, househ
                 per_building = 24
                 building_rows = [dict(tenant_id=company_id, community_id=community_id, name=f"{b + 1}栋",
                                       floors=12, kind="residential") for b in range(-(-count // per_building))]
-                building_ids = session.execute(insert(Building).returning(
-                    Building.id, sort_by_parameter_order=True), building_rows).scalars().all()
-                session.execute(insert(Household), [dict(
+                building_ids = insert_rows(session, Building, building_rows, ordered=True)
+                write_rows(session, Household, [dict(
                     tenant_id=company_id, community_id=community_id, building_id=building_ids[h // per_building],
                     unit="1", room=f"{h % per_building + 101}", floor_area=Decimal(rng.randrange(6000, 14000)) / 100,
                     owner_name=names.person(rng), party_member_household=rng.random() < 0.05)
@@ -122,8 +117,3 @@ def community_rows(rng: random.Random, communities: int, households: int, used: 
                          neighbourhood=neighbourhood, household_count=households,
                          floor_area=Decimal(households * 95)))
     return rows
-
-
-def _chunks(rows: list[dict]):
-    for start in range(0, len(rows), BATCH):
-        yield rows[start:start + BATCH]

@@ -7,8 +7,9 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from red_property.core.bulk import write_rows
 from red_property.communities.models import Community
 from red_property.core.tenancy import tenant_scope
 from red_property.demo import names
@@ -73,7 +74,7 @@ def _roll(s, rng: random.Random, tenant_id: int, households: int) -> None:
                         rows.append(dict(tenant_id=tenant_id, building=f"{building}栋", unit=str(unit),
                                          room=f"{floor}{door:02d}", name=names.person(rng),
                                          floor_area=Decimal(rng.randrange(5500, 14500)) / 100))
-    s.execute(insert(Owner), rows)
+    write_rows(s, Owner, rows)
     s.commit()
 
 

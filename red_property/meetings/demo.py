@@ -12,9 +12,10 @@ import calendar as cal
 import datetime as dt
 import random
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from red_property.core.bulk import insert_rows, write_rows
 from red_property.communities.models import ManagementContract
 from red_property.compliance.sources import Window
 from red_property.core.tenancy import tenant_scope
@@ -144,12 +145,11 @@ def add_scale_records(session: Session, rng: random.Random, company_id: int, com
                                  parties_complete=True))
     if not rows:
         return 0
-    ids = session.execute(insert(JointMeeting).returning(JointMeeting.id, sort_by_parameter_order=True),
-                          rows).scalars().all()
-    session.execute(insert(MeetingAttendee), [
+    ids = insert_rows(session, JointMeeting, rows, ordered=True)
+    write_rows(session, MeetingAttendee, [
         dict(tenant_id=company_id, meeting_id=meeting_id, party=party, name=names.person(rng), post=POSTS[party])
         for meeting_id in ids for party in REQUIRED_PARTIES])
-    session.execute(insert(AgendaItem), [
+    write_rows(session, AgendaItem, [
         dict(tenant_id=company_id, meeting_id=meeting_id, position=1, title=rng.choice(ROUTINE),
              category=MatterCategory.OTHER, decision="由物业牵头落实", responsible=names.person(rng),
              due_on=row["held_on"] + dt.timedelta(days=30),

@@ -14,9 +14,10 @@ import datetime as dt
 import random
 from collections import defaultdict
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from red_property.core.bulk import insert_rows, write_rows
 from red_property.communities.models import Building, ManagementContract
 from red_property.core.files import store_file
 from red_property.core.tenancy import tenant_scope
@@ -194,27 +195,21 @@ def add_scale_records(session: Session, rng: random.Random, company_id: int, com
                                     reported_on=None if n != 5 else today - dt.timedelta(days=300),
                                     building_head=n == 0))
     by_community: dict[int, list[int]] = defaultdict(list)
-    for member_id, row in zip(bulk_insert(session, PartyMember, member_rows), member_rows):
+    for member_id, row in zip(insert_rows(session, PartyMember, member_rows, ordered=True), member_rows):
         by_community[row["community_id"]].append(member_id)
     founded = today.replace(year=today.year - 3, month=1, day=1)
-    branches = bulk_insert(session, PartyOrganisation, [
+    branches = insert_rows(session, PartyOrganisation, [
         dict(tenant_id=company_id, name=f"第{c}小区党支部", level=Level.COMMUNITY, founded_on=founded)
-        for c in communities])
+        for c in communities], ordered=True)
     with_buildings = [(b, c) for b, c in zip(branches, communities) if buildings[c]]
-    groups = bulk_insert(session, PartyOrganisation, [
+    groups = insert_rows(session, PartyOrganisation, [
         dict(tenant_id=company_id, name=f"第{c}小区1栋党小组", level=Level.GROUP, founded_on=founded, parent_id=b,
-             building_id=buildings[c][0]) for b, c in with_buildings])
-    session.execute(insert(OrganisationCommunity), [
+             building_id=buildings[c][0]) for b, c in with_buildings], ordered=True)
+    write_rows(session, OrganisationCommunity, [
         dict(tenant_id=company_id, organisation_id=o, community_id=c)
         for o, c in list(zip(branches, communities)) + list(zip(groups, [c for _b, c in with_buildings]))])
-    session.execute(insert(YearlyReview), [dict(tenant_id=company_id, organisation_id=b, year=today.year - 1, kind=k,
-                                                done_on=dt.date(today.year - 1, 12, 28))
-                                           for b in branches for k in ReviewKind])
+    write_rows(session, YearlyReview, [dict(tenant_id=company_id, organisation_id=b, year=today.year - 1, kind=k,
+                                             done_on=dt.date(today.year - 1, 12, 28))
+                                        for b in branches for k in ReviewKind])
     return {"members": dict(by_community), "branches": dict(zip(communities, branches))}
 
-
-def bulk_insert(session: Session, model, rows: list[dict]) -> list[int]:
-    """Bulk INSERT returning the new ids in the rows' order."""
-    if not rows:
-        return []
-    return list(session.execute(insert(model).returning(model.id, sort_by_parameter_order=True), rows).scalars())
