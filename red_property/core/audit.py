@@ -16,7 +16,7 @@ from sqlalchemy import JSON, String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from red_property.core import clock
-from red_property.core.bulk import insert_rows
+from red_property.core.bulk import write_rows
 from red_property.core.model import Base, BigId, TenantScoped
 from red_property.core.tenancy import ACTOR, TENANT, TenantSession
 
@@ -91,7 +91,7 @@ def _write_audit(session: Session, flush_context) -> None:
         if _audited(obj):
             add(obj, "delete", _snapshot(obj), None)
     if rows:
-        insert_rows(session.connection(), AuditEntry, rows)
+        write_rows(session.connection(), AuditEntry, rows)
 
 
 def record_event(session: Session, *, action: str, entity: str, entity_id: int | None = None,

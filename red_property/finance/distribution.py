@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
-from red_property.core.bulk import insert_rows
+from red_property.core.bulk import write_rows
 from red_property.core.errors import InputError
 from red_property.core.money import check_fen, yuan
 from red_property.core.tenancy import current_actor_id, current_tenant_id
@@ -75,7 +75,7 @@ def create_distribution(session: Session, *, title: str, method: DistributionMet
     session.add(distribution)
     session.flush()
     tenant_id = current_tenant_id(session)
-    insert_rows(session, DistributionShare, [
+    write_rows(session, DistributionShare, [
         dict(tenant_id=tenant_id, distribution_id=distribution.id, owner_id=o.id, name=o.name, building=o.building,
              unit=o.unit, room=o.room, floor_area=o.floor_area, amount_fen=amount)
         for o, amount in zip(owners, amounts)])

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from red_property.core.audit import record_event
-from red_property.core.bulk import insert_rows
+from red_property.core.bulk import write_rows
 from red_property.core.natural import natural_key, natural_rooms
 from red_property.core.errors import InputError, add_unique
 from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_lengths, check_unit,
@@ -78,7 +78,7 @@ def import_roll(session: Session, filename: str, data: bytes) -> dict:
         # by row; the new units are audited as one import event.
         try:
             with session.begin_nested():
-                insert_rows(session, Owner, fresh)
+                write_rows(session, Owner, fresh)
         except IntegrityError as exc:  # another import or a hand entry added one of these units meanwhile
             session.rollback()  # the updates flushed above too: nothing of this file stays pending
             raise ImportRejected([RowError(0, "文件", "导入期间名册被同时修改，未录入任何一户，请重试")]) from exc

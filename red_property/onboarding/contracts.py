@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from red_property.communities.models import Community, ContractSelection, ManagementContract
 from red_property.core import clock
 from red_property.core.audit import AuditEntry
-from red_property.core.bulk import insert_rows
+from red_property.core.bulk import write_rows
 from red_property.core.errors import InputError
 from red_property.core.jobs import JobContext, JobRecord, job
 from red_property.core.table_import import ImportRejected, RowError, check_filled, check_lengths, data_rows
@@ -329,7 +329,7 @@ def open_company_tenants(session: Session, to_open: dict[str, int]) -> dict[str,
     session.execute(update(table).where(table.c.tenant_id == bureau, table.c.id.in_([e.id for e in entries]))
                     .values(company_tenant_id=select(Tenant.id).where(
                         Tenant.slug == literal("co-") + func.lower(table.c.credit_code)).scalar_subquery()))
-    insert_rows(session, AuditEntry, [
+    write_rows(session, AuditEntry, [
         dict(tenant_id=bureau, actor_id=actor, action="create_tenant", entity="tenant",
              entity_id=opened[e.credit_code], before=None,
              after={"company_id": e.id, "slug": company_slug(e.credit_code), "by": "contracts import"})

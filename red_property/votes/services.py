@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from red_property.core import clock
 from red_property.core.audit import record_event
-from red_property.core.bulk import insert_rows
+from red_property.core.bulk import write_rows
 from red_property.core.errors import InputError
 from red_property.core.table_import import (ImportRejected, RowError, check_filled, check_unique, data_rows,
                                             read_table)
@@ -82,7 +82,7 @@ def open_vote(session: Session, vote: Vote) -> Vote:
     if not owners:
         raise InputError("vote_id", "业主名册是空的，请先导入名册")
     tenant_id = current_tenant_id(session)
-    insert_rows(session, Ballot, [
+    write_rows(session, Ballot, [
         dict(tenant_id=tenant_id, vote_id=vote.id, owner_id=o.id, name=o.name, building=o.building, unit=o.unit,
              room=o.room, floor_area=o.floor_area) for o in owners])
     vote.total_owners = len(owners)
