@@ -1,40 +1,91 @@
-"""Many rows written at once: two ways, each faster where the other is slower.
+"""Many rows written at once.
 
-Both state the statement on the table, not the mapped class: the ORM's bulk INSERT leaves
+Every statement here is on the table, not the mapped class: the ORM's bulk INSERT leaves
 out every ``None`` of a row and groups the rows by the keys left, so rows whose blanks fall
 differently went one statement and one round trip each (a generated city's 30,670 demand
 events went as 30,670 INSERTs).  Every row must therefore name the same columns.  A
 connection (the audit log writes during a flush, where the session cannot execute) works
 the same as a session.
 
-Measured on PostgreSQL (psycopg 3), one company's 480 fee bills of 22 columns:
-``write_rows`` 60-100 ms, ``insert_rows`` 150-390 ms, most of it psycopg rewriting the
-10,560 placeholders of each long statement (which it cannot cache).  For rows of few
-columns and large values it goes the other way: a city's 249 rating results took 266 ms
-one INSERT per row and 72 ms in multi-row statements.
+``benchmarks.bulk_writes`` measures the ways of sending rows to PostgreSQL (psycopg 3)
+against each other.  A batch as one JSON parameter (``json_to_recordset``) is the fastest
+for every table measured: a multi-row VALUES list has a placeholder per cell, which psycopg
+rewrites one by one on every statement (it caches no statement that long), and an
+executemany runs one INSERT per row on the server.
 """
 from __future__ import annotations
 
-from sqlalchemy import Connection, insert
+import datetime as dt
+import enum
+import json
+from decimal import Decimal
+
+from sqlalchemy import JSON, Connection, Text, bindparam, cast, column, func, insert, select
 from sqlalchemy.orm import Session
+
+BATCH = 2000
+
+
+def write_rows(session: Session | Connection, model, rows: list[dict]) -> None:
+    """Insert ``rows`` of ``model``: on PostgreSQL ``BATCH`` rows a statement, each batch one JSON
+    parameter (``recordset_insert``); elsewhere (the embedded SQLite) one executemany."""
+    if not rows:
+        return
+    table = model.__table__
+    if _dialect(session) != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    for start in range(0, len(rows), BATCH):
+        session.execute(recordset_insert(table, rows[start:start + BATCH]))
 
 
 def insert_rows(session: Session | Connection, model, rows: list[dict], *, ordered: bool = False) -> list[int]:
     """Insert ``rows`` of ``model`` and return their ids: in the rows' order if ``ordered``,
     else in no set order.
 
-    Asking for the ids is what batches them: SQLAlchemy's "insertmanyvalues" writes 1,000
-    rows a statement for an INSERT with RETURNING.
+    Unordered on PostgreSQL, as ``write_rows`` with RETURNING.  Ordered, or elsewhere,
+    SQLAlchemy's "insertmanyvalues" (up to 1,000 rows a statement, matched to their ids by
+    a sentinel where the order counts).
     """
     if not rows:
         return []
     table = model.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
-    return list(session.execute(statement, rows).scalars())
+    if ordered or _dialect(session) != "postgresql":
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
+        return list(session.execute(statement, rows).scalars())
+    ids: list[int] = []
+    for start in range(0, len(rows), BATCH):
+        ids += session.execute(recordset_insert(table, rows[start:start + BATCH]).returning(table.c.id)).scalars()
+    return ids
 
 
-def write_rows(session: Session | Connection, model, rows: list[dict]) -> None:
-    """Insert ``rows`` of ``model`` as one executemany of a single-row INSERT: psycopg sends it
-    in pipeline mode and, from the sixth row on, as a prepared statement."""
-    if rows:
-        session.execute(insert(model.__table__), rows)
+def recordset_insert(table, rows: list[dict]):
+    """``INSERT INTO table … SELECT FROM json_to_recordset(rows)`` (PostgreSQL): a whole batch as one
+    parameter.  The rows have the same keys; Python-side defaults are filled in, as Core would."""
+    names = list(rows[0])
+    constants = {c.name: _default(c) for c in table.c if c.name not in names and not c.primary_key
+                 and c.default is not None and (c.default.is_callable or c.default.is_scalar)}
+    columns = [*names, *constants]
+    document = json.dumps([{**row, **constants} for row in rows], default=_json_value, ensure_ascii=False)
+    source = func.json_to_recordset(cast(bindparam("rows", document, type_=Text), JSON)).table_valued(
+        *[column(name, table.c[name].type) for name in columns]).render_derived(name="source", with_types=True)
+    return insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
+
+
+def _dialect(session: Session | Connection) -> str:
+    return (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
+
+
+def _json_value(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    raise TypeError(f"{type(value).__name__} in a bulk insert")
+
+
+def _default(column_):
+    default = column_.default
+    return default.arg(None) if default.is_callable else default.arg

@@ -115,7 +115,9 @@ def _note_flush(session: Session, flush_context, instances) -> None:
 @event.listens_for(TenantSession, "do_orm_execute")
 def _note_statement(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        tables = {m.local_table.name for m in state.all_mappers} or {"(core statement)"}
+        # a statement on a Table (core.bulk) names it too; only a text() statement names none
+        target = getattr(getattr(state.statement, "table", None), "name", None)
+        tables = {m.local_table.name for m in state.all_mappers} or {target or "(core statement)"}
         note_written(state.session, *tables)
 
 

@@ -34,7 +34,7 @@ from red_property.core.statistics import refresh_statistics
 from red_property.core import clock
 from red_property.core.natural import natural
 from red_property.core.audit import record_event
-from red_property.core.bulk import write_rows
+from red_property.core.bulk import insert_rows
 from red_property.core.errors import InputError, add_unique
 from red_property.core.jobs import QUEUED, RUNNING, JobContext, JobRecord, dispatch, job, reconcile, record_job
 from red_property.core.tenancy import current_actor_id
@@ -242,9 +242,7 @@ def issue_batch(session: Session, run: BillingRun, community_name: str, househol
                          floor_area=area, lines=lines, amount_fen=amount, paid_fen=0, invoice_year=year,
                          invoice_number=number, invoice_code=document_code(Series.FEE_INVOICE, year, number),
                          issued_at=now))
-    write_rows(session, Bill, rows)  # 22 columns: one prepared INSERT a row beats RETURNING (core.bulk)
-    issued = list(session.scalars(select(Bill.id).where(Bill.run_id == run.id,
-                                                        Bill.household_id.in_([r["household_id"] for r in rows]))))
+    issued = insert_rows(session, Bill, rows)
     # Households with credit (an earlier overpayment) pay their new bill from it, in the same transaction.
     from_credit = apply_credit(session, issued, today=clock.local_date(now))
     record_event(session, action="issue", entity="fee_billing_run", entity_id=run.id,

@@ -112,7 +112,7 @@ def bulk_fees(session: Session, company_id: int, rng: random.Random, *, first: d
                         invoice_year=start.year, invoice_number=number,
                         invoice_code=document_code(Series.FEE_INVOICE, start.year, number), issued_at=issued))
         write_rows(s, FeeSchedule, schedule_rows)
-        # 22 columns a bill: one prepared INSERT a row, then the ids in one query, beats RETURNING (core.bulk)
+        # one JSON batch without RETURNING order, then the ids in one query (core.bulk)
         write_rows(s, Bill, bill_rows)
         ids = {(household, period): bill_id for bill_id, household, period in s.execute(
             select(Bill.id, Bill.household_id, Bill.period).where(Bill.run_id.in_(run_ids)))}

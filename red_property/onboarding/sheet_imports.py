@@ -15,18 +15,15 @@ listener would have written it.
 """
 from __future__ import annotations
 
-import datetime as dt
-import enum
-import json
 import secrets
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Callable
 
-from sqlalchemy import JSON, Text, bindparam, cast, column, func, insert, literal, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from red_property.core.audit import AuditEntry, _plain
+from red_property.core.bulk import recordset_insert
 from red_property.core.exports import tenant_dir
 from red_property.core.generations import note_written
 from red_property.core.jobs import JobContext, JobRecord, enqueue
@@ -133,31 +130,3 @@ def _insert_postgresql(session: Session, table, rows: list[dict], audit: dict) -
                literal(audit["action"]), literal(audit["entity"]), made.c.id,
                func.to_json(made.table_valued()), literal(audit["at"], audit_table.c.at.type)))
     return list(session.execute(lines.add_cte(made).returning(audit_table.c.entity_id)).scalars())
-
-
-def recordset_insert(table, rows: list[dict]):
-    """``INSERT INTO table … SELECT FROM json_to_recordset(rows)`` (PostgreSQL): a whole batch as one
-    parameter.  The rows have the same keys; Python-side defaults are filled in, as Core would."""
-    names = list(rows[0])
-    constants = {c.name: _default(c) for c in table.c if c.name not in names and not c.primary_key
-                 and c.default is not None and (c.default.is_callable or c.default.is_scalar)}
-    columns = [*names, *constants]
-    document = json.dumps([{**row, **constants} for row in rows], default=_json_value, ensure_ascii=False)
-    source = func.json_to_recordset(cast(bindparam("rows", document, type_=Text), JSON)).table_valued(
-        *[column(name, table.c[name].type) for name in columns]).render_derived(name="source", with_types=True)
-    return insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
-
-
-def _json_value(value):
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    raise TypeError(f"{type(value).__name__} in a bulk insert")
-
-
-def _default(column_):
-    default = column_.default
-    return default.arg(None) if default.is_callable else default.arg

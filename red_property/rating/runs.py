@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, defer
 
 from red_property.core import clock
 from red_property.core.audit import record_event
-from red_property.core.bulk import insert_rows
+from red_property.core.bulk import write_rows
 from red_property.core.errors import InputError
 from red_property.core.jobs import FAILED, JobContext, JobRecord, QueueUnavailable, dispatch, job, reconcile, record_job
 from red_property.core.tenancy import TenantSession, current_actor_id
@@ -194,7 +194,7 @@ def _score_and_store(ctx: JobContext, session: Session, run_id: int, as_of: dt.d
     session.execute(delete(RatingResult).where(RatingResult.run_id == run.id))
     if scores:
         num = DecimalText()
-        insert_rows(session, RatingResult, [
+        write_rows(session, RatingResult, [
             dict(tenant_id=run.tenant_id, run_id=run.id, company_tenant_id=s.company_id, score=s.score,
                  grade=s.grade, rank=s.rank, blacklisted=s.blacklisted, breakdown=breakdown(s, num)) for s in scores])
     run.status, run.input_digest = "ready", digest(inputs, version.source, run.as_of)
