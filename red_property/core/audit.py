@@ -7,16 +7,13 @@ a write and its audit entry commit or roll back together.  Columns marked
 from __future__ import annotations
 
 import datetime as dt
-import decimal
-import enum
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from red_property.core import clock
-from red_property.core.bulk import write_rows
+from red_property.core.bulk import plain, write_rows
 from red_property.core.model import Base, BigId, TenantScoped
 from red_property.core.tenancy import ACTOR, TENANT, TenantSession
 
@@ -35,22 +32,12 @@ class AuditEntry(TenantScoped, Base):
     at: Mapped[dt.datetime] = mapped_column(default=clock.now, index=True)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
 def _columns(obj) -> list:
     return [c for c in inspect(obj).mapper.column_attrs if not c.columns[0].info.get("secret")]
 
 
 def _snapshot(obj) -> dict:
-    return {c.key: _plain(getattr(obj, c.key)) for c in _columns(obj)}
+    return {c.key: plain(getattr(obj, c.key)) for c in _columns(obj)}
 
 
 def _changes(obj) -> tuple[dict, dict]:
@@ -59,8 +46,8 @@ def _changes(obj) -> tuple[dict, dict]:
     for attr in _columns(obj):
         hist = state.attrs[attr.key].history
         if hist.has_changes():
-            before[attr.key] = _plain(hist.deleted[0]) if hist.deleted else None
-            after[attr.key] = _plain(hist.added[0]) if hist.added else None
+            before[attr.key] = plain(hist.deleted[0]) if hist.deleted else None
+            after[attr.key] = plain(hist.added[0]) if hist.added else None
     return before, after
 
 

@@ -33,7 +33,7 @@ def write_rows(session: Session | Connection, model, rows: list[dict]) -> None:
     if not rows:
         return
     table = model.__table__
-    if _dialect(session) != "postgresql":
+    if dialect_of(session) != "postgresql":
         session.execute(insert(table), rows)
         return
     for start in range(0, len(rows), BATCH):
@@ -51,7 +51,7 @@ def insert_rows(session: Session | Connection, model, rows: list[dict], *, order
     if not rows:
         return []
     table = model.__table__
-    if ordered or _dialect(session) != "postgresql":
+    if ordered or dialect_of(session) != "postgresql":
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=ordered)
         return list(session.execute(statement, rows).scalars())
     ids: list[int] = []
@@ -73,18 +73,28 @@ def recordset_insert(table, rows: list[dict]):
     return insert(table).from_select(columns, select(*[source.c[name] for name in columns]))
 
 
-def _dialect(session: Session | Connection) -> str:
+def dialect_of(session: Session | Connection) -> str:
+    """The database's dialect name (``postgresql``, ``sqlite``) behind a session or a connection."""
     return (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
 
 
-def _json_value(value):
+def plain(value):
+    """A column's value as JSON holds it: dates as ISO text, decimals as text, enums by value;
+    anything else as it is."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, enum.Enum):
         return value.value
-    raise TypeError(f"{type(value).__name__} in a bulk insert")
+    return value
+
+
+def _json_value(value):
+    """``json.dumps``'s fallback: a value it cannot write is one ``plain`` changes, or an error."""
+    if (written := plain(value)) is value:
+        raise TypeError(f"{type(value).__name__} in a bulk insert")
+    return written
 
 
 def _default(column_):

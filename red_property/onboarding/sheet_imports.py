@@ -22,8 +22,8 @@ from typing import Any, Callable
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from red_property.core.audit import AuditEntry, _plain
-from red_property.core.bulk import recordset_insert
+from red_property.core.audit import AuditEntry
+from red_property.core.bulk import dialect_of, plain, recordset_insert
 from red_property.core.exports import tenant_dir
 from red_property.core.generations import note_written
 from red_property.core.jobs import JobContext, JobRecord, enqueue
@@ -92,7 +92,7 @@ def insert_audited(session: Session, model, rows: list[dict], progress: Progress
     line each (the row as written); their ids.  Bulk INSERTs skip the ORM's tenant stamp and audit
     listener, so both are done here."""
     tenant_id, actor_id, now = current_tenant_id(session), current_actor_id(session), clock.now()
-    insert_batch = _insert_postgresql if session.get_bind().dialect.name == "postgresql" else _insert_portable
+    insert_batch = _insert_postgresql if dialect_of(session) == "postgresql" else _insert_portable
     note_written(session, model.__tablename__)   # the PostgreSQL batch is a statement of its own
     ids: list[int] = []
     for start in range(0, len(rows), BATCH):
@@ -106,7 +106,7 @@ def insert_audited(session: Session, model, rows: list[dict], progress: Progress
 def _insert_portable(session: Session, table, rows: list[dict], audit: dict) -> list[int]:
     made = session.execute(insert(table).returning(*table.c), rows).mappings().all()
     session.execute(insert(AuditEntry), [
-        {**audit, "entity_id": row["id"], "before": None, "after": {k: _plain(v) for k, v in row.items()}}
+        {**audit, "entity_id": row["id"], "before": None, "after": {k: plain(v) for k, v in row.items()}}
         for row in made])
     return [row["id"] for row in made]
 
