@@ -12,6 +12,7 @@ from flask_wtf import CSRFProtect
 
 from red_property.core.model import Base
 from red_property.core.tenancy import TenantSession
+from red_property.core.transactions import end_transaction
 from red_property.core import generations  # noqa: F401  (registers its listeners on TenantSession)
 
 
@@ -22,9 +23,13 @@ class _SQLAlchemy(SQLAlchemy):
 
         Its rollback then raises on a dead connection, after the response was made and outside
         every error handler: the server answered that with its own HTML 500 (issue 12, item 14).
-        The connection is discarded either way; the request's answer stands.
+        The connection is discarded either way; the request's answer stands.  A transaction
+        that only read commits instead, so its connection keeps its prepared statements
+        (``core.transactions``).
         """
         try:
+            if exc is None:
+                end_transaction(self.session())
             self.session.remove()
         except Exception:  # noqa: BLE001
             logging.getLogger(__name__).warning("session cleanup failed (database away?)", exc_info=True)

@@ -26,6 +26,7 @@ from sqlalchemy import Date, bindparam, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, load_only, scoped_session, with_loader_criteria
 
 from red_property.core import clock
+from red_property.core.transactions import end_transaction
 from red_property.core.model import TenantScoped
 
 TENANT = "tenant_id"
@@ -65,19 +66,6 @@ class TenantSession(flask_sqlalchemy.session.Session):
 def _real(session) -> Session:
     """The Session behind Flask-SQLAlchemy's scoped proxy."""
     return session() if isinstance(session, scoped_session) else session
-
-
-def commit_keeping_loaded(session: Session) -> None:
-    """Commit without expiring what the session holds, for a write that answers with the rows it
-    just wrote: reading them back after the commit cost a transaction (the tenant's settings and a
-    SELECT) per request.  Only for the end of a request: later reads in the session would see
-    these values, not other transactions' changes since."""
-    real = _real(session)
-    previous, real.expire_on_commit = real.expire_on_commit, False
-    try:
-        real.commit()
-    finally:
-        real.expire_on_commit = previous
 
 
 def current_tenant_id(session: Session) -> int | None:
@@ -187,6 +175,7 @@ def bureau_cross_tenant_read(session: Session, *, reason: str,
         reader.info[ONLY] = tuple(sorted(set(only)))
     try:
         yield reader
+        end_transaction(reader)
     finally:
         reader.close()
 
@@ -223,6 +212,7 @@ def public_read() -> Iterator[Session]:
     session.info[MODE] = PUBLIC
     try:
         yield session
+        end_transaction(session)
     finally:
         session.close()
 

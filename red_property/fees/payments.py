@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from red_property.core import clock
 from red_property.core.audit import record_event
 from red_property.core.errors import InputError
-from red_property.core.tenancy import commit_keeping_loaded, current_actor_id
+from red_property.core.tenancy import current_actor_id
+from red_property.core.transactions import commit_keeping_loaded
 from red_property.fees.credit import credit_balances, lock_households
 from red_property.fees.documents import yuan
 from red_property.fees.models import Bill, Payment, PaymentMethod, Series, document_code
