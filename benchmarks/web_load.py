@@ -25,7 +25,11 @@ x 4 threads on 2 cores) with one WSGI app that mounts, in the same workers:
 wrk (``apt-get install wrk``) drives each for ``--seconds`` at concurrency 8 and
 32, product and floor alternating, and the script prints requests per second, p50
 and p99 and the product's share of the floor's throughput (issue 14 goal: at
-least 50%, p99 under 250 ms at concurrency 32).  ``--with-rating`` measures the
+least 50%, p99 under 250 ms at concurrency 32).  Beside them it prints what a request
+cost: the CPU milliseconds the gunicorn workers and PostgreSQL spent over each run
+(``/proc``), divided by its requests, and the product's cost against the floor's.  On a
+shared, noisy VM the throughput of two runs minutes apart moves by 2x; the cost per
+request much less, and it says whether the time went to Python or to the database.  ``--with-rating`` measures the
 same while another process runs rating runs back to back (each as the worker's job
 runs it), of this city or (``--with-rating province``) of the province database that
 ``benchmarks.rating --scale province`` built on the same server.  ``--alone ROUNDS``
@@ -233,11 +237,47 @@ def wrk(url: str, seconds: int, connections: int, token: str | None, script: str
         command[1:1] = ["-s", script]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     timeouts = re.search(r"timeout (\d+)", out)
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", out, re.M))
-    return {"rps": rps, "p50": _ms(latency["50"]), "p99": _ms(latency["99"]),
+    return {"rps": rps, "requests": requests, "p50": _ms(latency["50"]), "p99": _ms(latency["99"]),
             "errors": (int(non2xx.group(1)) if non2xx else 0) + (int(timeouts.group(1)) if timeouts else 0)}
+
+
+def cpu_seconds(server: int) -> tuple[float, float]:
+    """CPU seconds used so far by the gunicorn master's process group and by PostgreSQL, from
+    ``/proc``: each live process's user and system time, plus what the reaped ones used (the
+    master's and the postmaster's children's time, so recycled workers and ended backends count)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            text_ = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:  # the process ended while we looked
+            continue
+        if text_:
+            comm = text_[text_.index("(") + 1:text_.rindex(")")]
+            fields = text_[text_.rindex(")") + 2:].split()
+            stats[int(entry.name)] = (comm, int(fields[1]), int(fields[2]), *map(int, fields[11:15]))
+    app = db = 0
+    for pid, (comm, ppid, group, utime, stime, cutime, cstime) in stats.items():
+        reaped = cutime + cstime
+        if group == server:
+            app += utime + stime + (reaped if pid == server else 0)
+        elif comm == "postgres":
+            db += utime + stime + (reaped if stats.get(ppid, ("",))[0] != "postgres" else 0)
+    return app / tick, db / tick
+
+
+def measured(url: str, seconds: int, connections: int, token: str | None, script: str | None, server: int) -> dict:
+    """``wrk`` and the CPU milliseconds the app and the database spent per request meanwhile: on a
+    shared, noisy machine the throughput moves with whatever else runs, the work per request much less."""
+    before = cpu_seconds(server)
+    result = wrk(url, seconds, connections, token, script)
+    after = cpu_seconds(server)
+    result["app_ms"], result["db_ms"] = (1000 * (b - a) / max(result["requests"], 1) for a, b in zip(before, after))
+    return result
 
 
 def _ms(value: str) -> float:
@@ -366,17 +406,22 @@ def main() -> None:
         print(f"\n{args.seconds} s each, product and floor alternating"
               f"{', rating runs going on in another process' if rating else ''}; "
               f"load average at start: {os.getloadavg()[0]:.1f}")
+        print("CPU ms/request: the gunicorn workers (app) and PostgreSQL (db) over the run, divided by its "
+              "requests; cost x: the product's app + db against the floor's")
         print(f"{'case':<22} {'c':>3} {'product rps':>12} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'floor rps':>10} {'p50 ms':>8} {'p99 ms':>8} {'share':>6}")
+              f"{'floor rps':>10} {'p50 ms':>8} {'p99 ms':>8} {'share':>6}   {'product app/db':>14} "
+              f"{'floor app/db':>12} {'cost x':>6}")
         for name, (path, token, floor_path, lua) in cases.items():
             for connections in (8, 32):
                 wrk(f"{base}{path}", 3, connections, token, lua)  # warm up
-                product = wrk(f"{base}{path}", args.seconds, connections, token, lua)
-                floor = wrk(f"{base}{floor_path}", args.seconds, connections, None, lua)
+                product = measured(f"{base}{path}", args.seconds, connections, token, lua, server.pid)
+                floor = measured(f"{base}{floor_path}", args.seconds, connections, None, lua, server.pid)
                 failed = product["errors"] + floor["errors"]  # non-2xx answers and wrk's 20 s timeouts
                 print(f"{name:<22} {connections:>3} {product['rps']:>12.0f} {product['p50']:>8.1f} "
                       f"{product['p99']:>8.1f} {floor['rps']:>10.0f} {floor['p50']:>8.1f} {floor['p99']:>8.1f} "
-                      f"{product['rps'] / max(floor['rps'], 0.01):>6.0%}"
+                      f"{product['rps'] / max(floor['rps'], 0.01):>6.0%}   "
+                      f"{product['app_ms']:>6.2f}/{product['db_ms']:<7.2f} {floor['app_ms']:>5.2f}/{floor['db_ms']:<6.2f} "
+                      f"{(product['app_ms'] + product['db_ms']) / max(floor['app_ms'] + floor['db_ms'], 0.001):>5.2f}x"
                       + (f"  failed: product {product['errors']}, floor {floor['errors']}" if failed else ""), flush=True)
     finally:
         for process in (rating, server):
