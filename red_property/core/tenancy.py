@@ -18,7 +18,9 @@ what tenants have published: read-only, and only rows a model's
 """
 from __future__ import annotations
 
+import datetime as dt
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Iterator
 
 import flask_sqlalchemy.session
@@ -274,16 +276,19 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         if _touches_tenant_rows(state):
             raise TenantNotSet("query on a tenant-owned table with no tenant in scope")
         return
-    if state.is_select:
-        today = _today_parameter()
-        criteria = with_loader_criteria(
-            TenantScoped, lambda cls: cls.visible_on(tenant_id, today), include_aliases=True
-        )
-    else:
-        criteria = with_loader_criteria(
-            TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
-        )
-    state.statement = state.statement.options(criteria)
+    state.statement = state.statement.options(_tenant_criteria(tenant_id, clock.today(), state.is_select))
+
+
+@lru_cache(maxsize=4096)
+def _tenant_criteria(tenant_id: int, today: dt.date, reads: bool):
+    """The tenant's filter: what it sees on ``today`` (reads), or its own rows (writes).
+
+    One option per tenant, day and kind, built once: building it, and SQLAlchemy's analysis of
+    its lambda, took about 0.07 ms on every statement of every request (issue 14 part 3)."""
+    if reads:
+        day = bindparam("rp_today", today, type_=Date)
+        return with_loader_criteria(TenantScoped, lambda cls: cls.visible_on(tenant_id, day), include_aliases=True)
+    return with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
 
 
 @event.listens_for(TenantSession, "before_flush")
