@@ -25,15 +25,20 @@ from sqlalchemy import JSON, Connection, Text, bindparam, cast, column, func, in
 from sqlalchemy.orm import Session
 
 BATCH = 2000
+# Up to this many rows (a flush's audit entries, say) a plain INSERT costs less Python than building
+# the JSON statement: a payment's two audit entries 0.19 ms against 0.38 ms, ten 0.35-0.39 against
+# 0.41-0.45 ms; twenty, the same either way.
+FEW = 10
 
 
 def write_rows(session: Session | Connection, model, rows: list[dict]) -> None:
     """Insert ``rows`` of ``model``: on PostgreSQL ``BATCH`` rows a statement, each batch one JSON
-    parameter (``recordset_insert``); elsewhere (the embedded SQLite) one executemany."""
+    parameter (``recordset_insert``); ``FEW`` rows or fewer, or elsewhere (the embedded SQLite), one
+    executemany."""
     if not rows:
         return
     table = model.__table__
-    if dialect_of(session) != "postgresql":
+    if len(rows) <= FEW or dialect_of(session) != "postgresql":
         session.execute(insert(table), rows)
         return
     for start in range(0, len(rows), BATCH):
