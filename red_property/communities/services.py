@@ -41,10 +41,11 @@ def _filtered(stmt: Select, *, q, district, street, company_id, on) -> Select:
     """The list's filters: ``q`` searches names and addresses; ``company_id`` keeps the
     communities that company manages on ``on`` (by their contracts).  Each is a value, a bound
     parameter (``register_rows``' kept statements), or None for no filter."""
-    q, district, street = (value or None if isinstance(value, str) else value for value in (q, district, street))
+    if isinstance(q, str):
+        q = q.strip() if q else None
+    district, street = (value or None if isinstance(value, str) else value for value in (district, street))
     if q is not None:
-        stmt = stmt.where(Community.name.contains(q.strip() if isinstance(q, str) else q)
-                          | Community.address.contains(q.strip() if isinstance(q, str) else q))
+        stmt = stmt.where(Community.name.contains(q) | Community.address.contains(q))
     if district is not None:
         stmt = stmt.where(Community.district == district)
     if street is not None:

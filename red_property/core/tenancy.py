@@ -28,8 +28,8 @@ from sqlalchemy import Date, bindparam, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, load_only, scoped_session, with_loader_criteria
 
 from red_property.core import clock
-from red_property.core.transactions import end_transaction
 from red_property.core.model import TenantScoped
+from red_property.core.transactions import end_transaction
 
 TENANT = "tenant_id"
 ACTOR = "actor_id"
