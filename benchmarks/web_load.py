@@ -29,7 +29,8 @@ least 50%, p99 under 250 ms at concurrency 32).  Beside them it prints what a re
 cost: the CPU milliseconds the gunicorn workers and PostgreSQL spent over each run
 (``/proc``), divided by its requests, and the product's cost against the floor's.  On a
 shared, noisy VM the throughput of two runs minutes apart moves by 2x; the cost per
-request much less, and it says whether the time went to Python or to the database.  ``--with-rating`` measures the
+request much less, and it says whether the time went to Python or to the database
+(with ``--with-rating`` the database's figure includes the rating's own work).  ``--with-rating`` measures the
 same while another process runs rating runs back to back (each as the worker's job
 runs it), of this city or (``--with-rating province``) of the province database that
 ``benchmarks.rating --scale province`` built on the same server.  ``--alone ROUNDS``
