@@ -28,7 +28,7 @@ class _SQLAlchemy(SQLAlchemy):
         (``core.transactions``).
         """
         try:
-            if exc is None:
+            if exc is None and self.session.registry.has():  # a request that used no session makes none
                 end_transaction(self.session())
             self.session.remove()
         except Exception:  # noqa: BLE001

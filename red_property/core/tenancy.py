@@ -25,11 +25,11 @@ from typing import Iterator
 
 import flask_sqlalchemy.session
 from sqlalchemy import Date, bindparam, event, text
-from sqlalchemy.orm import ORMExecuteState, Session, load_only, scoped_session, with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, Session, load_only, with_loader_criteria
 
 from red_property.core import clock
 from red_property.core.model import TenantScoped
-from red_property.core.transactions import end_transaction
+from red_property.core.transactions import end_transaction, real_session as _real
 
 TENANT = "tenant_id"
 ACTOR = "actor_id"
@@ -63,11 +63,6 @@ class TenantSession(flask_sqlalchemy.session.Session):
         if bind is None and self.bind is not None:
             return self.bind
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
-
-
-def _real(session) -> Session:
-    """The Session behind Flask-SQLAlchemy's scoped proxy."""
-    return session() if isinstance(session, scoped_session) else session
 
 
 def current_tenant_id(session: Session) -> int | None:

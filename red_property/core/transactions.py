@@ -61,12 +61,17 @@ def end_transaction(session: Session) -> None:
         commit_keeping_loaded(session)
 
 
+def real_session(session) -> Session:
+    """The Session behind Flask-SQLAlchemy's scoped proxy."""
+    return session() if isinstance(session, scoped_session) else session
+
+
 def commit_keeping_loaded(session: Session) -> None:
     """Commit without expiring what the session holds: for a write that answers with the rows it
     just wrote (reading them back after the commit cost a transaction, the tenant's settings and a
     SELECT, per request), and for reads whose objects are used after their session closes.  Only
     at the end: later reads in the session would see these values, not other transactions' changes."""
-    real = session() if isinstance(session, scoped_session) else session
+    real = real_session(session)
     previous, real.expire_on_commit = real.expire_on_commit, False
     try:
         real.commit()
